@@ -1,0 +1,241 @@
+"""Who may see what. The one place for scoping: admin, views, API, filters' choices, exports and tasks use it.
+
+A login is tied to a member; the member's current posts give whole subtrees (paths) to see:
+town staff and the discipline commission their town, a village officer the village, a grid head the grid.
+Every member also sees their own current links' targets. A department handler sees only what is assigned
+to the department (issues do that part). Superusers see everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from grids.enums import PlaceKind
+from grids.models import Household, Place
+
+from .enums import LEADING_GROUP_POSITIONS, TOWN_STAFF_POSITIONS, PositionKind
+from .models import Link, Member, Position
+
+_CACHE_ATTR = "_lianhu_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    member: Member | None = None
+    # Subtrees seen whole, as materialized paths.
+    paths: tuple[str, ...] = ()
+    # Subtrees where the user may also change things (not the discipline commission's read-only view).
+    write_paths: tuple[str, ...] = ()
+    town_paths: tuple[str, ...] = ()
+    village_paths: tuple[str, ...] = ()
+    grid_paths: tuple[str, ...] = ()
+    department_ids: tuple[int, ...] = ()
+    positions: frozenset[str] = field(default_factory=frozenset)
+    is_superuser: bool = False
+
+    @property
+    def is_town_staff(self) -> bool:
+        return self.is_superuser or bool(self.positions & TOWN_STAFF_POSITIONS)
+
+    @property
+    def is_leading_group(self) -> bool:
+        return self.is_superuser or bool(self.positions & LEADING_GROUP_POSITIONS)
+
+    @property
+    def is_discipline(self) -> bool:
+        return PositionKind.DISCIPLINE in self.positions
+
+    @property
+    def is_village_officer(self) -> bool:
+        return PositionKind.VILLAGE_OFFICER in self.positions
+
+    @property
+    def is_grid_head(self) -> bool:
+        return PositionKind.GRID_HEAD in self.positions
+
+    @property
+    def is_dept_handler(self) -> bool:
+        return PositionKind.DEPT_HANDLER in self.positions
+
+    def sees_path(self, path: str) -> bool:
+        return self.is_superuser or any(path.startswith(p) for p in self.paths)
+
+    def writes_path(self, path: str) -> bool:
+        return self.is_superuser or any(path.startswith(p) for p in self.write_paths)
+
+    def path_q(self, field_name: str = "path", write: bool = False) -> Q:
+        """A Q matching rows whose `field_name` lies under one of the scope's subtrees (never matches if none)."""
+        if self.is_superuser:
+            return Q()
+        paths = self.write_paths if write else self.paths
+        if not paths:
+            return Q(pk__in=[])
+        q = Q()
+        for path in paths:
+            q |= Q(**{f"{field_name}__startswith": path})
+        return q
+
+
+def _minimal(paths: set[str]) -> tuple[str, ...]:
+    """Drop paths already covered by a shorter one, so queries stay small."""
+    kept: list[str] = []
+    for path in sorted(paths, key=len):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return tuple(sorted(kept))
+
+
+def build_scope(user) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(
+            member=getattr(user, "member", None), paths=("/",), write_paths=("/",), is_superuser=True
+        )
+    member = Member.objects.filter(user=user).first()
+    if member is None:
+        return Scope()
+    positions = list(Position.objects.current().filter(member=member).select_related("place"))
+    paths: set[str] = set()
+    write: set[str] = set()
+    towns: set[str] = set()
+    villages: set[str] = set()
+    grids: set[str] = set()
+    departments: set[int] = set()
+    for pos in positions:
+        if pos.kind in TOWN_STAFF_POSITIONS:
+            paths.add(pos.place.path)
+            write.add(pos.place.path)
+            towns.add(pos.place.path)
+        elif pos.kind == PositionKind.DISCIPLINE:
+            paths.add(pos.place.path)
+            towns.add(pos.place.path)
+        elif pos.kind == PositionKind.VILLAGE_OFFICER:
+            paths.add(pos.place.path)
+            write.add(pos.place.path)
+            villages.add(pos.place.path)
+        elif pos.kind == PositionKind.GRID_HEAD:
+            paths.add(pos.place.path)
+            write.add(pos.place.path)
+            grids.add(pos.place.path)
+        elif pos.kind == PositionKind.DEPT_HANDLER and pos.department_id:
+            departments.add(pos.department_id)
+    return Scope(
+        member=member,
+        paths=_minimal(paths),
+        write_paths=_minimal(write),
+        town_paths=tuple(sorted(towns)),
+        village_paths=tuple(sorted(villages)),
+        grid_paths=tuple(sorted(grids)),
+        department_ids=tuple(sorted(departments)),
+        positions=frozenset(pos.kind for pos in positions),
+    )
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, computed once per request (cached on the user object)."""
+    if user is None:
+        return Scope()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = build_scope(user)
+        try:
+            setattr(user, _CACHE_ATTR, cached)
+        except AttributeError:  # AnonymousUser
+            pass
+    return cached
+
+
+def _own_links(scope: Scope) -> QuerySet[Link]:
+    if scope.member is None:
+        return Link.objects.none()
+    return Link.objects.current().filter(member=scope.member)
+
+
+# --- scoped querysets: one per model ---------------------------------------------------------------
+
+
+def places_visible_to(user) -> QuerySet[Place]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Place.objects.all()
+    q = scope.path_q()
+    if scope.member is not None:
+        q |= Q(pk__in=_own_links(scope).filter(place__isnull=False).values("place_id"))
+    return Place.objects.filter(q)
+
+
+def villages_visible_to(user) -> QuerySet[Place]:
+    """Villages the user sees whole (their choices in filters and dashboards)."""
+    return Place.objects.filter(scope_for(user).path_q(), kind=PlaceKind.VILLAGE)
+
+
+def grids_visible_to(user) -> QuerySet[Place]:
+    return Place.objects.filter(scope_for(user).path_q(), kind__in=[PlaceKind.GRID3, PlaceKind.GRID4])
+
+
+def households_visible_to(user) -> QuerySet[Household]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Household.objects.all()
+    q = scope.path_q()
+    if scope.member is not None:
+        q |= Q(pk__in=_own_links(scope).filter(household__isnull=False).values("household_id"))
+    return Household.objects.filter(q)
+
+
+def members_visible_to(user) -> QuerySet[Member]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Member.objects.all()
+    q = scope.path_q()
+    if scope.member is not None:
+        q |= Q(pk=scope.member.pk)
+        q |= Q(pk__in=_own_links(scope).filter(migrant__isnull=False).values("migrant_id"))
+    return Member.objects.filter(q)
+
+
+def links_visible_to(user) -> QuerySet[Link]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Link.objects.all()
+    q = scope.path_q()
+    if scope.member is not None:
+        q |= Q(member=scope.member)
+    return Link.objects.filter(q)
+
+
+def households_editable_by(user) -> QuerySet[Household]:
+    return Household.objects.filter(scope_for(user).path_q(write=True))
+
+
+# --- one access helper per object ------------------------------------------------------------------
+
+
+def get_household_for_user(user, pk) -> Household:
+    household = households_visible_to(user).select_related("grid").filter(pk=pk).first()
+    if household is None:
+        raise Http404
+    return household
+
+
+def get_place_for_user(user, pk) -> Place:
+    place = places_visible_to(user).filter(pk=pk).first()
+    if place is None:
+        raise Http404
+    return place
+
+
+def get_member_for_user(user, pk) -> Member:
+    member = members_visible_to(user).select_related("home").filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def can_manage_town(user) -> bool:
+    """Town staff (leading group, centre) manage the town: checks, census import, settings."""
+    return scope_for(user).is_town_staff
