@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Set up and run Lianhu with nothing but Python 3.11+.
+
+    python3 dev.py serve   # venv, install, migrate, demo town (first time), web + background worker
+    python3 dev.py test    # venv, install with test extras, ruff, makemigrations --check, the whole test suite
+
+With no environment variables everything is embedded: a SQLite file under var/ and a Celery broker on the
+filesystem (no Redis server). Set DATABASE_URL / REDIS_URL to use PostgreSQL / Redis instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*args: str | Path, env: dict | None = None) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
+
+
+def ensure_venv(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Lianhu needs Python 3.11 or newer")
+    if not PY.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extras or 'base'}"
+    pyproject = ROOT / "pyproject.toml"
+    if not stamp.exists() or stamp.stat().st_mtime < pyproject.stat().st_mtime:
+        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        target = f".[{extras}]" if extras else "."
+        run(PY, "-m", "pip", "install", "--quiet", "-e", target)
+        stamp.touch()
+
+
+def serve() -> None:
+    ensure_venv("")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")}
+    run(PY, "manage.py", "migrate", "--noinput", env=env)
+    run(PY, "manage.py", "demo_town", "--if-empty", "--password-file", ROOT / "var" / "demo-logins.txt", env=env)
+    worker = subprocess.Popen(
+        [str(PY), "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO",
+         "--schedule", str(ROOT / "var" / "celerybeat-schedule")],
+        cwd=ROOT, env=env,
+    )
+    print("background worker started (pid %d); web at http://127.0.0.1:8000" % worker.pid, flush=True)
+    try:
+        subprocess.run([str(PY), "manage.py", "runserver", "127.0.0.1:8000"], cwd=ROOT, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def test(pytest_args: list[str]) -> None:
+    ensure_venv("test")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    ruff = BIN / "ruff"
+    run(ruff, "check", ".", env=env)
+    run(ruff, "format", "--check", ".", env=env)
+    run(PY, "manage.py", "makemigrations", "--check", "--dry-run", env=env)
+    run(PY, "-m", "pytest", *pytest_args, env=env)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test"}:
+        sys.exit(__doc__)
+    if sys.argv[1] == "serve":
+        serve()
+    else:
+        try:
+            test(sys.argv[2:])
+        except subprocess.CalledProcessError as exc:
+            sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    main()
