@@ -1,6 +1,8 @@
 """Read-only API over places, households, members and links, scoped by members.access like every page."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import viewsets
 
 from grids.enums import PlaceKind
@@ -17,6 +19,17 @@ def _under_place(queryset, name, value):
     return queryset.filter(path__startswith=value.path)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class UnderPlaceFilter(django_filters.ModelChoiceFilter):
+    """?under=<place id>: everything below a place in the user's scope (other places are refused)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", _visible_places)
+        kwargs.setdefault("method", _under_place)
+        kwargs.setdefault("label", "under")
+        super().__init__(**kwargs)
+
+
 def _visible_places(request):
     return places_visible_to(request.user) if request is not None else Place.objects.none()
 
@@ -24,7 +37,7 @@ def _visible_places(request):
 class PlaceFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=PlaceKind.choices)
     parent = django_filters.ModelChoiceFilter(queryset=_visible_places)
-    under = django_filters.ModelChoiceFilter(queryset=_visible_places, method=_under_place)
+    under = UnderPlaceFilter()
 
     class Meta:
         model = Place
@@ -40,7 +53,7 @@ def _visible_members(request):
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    under = django_filters.ModelChoiceFilter(queryset=_visible_places, method=_under_place)
+    under = UnderPlaceFilter()
     grid = django_filters.ModelChoiceFilter(queryset=_visible_places)
 
     class Meta:
@@ -49,7 +62,7 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class MemberFilter(django_filters.FilterSet):
-    under = django_filters.ModelChoiceFilter(queryset=_visible_places, method=_under_place)
+    under = UnderPlaceFilter()
     role = django_filters.ChoiceFilter(choices=MemberRole.choices)
 
     class Meta:
@@ -58,7 +71,7 @@ class MemberFilter(django_filters.FilterSet):
 
 
 class LinkFilter(django_filters.FilterSet):
-    under = django_filters.ModelChoiceFilter(queryset=_visible_places, method=_under_place)
+    under = UnderPlaceFilter()
     link_type = django_filters.ChoiceFilter(choices=LinkType.choices)
     member = django_filters.ModelChoiceFilter(queryset=_visible_members)
     household = django_filters.ModelChoiceFilter(queryset=_visible_households)
