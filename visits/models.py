@@ -1,1 +1,210 @@
+"""Contacts (走访记录), their households and photos, the audit trail, and quota rules.
 
+A contact belongs to the member who made it and has one target: a household (home visit, online contact),
+several households (屋场夜话 yard meeting), or a place (grid sink-down, on-site stay at a grid, village or the
+town). Every household a contact reaches gets a `ContactHousehold` row that repeats the member, kind and time
+of the contact: compliance then counts one indexed table for "contacts by this member with this household
+in this period", whether the contact was a home visit or a yard meeting.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Household, PathIndex, Place
+from members.enums import LinkType
+from members.models import Link, Member
+
+from .enums import DUTY_FIELDS, ContactKind, Period, RevisionAction
+
+
+class Contact(models.Model):
+    member = models.ForeignKey(
+        Member, verbose_name=_("联户人员"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    kind = models.CharField(_("方式"), max_length=20, choices=ContactKind.choices)
+    occurred_at = models.DateTimeField(_("走访时间"))
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("走访户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+    )
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("镇/村/网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+    )
+    households = models.ManyToManyField(
+        Household,
+        through="ContactHousehold",
+        verbose_name=_("涉及的户"),
+        related_name="reached_by",
+        blank=True,
+    )
+    link = models.ForeignKey(
+        Link,
+        verbose_name=_("所属联系"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        help_text=_("空:网格长或镇工作人员按职责范围记录"),
+    )
+    duty_policy = models.BooleanField(_("政策法规宣传到位"), default=False)
+    duty_opinion = models.BooleanField(_("社情民意了解到位"), default=False)
+    duty_demands = models.BooleanField(_("群众诉求收集到位"), default=False)
+    duty_disputes = models.BooleanField(_("矛盾纠纷化解到位"), default=False)
+    duty_supervision = models.BooleanField(_("履职监督检查到位"), default=False)
+    summary = models.TextField(_("走访情况"), blank=True)
+    found_problem = models.BooleanField(_("发现问题"), default=False)
+    client_id = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4)
+    path = models.CharField(_("对象路径"), max_length=255, editable=False, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            PathIndex(fields=["path"], name="contact_path_idx"),
+            models.Index(fields=["member", "occurred_at"], name="contact_member_time_idx"),
+            models.Index(fields=["place", "member", "occurred_at"], name="contact_place_member_idx"),
+            models.Index(fields=["occurred_at"], name="contact_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=True) | Q(place__isnull=True), name="contact_one_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def target(self):
+        return self.household or self.place
+
+    @property
+    def duties(self) -> list[str]:
+        return [duty for duty, field in DUTY_FIELDS.items() if getattr(self, field)]
+
+    @property
+    def duty_labels(self) -> list[str]:
+        return [str(duty.label) for duty, field in DUTY_FIELDS.items() if getattr(self, field)]
+
+
+class ContactHousehold(models.Model):
+    """A household reached by a contact, with the contact's member/kind/time copied for counting."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="reached")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="reached")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=ContactKind.choices)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("走访涉及的户")
+        verbose_name_plural = _("走访涉及的户")
+        indexes = [
+            models.Index(fields=["household", "member", "occurred_at"], name="reach_hh_member_time_idx"),
+            models.Index(fields=["household", "occurred_at"], name="reach_hh_time_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "household"], name="reach_unique_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.household_id}"
+
+
+def photo_path(instance: ContactPhoto, filename: str) -> str:
+    # The original name may hold a phone number or a person's name: store under a random name.
+    return f"visits/{uuid.uuid4().hex}.jpg"
+
+
+class ContactPhoto(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("照片"), upload_to=photo_path)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("走访照片")
+        verbose_name_plural = _("走访照片")
+        ordering = ["id"]
+
+
+class ContactRevision(models.Model):
+    """Who changed what and when: one row per create or update, with old and new values."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="revisions")
+    action = models.CharField(_("操作"), max_length=10, choices=RevisionAction.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("走访修改记录")
+        verbose_name_plural = _("走访修改记录")
+        ordering = ["contact_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.get_action_display()} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class QuotaRule(models.Model):
+    """A minimum: links of `link_type` need `min_count` contacts of `kinds` each `period`.
+
+    A link type may have several rules (households: a home visit a quarter AND an online contact a month);
+    a link is on track when none of its rules is overdue. Town staff change rules in the admin.
+    """
+
+    link_type = models.CharField(_("联系类型"), max_length=20, choices=LinkType.choices)
+    kinds = models.JSONField(_("计入的走访方式"), default=list, help_text=_("走访方式代码列表"))
+    period = models.CharField(_("周期"), max_length=10, choices=Period.choices)
+    min_count = models.PositiveSmallIntegerField(_("最少次数"), default=1)
+    active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("走访频次要求")
+        verbose_name_plural = _("走访频次要求")
+        ordering = ["link_type", "period", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_count__gte=1), name="quota_min_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_link_type_display()} · {self.label}"
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [str(ContactKind(kind).label) for kind in self.kinds if kind in ContactKind.values]
+
+    @property
+    def label(self) -> str:
+        return _("%(kinds)s %(period)s≥%(n)s次") % {
+            "kinds": "/".join(self.kind_labels),
+            "period": self.get_period_display(),
+            "n": self.min_count,
+        }
