@@ -1,0 +1,42 @@
+"""Writes on the hierarchy."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from .enums import PARENT_KIND
+from .models import Household, Place
+from .signals import place_moved
+
+
+def rewrite_path_prefix(queryset, *, old_path: str, new_path: str, field: str = "path") -> int:
+    """Replace the leading `old_path` of `field` by `new_path` for every row under old_path, in one UPDATE."""
+    return queryset.filter(**{f"{field}__startswith": old_path}).update(
+        **{field: Concat(Value(new_path), Substr(F(field), len(old_path) + 1))}
+    )
+
+
+@transaction.atomic
+def place_move(*, place: Place, new_parent: Place) -> Place:
+    """Move a place and everything under it to a new parent.
+
+    Side effects: rewrites the materialized paths of the subtree and of its households, then sends
+    `grids.signals.place_moved` so the apps above rewrite their path copies in the same transaction.
+    """
+    if PARENT_KIND.get(place.kind) != new_parent.kind:
+        raise ValidationError(_("目标上级的层级不正确 (wrong parent level)"))
+    if new_parent.path.startswith(place.path):
+        raise ValidationError(_("不能移动到自己的下级 (cannot move under itself)"))
+    old_path = place.path
+    new_path = new_parent.path + old_path.rstrip("/").rsplit("/", 1)[-1] + "/"
+    depth_change = new_path.count("/") - old_path.count("/")
+    Place.objects.filter(pk=place.pk).update(parent=new_parent)
+    rewrite_path_prefix(Place.objects.all(), old_path=old_path, new_path=new_path)
+    if depth_change:
+        Place.objects.filter(path__startswith=new_path).update(depth=F("depth") + depth_change)
+    rewrite_path_prefix(Household.objects.all(), old_path=old_path, new_path=new_path)
+    place_moved.send(sender=Place, old_path=old_path, new_path=new_path)
+    place.refresh_from_db()
+    return place
