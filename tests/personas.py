@@ -78,7 +78,9 @@ def build_town() -> Town:
         user = UserFactory(username=key, is_staff=staff)
         member = MemberFactory(name=key, role=role, home=home, user=user)
         if position:
-            PositionFactory(member=member, kind=position, place=place, department=department, start_date=START)
+            PositionFactory(
+                member=member, kind=position, place=place, department=department, start_date=START
+            )
         users[key] = user
         members[key] = member
         return member
@@ -86,22 +88,48 @@ def build_town() -> Town:
     persona("town_staff", MemberRole.TOWN_CADRE, town, PositionKind.CENTRE_STAFF, town, staff=True)
     persona("leader", MemberRole.TOWN_CADRE, town, PositionKind.LEADER, town, staff=True)
     persona("discipline", MemberRole.TOWN_CADRE, town, PositionKind.DISCIPLINE, town, staff=True)
-    persona("officer_a", MemberRole.VILLAGE_CADRE, village_a, PositionKind.VILLAGE_OFFICER, village_a, staff=True)
-    persona("officer_b", MemberRole.VILLAGE_CADRE, village_b, PositionKind.VILLAGE_OFFICER, village_b, staff=True)
+    persona(
+        "officer_a", MemberRole.VILLAGE_CADRE, village_a, PositionKind.VILLAGE_OFFICER, village_a, staff=True
+    )
+    persona(
+        "officer_b", MemberRole.VILLAGE_CADRE, village_b, PositionKind.VILLAGE_OFFICER, village_b, staff=True
+    )
     head = persona("grid_head_a1", MemberRole.TOWN_CADRE, town, PositionKind.GRID_HEAD, grid_a1, staff=True)
     persona("grid_head_b1", MemberRole.TOWN_CADRE, town, PositionKind.GRID_HEAD, grid_b1, staff=True)
     member_a = persona("member_a", MemberRole.PARTY_MEMBER, grid_a1a)
     member_b = persona("member_b", MemberRole.PARTY_MEMBER, grid_b1a)
     persona("handler", MemberRole.TOWN_CADRE, town, PositionKind.DEPT_HANDLER, town, department=department)
-    persona("other_handler", MemberRole.CITY_DEPT_HEAD, city, PositionKind.DEPT_HANDLER, city, department=other_department)
+    persona(
+        "other_handler",
+        MemberRole.CITY_DEPT_HEAD,
+        city,
+        PositionKind.DEPT_HANDLER,
+        city,
+        department=other_department,
+    )
 
     LinkFactory(member=member_a, household=ha1, link_type=LinkType.PARTY_HOUSEHOLD, start_date=START)
     LinkFactory(member=member_b, household=hb1, link_type=LinkType.PARTY_HOUSEHOLD, start_date=START)
     Link.objects.create(member=head, link_type=LinkType.TOWN_GRID, place=grid_a1, start_date=START)
     return Town(
-        city=city, town=town, village_a=village_a, village_b=village_b, grid_a1=grid_a1, grid_a1a=grid_a1a,
-        grid_a1b=grid_a1b, grid_b1=grid_b1, grid_b1a=grid_b1a, ha1=ha1, ha2=ha2, ha3=ha3, hb1=hb1,
-        department=department, other_department=other_department, centre=centre, users=users, members=members,
+        city=city,
+        town=town,
+        village_a=village_a,
+        village_b=village_b,
+        grid_a1=grid_a1,
+        grid_a1a=grid_a1a,
+        grid_a1b=grid_a1b,
+        grid_b1=grid_b1,
+        grid_b1a=grid_b1a,
+        ha1=ha1,
+        ha2=ha2,
+        ha3=ha3,
+        hb1=hb1,
+        department=department,
+        other_department=other_department,
+        centre=centre,
+        users=users,
+        members=members,
     )
 
 

@@ -23,7 +23,11 @@ def test_paths_nest_and_subtree_is_one_query(town, django_assert_num_queries):
 
 def test_ancestors_top_first(town):
     assert [p.kind for p in town.grid_a1a.ancestors()] == [
-        PlaceKind.CITY, PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3, PlaceKind.GRID4,
+        PlaceKind.CITY,
+        PlaceKind.TOWN,
+        PlaceKind.VILLAGE,
+        PlaceKind.GRID3,
+        PlaceKind.GRID4,
     ]
     assert town.grid_a1a.ancestor_of_kind(PlaceKind.VILLAGE) == town.village_a
 
@@ -35,7 +39,9 @@ def test_place_clean_refuses_wrong_parent_kind(town):
 
 
 def test_household_normalises_and_masks_numbers(town):
-    household = HouseholdFactory(grid=town.grid_a1a, phone="+86 138 0000 1234", id_number=make_id_number(7).lower())
+    household = HouseholdFactory(
+        grid=town.grid_a1a, phone="+86 138 0000 1234", id_number=make_id_number(7).lower()
+    )
     household.refresh_from_db()
     assert household.phone == "13800001234"
     assert household.phone_masked == "138****1234"

@@ -41,7 +41,10 @@ def test_bad_id_numbers_are_refused_with_a_reason(value, code):
     assert "身份证" in str(exc.value.messages[0])
 
 
-@pytest.mark.parametrize("value", ["13812345678", "+86 138 1234 5678", "0731-87654321", "073187654321", "０７３１－８７６５４３２１"])
+@pytest.mark.parametrize(
+    "value",
+    ["13812345678", "+86 138 1234 5678", "0731-87654321", "073187654321", "０７３１－８７６５４３２１"],
+)
 def test_good_phones(value):
     validate_phone(value)
 

@@ -34,7 +34,9 @@ def test_ended_links_do_not_count(town):
     for h in _households(town, 2):
         LinkFactory(member=cadre, household=h, link_type=LinkType.VILLAGE_HOUSEHOLD)
     LinkFactory(
-        member=cadre, household=HouseholdFactory(grid=town.grid_a1a), link_type=LinkType.VILLAGE_HOUSEHOLD,
+        member=cadre,
+        household=HouseholdFactory(grid=town.grid_a1a),
+        link_type=LinkType.VILLAGE_HOUSEHOLD,
         end_date=datetime.date(2021, 1, 1),
     )
     assert cadre not in selectors.members_out_of_range(user=staff)
