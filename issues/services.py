@@ -1,0 +1,556 @@
+"""Writes on issues. Every service is keyword-only, runs in one transaction, locks the issue row
+(SELECT ... FOR UPDATE), checks `version` and the permission in issues.access, then records an IssueEvent.
+
+A stale `version` raises IssueConflict ("someone else acted first"); a refused action raises IssueError.
+Both carry a translated message for the page or the API. Nothing here logs phone or ID numbers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.enums import DepartmentKind, PlaceKind
+from grids.models import Department, Household, Place
+from members.access import households_visible_to, places_visible_to, scope_for
+
+from . import access
+from .deadlines import deadline_after, end_of_local_day
+from .enums import (
+    LEVEL_DEFAULTS,
+    OPEN_ASSIGNMENT_STATUSES,
+    WHISTLE_DEFAULTS,
+    AssignmentStatus,
+    IssueAction,
+    IssueKind,
+    IssueLevel,
+    IssueStatus,
+    Satisfaction,
+    Urgency,
+    WhistleKind,
+    next_level,
+)
+from .models import (
+    Issue,
+    IssueCategory,
+    IssueEvent,
+    IssueFeedback,
+    IssuePhoto,
+    LevelSetting,
+    WhistleAssignment,
+    WhistleSetting,
+)
+
+MAX_PHOTOS = 5
+
+
+class IssueError(Exception):
+    """A refused action; `message` is shown to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class IssueConflict(IssueError):
+    """Someone else changed the issue since the user loaded it."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("已被他人处理,请刷新后重试 (someone else acted first)"))
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _actor_name(user) -> str:
+    member = scope_for(user).member
+    return member.name if member is not None else user.get_username()
+
+
+def _event(
+    *, issue: Issue, user, action: str, before: tuple[str, str], note: str = "", **extra
+) -> IssueEvent:
+    return IssueEvent.objects.create(
+        issue=issue,
+        action=action,
+        actor=user,
+        actor_name=_actor_name(user),
+        from_level=before[0],
+        to_level=issue.level,
+        from_status=before[1],
+        to_status=issue.status,
+        note=note,
+        **extra,
+    )
+
+
+def _lock(issue_id: int, version: int | None) -> Issue:
+    issue = Issue.objects.select_for_update().filter(pk=issue_id).first()
+    if issue is None:
+        raise IssueError(_("诉求不存在 (no such issue)"))
+    if version is not None and int(version) != issue.version:
+        raise IssueConflict()
+    return issue
+
+
+def _check(user, issue: Issue, action: str, **kwargs) -> None:
+    if not access.issues_visible_to(user).filter(pk=issue.pk).exists():
+        raise IssueError(_("诉求不存在 (no such issue)"))
+    reason = access.refusal(user, issue, action, **kwargs)
+    if reason:
+        raise IssueError(reason)
+
+
+def _required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise IssueError(message)
+    return text
+
+
+def _save(issue: Issue, *fields: str) -> None:
+    issue.version = F("version") + 1
+    issue.save(update_fields=[*fields, "version", "updated_at"])
+    issue.refresh_from_db(fields=["version"])
+
+
+def level_deadline(level: str, moment: datetime.datetime) -> datetime.datetime:
+    setting = LevelSetting.objects.filter(level=level).first()
+    if setting is not None:
+        return setting.deadline_from(moment)
+    amount, unit = LEVEL_DEFAULTS[IssueLevel(level)]
+    return deadline_after(moment, amount=amount, unit=unit)
+
+
+def whistle_deadline(kind: str, moment: datetime.datetime) -> datetime.datetime:
+    setting = WhistleSetting.objects.filter(kind=kind).first()
+    if setting is not None:
+        return setting.deadline_from(moment)
+    amount, unit = WHISTLE_DEFAULTS[WhistleKind(kind)]
+    return deadline_after(moment, amount=amount, unit=unit)
+
+
+def departments_for_issue(issue_path: str):
+    """Departments a town centre may whistle to: town offices of the issue's town and city departments above."""
+    parts = [p for p in issue_path.strip("/").split("/") if p]
+    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return Department.objects.filter(
+        active=True,
+        place__path__in=prefixes,
+        kind__in=[DepartmentKind.TOWN_OFFICE, DepartmentKind.CITY_DEPT],
+    )
+
+
+# --- raising ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_raise(
+    *,
+    user,
+    category: IssueCategory,
+    description: str,
+    household: Household | None = None,
+    place: Place | None = None,
+    kind: str = IssueKind.DEMAND,
+    urgency: str = Urgency.NORMAL,
+    photos: Sequence[UploadedFile] = (),
+    contact=None,
+    solved_result: str = "",
+    escalate_reason: str = "",
+) -> Issue:
+    """A member raises an issue for a household or a place they can see, at the on-the-spot level.
+
+    With `solved_result` it is resolved on the spot at once; with `escalate_reason` it goes up to the grid.
+    Side effects: the issue, its photos, one event per step (raise, then resolve or escalate).
+    """
+    member = scope_for(user).member
+    if member is None:
+        raise IssueError(_("该账号未关联联户人员 (this login is not linked to a member)"))
+    if (household is None) == (place is None):
+        raise IssueError(_("请选择一户或一个地点 (choose one household or one place)"))
+    if household is not None and not households_visible_to(user).filter(pk=household.pk).exists():
+        raise IssueError(_("不能为您看不到的户提出诉求 (household not in your area)"))
+    if place is not None and (
+        place.kind not in (PlaceKind.VILLAGE, PlaceKind.GRID3, PlaceKind.GRID4)
+        or not places_visible_to(user).filter(pk=place.pk).exists()
+    ):
+        raise IssueError(_("不能为该地点提出诉求 (place not in your area)"))
+    if not category.active:
+        raise IssueError(_("该类别已停用 (category no longer in use)"))
+    if len(photos) > MAX_PHOTOS:
+        raise IssueError(_("照片最多 %(n)d 张 (too many photos)") % {"n": MAX_PHOTOS})
+    if solved_result.strip() and escalate_reason.strip():
+        raise IssueError(_("现场解决和上报只能选一项 (either solved on the spot or escalated)"))
+    description = _required(description, _("请填写情况描述 (description is required)"))
+    now = timezone.now()
+    issue = Issue(
+        category=category,
+        kind=kind,
+        urgency=urgency,
+        description=description,
+        household=household,
+        place=place,
+        raised_by=member,
+        level=IssueLevel.ON_SPOT,
+        status=IssueStatus.OPEN,
+        deadline=level_deadline(IssueLevel.ON_SPOT, now),
+    )
+    if contact is not None:
+        issue.contact = contact
+    issue.save()
+    for photo in photos:
+        IssuePhoto.objects.create(issue=issue, image=photo, uploaded_by=member)
+    _event(issue=issue, user=user, action=IssueAction.RAISE, before=("", ""), note=description[:200])
+    if solved_result.strip():
+        return issue_resolve(user=user, issue_id=issue.pk, version=issue.version, result=solved_result)
+    if escalate_reason.strip():
+        return issue_escalate(user=user, issue_id=issue.pk, version=issue.version, reason=escalate_reason)
+    return issue
+
+
+# --- the ladder ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_escalate(
+    *, user, issue_id: int, version: int | None, reason: str, to_level: str | None = None
+) -> Issue:
+    """Pass the issue one level up (a reason is required). Only an emergency may go from grid to centre.
+
+    Side effects: level, status open, a fresh level deadline, one event.
+    """
+    issue = _lock(issue_id, version)
+    _check(user, issue, IssueAction.ESCALATE, to_level=to_level)
+    reason = _required(reason, _("上报必须说明理由 (a reason is required to escalate)"))
+    before = (issue.level, issue.status)
+    issue.level = to_level or next_level(issue.level)
+    issue.status = IssueStatus.OPEN
+    issue.deadline = level_deadline(issue.level, timezone.now())
+    _save(issue, "level", "status", "deadline")
+    _event(
+        issue=issue,
+        user=user,
+        action=IssueAction.ESCALATE,
+        before=before,
+        note=reason,
+        deadline=issue.deadline,
+    )
+    return issue
+
+
+@transaction.atomic
+def issue_resolve(*, user, issue_id: int, version: int | None, result: str) -> Issue:
+    """Close the issue at its current level with a result (the centre also after the departments answered).
+
+    Side effects: status resolved (the raiser then records satisfaction), resolved level/time, one event.
+    """
+    issue = _lock(issue_id, version)
+    _check(user, issue, IssueAction.RESOLVE)
+    result = _required(result, _("办结必须填写办理结果 (a result is required to close)"))
+    before = (issue.level, issue.status)
+    if issue.status == IssueStatus.REVIEW:
+        issue.level = IssueLevel.CENTRE
+    issue.status = IssueStatus.RESOLVED
+    issue.result = result
+    issue.resolved_level = issue.level
+    issue.resolved_at = timezone.now()
+    _save(issue, "level", "status", "result", "resolved_level", "resolved_at")
+    _event(issue=issue, user=user, action=IssueAction.RESOLVE, before=before, note=result)
+    return issue
+
+
+@transaction.atomic
+def issue_whistle(
+    *,
+    user,
+    issue_id: int,
+    version: int | None,
+    departments: Iterable[Department],
+    kind: str,
+    note: str = "",
+) -> Issue:
+    """吹哨: the town centre assigns the issue to one or more departments with the kind's default deadline.
+
+    A department already assigned and answered is assigned again (its row reopens). Side effects: one
+    WhistleAssignment per department, level department, status whistled, one event per department.
+    """
+    issue = _lock(issue_id, version)
+    _check(user, issue, IssueAction.WHISTLE)
+    departments = list(departments)
+    if not departments:
+        raise IssueError(_("请至少选择一个部门 (choose at least one department)"))
+    kind = WhistleKind(kind)
+    allowed = set(departments_for_issue(issue.path).values_list("pk", flat=True))
+    if any(d.pk not in allowed for d in departments):
+        raise IssueError(_("所选部门不能接收该事项 (department not available for this issue)"))
+    now = timezone.now()
+    deadline = whistle_deadline(kind, now)
+    existing = {a.department_id: a for a in issue.assignments.select_for_update()}
+    before = (issue.level, issue.status)
+    issue.level = IssueLevel.DEPARTMENT
+    issue.status = IssueStatus.WHISTLED
+    issue.whistle_kind = kind
+    issue.deadline = max([deadline] + [a.deadline for a in existing.values() if a.is_open])
+    _save(issue, "level", "status", "whistle_kind", "deadline")
+    for department in departments:
+        assignment = existing.get(department.pk)
+        if assignment is not None and assignment.is_open:
+            raise IssueError(
+                _("%(dept)s 正在办理该事项 (already assigned to this department)") % {"dept": department.name}
+            )
+        if assignment is None:
+            assignment = WhistleAssignment(issue=issue, department=department)
+        assignment.kind = kind
+        assignment.status = AssignmentStatus.PENDING
+        assignment.deadline = deadline
+        assignment.note = note.strip()[:500]
+        assignment.whistled_at = now
+        assignment.result = ""
+        assignment.reason = ""
+        assignment.answered_at = None
+        assignment.answered_by = None
+        if assignment.pk:
+            assignment.version += 1
+        assignment.save()
+        _event(
+            issue=issue,
+            user=user,
+            action=IssueAction.WHISTLE,
+            before=before,
+            note=note.strip(),
+            department=department,
+            whistle_kind=kind,
+            deadline=deadline,
+        )
+    return issue
+
+
+def issue_whistle_bulk(
+    *, user, picks: Sequence[tuple[int, int]], departments: Sequence[Department], kind: str, note: str = ""
+) -> tuple[list[Issue], list[tuple[int, str]]]:
+    """Whistle several issues (pairs of id and version) the same way; each one in its own transaction.
+
+    Returns the whistled issues and (id, message) for each refused one, so one stale row does not undo the rest.
+    """
+    done: list[Issue] = []
+    failed: list[tuple[int, str]] = []
+    for issue_id, version in picks:
+        try:
+            done.append(
+                issue_whistle(
+                    user=user,
+                    issue_id=issue_id,
+                    version=version,
+                    departments=departments,
+                    kind=kind,
+                    note=note,
+                )
+            )
+        except IssueError as exc:
+            failed.append((issue_id, exc.message))
+    return done, failed
+
+
+def _lock_assignment(assignment_id: int, version: int | None) -> tuple[Issue, WhistleAssignment]:
+    issue_id = WhistleAssignment.objects.filter(pk=assignment_id).values_list("issue_id", flat=True).first()
+    if issue_id is None:
+        raise IssueError(_("交办不存在 (no such assignment)"))
+    issue = _lock(issue_id, None)  # the issue row serialises everything done on it
+    assignment = WhistleAssignment.objects.select_for_update().get(pk=assignment_id)
+    if version is not None and int(version) != assignment.version:
+        raise IssueConflict()
+    return issue, assignment
+
+
+def _after_answer(issue: Issue) -> None:
+    """When no department still holds the issue, it goes back to the centre for review."""
+    if not issue.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).exists():
+        issue.level = IssueLevel.CENTRE
+        issue.status = IssueStatus.REVIEW
+        issue.deadline = level_deadline(IssueLevel.CENTRE, timezone.now())
+        _save(issue, "level", "status", "deadline")
+
+
+@transaction.atomic
+def assignment_accept(*, user, assignment_id: int, version: int | None) -> WhistleAssignment:
+    """A department handler accepts (接单) an assignment. Side effects: assignment status, one event."""
+    issue, assignment = _lock_assignment(assignment_id, version)
+    _check(user, issue, IssueAction.ACCEPT, assignment=assignment)
+    assignment.status = AssignmentStatus.ACCEPTED
+    assignment.version += 1
+    assignment.save(update_fields=["status", "version"])
+    _event(
+        issue=issue,
+        user=user,
+        action=IssueAction.ACCEPT,
+        before=(issue.level, issue.status),
+        department=assignment.department,
+    )
+    return assignment
+
+
+def _answer(*, user, assignment_id, version, action, text, field, message) -> WhistleAssignment:
+    issue, assignment = _lock_assignment(assignment_id, version)
+    _check(user, issue, action, assignment=assignment)
+    text = _required(text, message)
+    before = (issue.level, issue.status)
+    assignment.status = (
+        AssignmentStatus.REPLIED if action == IssueAction.REPLY else AssignmentStatus.SENT_BACK
+    )
+    setattr(assignment, field, text)
+    assignment.answered_at = timezone.now()
+    assignment.answered_by = scope_for(user).member
+    assignment.version += 1
+    assignment.save(update_fields=["status", field, "answered_at", "answered_by", "version"])
+    _after_answer(issue)
+    _event(issue=issue, user=user, action=action, before=before, note=text, department=assignment.department)
+    return assignment
+
+
+@transaction.atomic
+def assignment_reply(*, user, assignment_id: int, version: int | None, result: str) -> WhistleAssignment:
+    """A department replies with its result. When no department still holds the issue, it goes to review."""
+    return _answer(
+        user=user,
+        assignment_id=assignment_id,
+        version=version,
+        action=IssueAction.REPLY,
+        text=result,
+        field="result",
+        message=_("请填写办理结果 (a result is required)"),
+    )
+
+
+@transaction.atomic
+def assignment_send_back(*, user, assignment_id: int, version: int | None, reason: str) -> WhistleAssignment:
+    """A department sends the assignment back with a reason (not its remit, needs more facts...)."""
+    return _answer(
+        user=user,
+        assignment_id=assignment_id,
+        version=version,
+        action=IssueAction.SEND_BACK,
+        text=reason,
+        field="reason",
+        message=_("退回必须说明理由 (a reason is required to send back)"),
+    )
+
+
+@transaction.atomic
+def issue_return_to_department(
+    *, user, issue_id: int, version: int | None, assignment_id: int, reason: str
+) -> Issue:
+    """The centre is not satisfied with a department's answer: the assignment reopens with a new deadline."""
+    issue = _lock(issue_id, version)
+    assignment = issue.assignments.select_for_update().filter(pk=assignment_id).first()
+    if assignment is None:
+        raise IssueError(_("交办不存在 (no such assignment)"))
+    _check(user, issue, IssueAction.RETURN, assignment=assignment)
+    reason = _required(reason, _("退回必须说明理由 (a reason is required to send back)"))
+    before = (issue.level, issue.status)
+    deadline = whistle_deadline(assignment.kind, timezone.now())
+    assignment.status = AssignmentStatus.PENDING
+    assignment.reason = reason
+    assignment.deadline = deadline
+    assignment.version += 1
+    assignment.save(update_fields=["status", "reason", "deadline", "version"])
+    issue.level = IssueLevel.DEPARTMENT
+    issue.status = IssueStatus.WHISTLED
+    issue.deadline = max(
+        [deadline]
+        + list(
+            issue.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).values_list("deadline", flat=True)
+        )
+    )
+    _save(issue, "level", "status", "deadline")
+    _event(
+        issue=issue,
+        user=user,
+        action=IssueAction.RETURN,
+        before=before,
+        note=reason,
+        department=assignment.department,
+        deadline=deadline,
+    )
+    return issue
+
+
+# --- supervision and feedback ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_supervise(*, user, issue_id: int, note: str, deadline: datetime.date) -> Issue:
+    """督办: the centre or the discipline commission adds a note and a new deadline (end of that local day).
+
+    The new deadline applies to the issue and to every department still holding it. It does not change the
+    level or status, so it does not make other people's open forms stale. Side effects: one event.
+    """
+    issue = _lock(issue_id, None)
+    _check(user, issue, IssueAction.SUPERVISE)
+    note = _required(note, _("请填写督办意见 (a supervision note is required)"))
+    if deadline < timezone.localdate():
+        raise IssueError(_("新期限不能早于今天 (the new deadline cannot be in the past)"))
+    new_deadline = end_of_local_day(deadline)
+    issue.deadline = new_deadline
+    issue.last_supervision_note = note[:500]
+    issue.last_supervised_at = timezone.now()
+    issue.save(update_fields=["deadline", "last_supervision_note", "last_supervised_at", "updated_at"])
+    issue.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).update(deadline=new_deadline)
+    _event(
+        issue=issue,
+        user=user,
+        action=IssueAction.SUPERVISE,
+        before=(issue.level, issue.status),
+        note=note,
+        deadline=new_deadline,
+    )
+    return issue
+
+
+@transaction.atomic
+def issue_feedback_record(
+    *, user, issue_id: int, version: int | None, satisfaction: str, note: str = "", contact=None
+) -> IssueFeedback:
+    """The raiser records the household's satisfaction on a return contact (回访).
+
+    满意/基本满意 close the issue; 不满意 reopens it at the level that resolved it, with a fresh deadline.
+    Side effects: an IssueFeedback row, issue status, one or two events (feedback, reopen).
+    """
+    issue = _lock(issue_id, version)
+    _check(user, issue, IssueAction.FEEDBACK)
+    satisfaction = Satisfaction(satisfaction)
+    if satisfaction == Satisfaction.UNSATISFIED:
+        note = _required(note, _("不满意时请记录群众意见 (say why the household is not satisfied)"))
+    feedback = IssueFeedback(
+        issue=issue, satisfaction=satisfaction, note=note.strip(), recorded_by=scope_for(user).member
+    )
+    if contact is not None:
+        feedback.contact = contact
+    feedback.save()
+    before = (issue.level, issue.status)
+    issue.satisfaction = satisfaction
+    if satisfaction != Satisfaction.UNSATISFIED:
+        issue.status = IssueStatus.CLOSED
+    _event(
+        issue=issue,
+        user=user,
+        action=IssueAction.FEEDBACK,
+        before=before,
+        note=f"{satisfaction.label} {note.strip()}".strip(),
+    )
+    if satisfaction == Satisfaction.UNSATISFIED:
+        resolved = (issue.level, issue.status)
+        issue.level = issue.resolved_level or issue.level
+        issue.status = IssueStatus.OPEN
+        issue.deadline = level_deadline(
+            IssueLevel.CENTRE if issue.level == IssueLevel.DEPARTMENT else issue.level, timezone.now()
+        )
+        _event(issue=issue, user=user, action=IssueAction.REOPEN, before=resolved, note=note.strip())
+    _save(issue, "level", "status", "satisfaction", "deadline")
+    return feedback

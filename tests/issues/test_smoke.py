@@ -1,0 +1,9 @@
+from issues.enums import IssueLevel, IssueStatus
+from issues.services import issue_escalate
+
+
+def test_smoke(town, raise_issue):
+    issue = raise_issue(escalate_reason="现场无法解决")
+    assert (issue.level, issue.status, issue.version) == (IssueLevel.GRID, IssueStatus.OPEN, 2)
+    issue = issue_escalate(user=town.user("grid_head_a1"), issue_id=issue.pk, version=2, reason="需村里协调")
+    assert issue.level == IssueLevel.VILLAGE
