@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -76,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "members.context_processors.scope",
+                "members.context_processors.inbox",
             ],
         },
     },
@@ -152,29 +152,57 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise a broker on the local filesystem, which needs no server
-# and lets `python dev.py serve` run a real worker and beat next to the web server.
+# and lets `python dev.py serve` run a real worker and beat next to the web server. CELERY_BROKER_URL
+# overrides both (the tests point a worker at their own Redis database that way).
+# The beat schedule is in code: config/celery.py.
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-else:
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+if CELERY_BROKER_URL.startswith("filesystem://"):
     (CELERY_BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
     }
+else:
+    # Saving a contact must not wait for a dead broker: connect within a second, and let a publish give
+    # up after one quick retry (members.outbox keeps the work; a sweeper sends it later).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# The worker itself keeps trying to reconnect for ever (a Redis restart must not end it).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = False
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
-_ = crontab  # the schedule is filled in by later features (config/celery.py documents it)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Notification channels (members.notifications): name → backend dotted path; empty disables a channel.
+LIANHU_NOTIFICATION_CHANNELS = {
+    "email": os.environ.get("LIANHU_EMAIL_CHANNEL", "members.notifications.EmailChannel"),
+    "sms": os.environ.get("LIANHU_SMS_CHANNEL", "members.notifications.LogSmsChannel"),
+    "wecom": os.environ.get("LIANHU_IM_CHANNEL", "members.notifications.LogImChannel"),
+}
+# Absolute links in emails and SMS.
+LIANHU_SITE_URL = os.environ.get("LIANHU_SITE_URL", "http://127.0.0.1:8000")
 
 LIANHU = {
     # Days during which the author of a contact may still correct it.

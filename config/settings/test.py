@@ -1,5 +1,7 @@
 """Tests: whatever DATABASE_URL / REDIS_URL say (PostgreSQL and Redis in CI), SQLite otherwise."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR
 
@@ -8,6 +10,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = False
+# Tests never publish to a shared queue a dev worker could consume (it would act on the dev database):
+# an in-process broker unless a test asks for a real one (tests/dispatch/test_worker.py).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {} if CELERY_BROKER_URL.startswith("memory://") else CELERY_BROKER_TRANSPORT_OPTIONS
+)  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
