@@ -151,6 +151,9 @@ class ContactPhoto(models.Model):
         verbose_name_plural = _("走访照片")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.contact_id} · {self.image.name}"
+
 
 class ContactRevision(models.Model):
     """Who changed what and when: one row per create or update, with old and new values."""
@@ -158,7 +161,11 @@ class ContactRevision(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="revisions")
     action = models.CharField(_("操作"), max_length=10, choices=RevisionAction.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)

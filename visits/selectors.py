@@ -1,0 +1,496 @@
+"""Reads: scoped contacts and compliance against the quota rules, computed in the database.
+
+Status of a link against one rule, on a day `on` (periods in Asia/Shanghai, visits/periods.py):
+- done     the current period already holds at least `min_count` counted contacts;
+- overdue  not done, and the previous period ended without being met while the link was active for the whole
+           of it (a period that has ended unmet is a debt until the current one is met);
+- due      not done, and not overdue: the current period is still open.
+A link that starts or ends mid-period is judged from its first full period ("first full period" rule): a
+partial period never makes it overdue, though contacts made in it count, so it shows done or due.
+A link's overall status is the worst of its rules; it is "on track" when no rule is overdue.
+
+Contacts count towards a link when made by the link's member on the link's target in the period with a kind
+the rule lists (households: via ContactHousehold, so a yard meeting counts for each household it reached).
+
+Query counts: one query for the rules, one for the links with every figure annotated (correlated
+subqueries on indexed columns), one per "without contact" count. None grows with the data.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Substr
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
+from django.utils import timezone
+
+from grids.models import Household, Place
+from members.access import households_visible_to, links_visible_to, scope_for
+from members.enums import LINK_TARGET, LinkType, TargetKind
+from members.models import Link, Member
+
+from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
+from .models import Contact, ContactHousehold, QuotaRule
+from .periods import aware_bounds, period_bounds, previous_bounds
+
+PATH_STEP = 9  # one "00000001/" segment of a materialized path
+
+
+# --- contacts ----------------------------------------------------------------------------------------
+
+
+def contacts_visible_to(user) -> QuerySet[Contact]:
+    """Contacts the user may read: their own, those in their scope's subtrees, and those on their targets."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Contact.objects.all()
+    q = scope.path_q("path")
+    if scope.member is not None:
+        own_links = Link.objects.current().filter(member=scope.member)
+        q |= Q(member=scope.member)
+        q |= Q(
+            pk__in=ContactHousehold.objects.filter(
+                household_id__in=own_links.filter(household__isnull=False).values("household_id")
+            ).values("contact_id")
+        )
+        q |= Q(place_id__in=own_links.filter(place__isnull=False).values("place_id"))
+    if user.is_authenticated:
+        q |= Q(created_by=user)
+    return Contact.objects.filter(q)
+
+
+def household_history(*, user, household: Household) -> QuerySet[Contact]:
+    """Every visible contact that reached the household, newest first."""
+    return (
+        contacts_visible_to(user)
+        .filter(pk__in=ContactHousehold.objects.filter(household=household).values("contact_id"))
+        .select_related("member")
+        .prefetch_related("photos")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def place_history(*, user, place: Place) -> QuerySet[Contact]:
+    return (
+        contacts_visible_to(user)
+        .filter(place=place)
+        .select_related("member")
+        .prefetch_related("photos")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def last_kind_for(*, member: Member, kinds: frozenset[str] | set[str], default: str) -> str:
+    """The kind of the member's latest contact among `kinds` (the form remembers it)."""
+    kind = (
+        Contact.objects.filter(member=member, kind__in=list(kinds))
+        .order_by("-occurred_at", "-id")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return kind or default
+
+
+# --- rules -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RuleGroup:
+    """Rules that count the same way (period, kinds, target) across link types; each has its own minimum."""
+
+    key: str
+    period: str
+    kinds: tuple[str, ...]
+    target: str  # "household" or "place"
+    rules: dict[str, QuotaRule] = field(default_factory=dict)  # link_type → rule
+
+    @property
+    def link_types(self) -> list[str]:
+        return list(self.rules)
+
+
+def rule_groups(rules: list[QuotaRule] | None = None) -> list[RuleGroup]:
+    if rules is None:
+        rules = list(QuotaRule.objects.filter(active=True).order_by("link_type", "period", "id"))
+    groups: dict[tuple, RuleGroup] = {}
+    for rule in rules:
+        target_kind = LINK_TARGET.get(LinkType(rule.link_type))
+        if target_kind == TargetKind.HOUSEHOLD:
+            target = "household"
+        elif target_kind in (TargetKind.GRID, TargetKind.VILLAGE, TargetKind.TOWN):
+            target = "place"
+        else:  # migrant members are not contact targets yet
+            continue
+        kinds = tuple(sorted(k for k in rule.kinds if k in ContactKind.values))
+        signature = (rule.period, kinds, target)
+        group = groups.get(signature)
+        if group is None:
+            group = groups[signature] = RuleGroup(f"q{len(groups)}", rule.period, kinds, target)
+        current = group.rules.get(rule.link_type)
+        # Two identical rules for one link type: the stricter one applies.
+        if current is None or rule.min_count > current.min_count:
+            group.rules[rule.link_type] = rule
+    return list(groups.values())
+
+
+def _count(qs) -> Coalesce:
+    return Coalesce(
+        Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
+
+
+def _counted(group: RuleGroup, bounds: tuple[datetime.date, datetime.date]) -> Coalesce:
+    start, end = aware_bounds(bounds)
+    if group.target == "household":
+        qs = ContactHousehold.objects.filter(
+            household_id=OuterRef("household_id"),
+            member_id=OuterRef("member_id"),
+            kind__in=group.kinds,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+    else:
+        qs = Contact.objects.filter(
+            place_id=OuterRef("place_id"),
+            member_id=OuterRef("member_id"),
+            kind__in=group.kinds,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+    return _count(qs)
+
+
+def _last_contact():
+    by_household = ContactHousehold.objects.filter(
+        household_id=OuterRef("household_id"), member_id=OuterRef("member_id")
+    )
+    by_place = Contact.objects.filter(place_id=OuterRef("place_id"), member_id=OuterRef("member_id"))
+    latest = Func(F("occurred_at"), function="MAX")
+    return Case(
+        When(
+            household__isnull=False, then=Subquery(by_household.order_by().annotate(m=latest).values("m")[:1])
+        ),
+        When(place__isnull=False, then=Subquery(by_place.order_by().annotate(m=latest).values("m")[:1])),
+        default=None,
+    )
+
+
+def annotate_compliance(
+    links: QuerySet[Link], *, on: datetime.date, groups: list[RuleGroup], detail: bool = False
+) -> QuerySet[Link]:
+    """Add `<key>_rank` per rule group (-1 no rule, 0 done, 1 due, 2 overdue) and `status_rank` (the worst).
+
+    With `detail`, also `<key>_done`, `<key>_req` and `last_contact_at` (for lists of a few links); without,
+    figures are aliases the database only computes where a status needs them (for aggregates).
+    """
+    ranks = []
+    for group in groups:
+        key = group.key
+        prev_start, prev_end = previous_bounds(group.period, on)
+        applies = Q(link_type__in=group.link_types)
+        required = Case(
+            *[When(link_type=lt, then=Value(rule.min_count)) for lt, rule in group.rules.items()],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        prev_full = Q(start_date__lte=prev_start) & (
+            Q(end_date__isnull=True) | Q(end_date__gte=prev_end - datetime.timedelta(days=1))
+        )
+        figures = {
+            f"{key}_done": Case(
+                When(applies, then=_counted(group, period_bounds(group.period, on))), default=0
+            ),
+            f"{key}_prev": Case(When(applies, then=_counted(group, (prev_start, prev_end))), default=0),
+            f"{key}_req": required,
+        }
+        links = links.annotate(**figures) if detail else links.alias(**figures)
+        rank = Case(
+            When(~applies, then=Value(STATUS_RANK[Status.NONE])),
+            When(GreaterThanOrEqual(F(f"{key}_done"), F(f"{key}_req")), then=Value(STATUS_RANK[Status.DONE])),
+            When(
+                prev_full & LessThan(F(f"{key}_prev"), F(f"{key}_req")),
+                then=Value(STATUS_RANK[Status.OVERDUE]),
+            ),
+            default=Value(STATUS_RANK[Status.DUE]),
+            output_field=IntegerField(),
+        )
+        links = links.annotate(**{f"{key}_rank": rank}) if detail else links.alias(**{f"{key}_rank": rank})
+        ranks.append(F(f"{key}_rank"))
+    if not ranks:
+        overall = Value(STATUS_RANK[Status.NONE], output_field=IntegerField())
+    elif len(ranks) == 1:
+        overall = ranks[0]
+    else:
+        overall = Greatest(*ranks, output_field=IntegerField())
+    if detail:
+        return links.annotate(status_rank=overall, last_contact_at=_last_contact())
+    return links.alias(status_rank=overall)
+
+
+@dataclass
+class RuleStatus:
+    rule: QuotaRule
+    required: int
+    done: int
+    status: str
+    period_start: datetime.date
+    period_end: datetime.date  # exclusive
+
+    @property
+    def period_last_day(self) -> datetime.date:
+        return self.period_end - datetime.timedelta(days=1)
+
+
+@dataclass
+class LinkCompliance:
+    link: Link
+    status: str
+    last_contact_at: datetime.datetime | None
+    rules: list[RuleStatus]
+
+    @property
+    def target(self):
+        return self.link.target
+
+
+def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -> list[LinkCompliance]:
+    """Per link and rule: required, done, status, last contact; overdue first, then the oldest last contact.
+
+    Two queries whatever the number of links or contacts (rules, then links with their figures).
+    """
+    on = on or timezone.localdate()
+    groups = rule_groups()
+    qs = annotate_compliance(links, on=on, groups=groups, detail=True).select_related(
+        "member", "household__grid", "place"
+    )
+    qs = qs.order_by(F("status_rank").desc(), F("last_contact_at").asc(nulls_first=True), "id")
+    result = []
+    for link in qs:
+        rules = []
+        for group in groups:
+            rule = group.rules.get(link.link_type)
+            if rule is None:
+                continue
+            start, end = period_bounds(group.period, on)
+            rules.append(
+                RuleStatus(
+                    rule=rule,
+                    required=getattr(link, f"{group.key}_req"),
+                    done=getattr(link, f"{group.key}_done"),
+                    status=RANK_STATUS[getattr(link, f"{group.key}_rank")],
+                    period_start=start,
+                    period_end=end,
+                )
+            )
+        result.append(
+            LinkCompliance(
+                link=link,
+                status=RANK_STATUS[link.status_rank],
+                last_contact_at=link.last_contact_at,
+                rules=rules,
+            )
+        )
+    return result
+
+
+# --- summaries ---------------------------------------------------------------------------------------
+
+
+def _share(part: int, total: int) -> float | None:
+    return round(part / total, 4) if total else None
+
+
+def _scoped_links(*, user, on: datetime.date, place: Place | None, member: Member | None) -> QuerySet[Link]:
+    links = links_visible_to(user).current(on)
+    if place is not None:
+        links = links.filter(path__startswith=place.path)
+    if member is not None:
+        links = links.filter(member=member)
+    return links
+
+
+def compliance_summary(
+    *,
+    user,
+    place: Place | None = None,
+    member: Member | None = None,
+    on: datetime.date | None = None,
+    breakdown: str | None = None,
+) -> dict:
+    """Share of links on track per link type and rule period, plus who has had no contact.
+
+    `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
+    "member" (rows per member). Links visible to the user only; current links on `on`.
+    Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact",
+    "members_without_contact", "quarter", "month"}.
+    """
+    on = on or timezone.localdate()
+    groups = rule_groups()
+    rule_types = sorted({lt for g in groups for lt in g.link_types})
+    links = _scoped_links(user=user, on=on, place=place, member=member).filter(link_type__in=rule_types)
+    qs = annotate_compliance(links, on=on, groups=groups)
+
+    group_fields: dict = {}
+    if breakdown == "child" and place is not None:
+        group_fields["area"] = Substr("path", 1, len(place.path) + PATH_STEP)
+    elif breakdown == "member":
+        group_fields["area"] = F("member_id")
+    counts = {
+        "total": Count("id"),
+        "done": Count("id", filter=Q(status_rank=STATUS_RANK[Status.DONE])),
+        "due": Count("id", filter=Q(status_rank=STATUS_RANK[Status.DUE])),
+        "overdue": Count("id", filter=Q(status_rank=STATUS_RANK[Status.OVERDUE])),
+    }
+    for group in groups:
+        for status in (Status.DONE, Status.DUE, Status.OVERDUE):
+            counts[f"{group.key}_{status}"] = Count(
+                "id", filter=Q(**{f"{group.key}_rank": STATUS_RANK[status]})
+            )
+    rows = list(qs.values("link_type", **group_fields).annotate(**counts).order_by())
+
+    by_type: dict[str, dict] = {}
+    totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
+    areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
+    for row in rows:
+        lt = row["link_type"]
+        entry = by_type.setdefault(
+            lt,
+            {
+                "link_type": lt,
+                "label": LinkType(lt).label,
+                "total": 0,
+                "done": 0,
+                "due": 0,
+                "overdue": 0,
+                "rules": {},
+            },
+        )
+        for name in ("total", "done", "due", "overdue"):
+            entry[name] += row[name]
+            totals[name] += row[name]
+            if group_fields:
+                areas[row["area"]][name] += row[name]
+        for group in groups:
+            rule = group.rules.get(lt)
+            if rule is None:
+                continue
+            start, end = period_bounds(group.period, on)
+            r = entry["rules"].setdefault(
+                rule.pk,
+                {
+                    "rule": rule,
+                    "label": rule.label,
+                    "period": group.period,
+                    "period_start": start,
+                    "period_end": end,
+                    "done": 0,
+                    "due": 0,
+                    "overdue": 0,
+                },
+            )
+            for status in (Status.DONE, Status.DUE, Status.OVERDUE):
+                r[str(status)] += row[f"{group.key}_{status}"]
+    for entry in by_type.values():
+        entry["on_track"] = entry["total"] - entry["overdue"]
+        entry["share_on_track"] = _share(entry["on_track"], entry["total"])
+        entry["share_done"] = _share(entry["done"], entry["total"])
+        rules = list(entry["rules"].values())
+        for r in rules:
+            r["share_done"] = _share(r["done"], entry["total"])
+        entry["rules"] = rules
+    totals["on_track"] = totals["total"] - totals["overdue"]
+    totals["share_on_track"] = _share(totals["on_track"], totals["total"])
+
+    quarter = period_bounds(Period.QUARTER, on)
+    month = period_bounds(Period.MONTH, on)
+    result = {
+        "on": on,
+        "by_type": [by_type[lt] for lt in LinkType.values if lt in by_type],
+        "totals": totals,
+        "quarter": quarter,
+        "month": month,
+        "households_without_contact": households_without_contact(
+            user=user, place=place, member=member, on=on
+        ).count(),
+        "members_without_contact": members_without_contact(
+            user=user, place=place, member=member, on=on
+        ).count(),
+        "rows": [],
+    }
+    if group_fields:
+        result["rows"] = _label_rows(areas, breakdown=breakdown)
+    return result
+
+
+def _label_rows(areas: dict, *, breakdown: str) -> list[dict]:
+    """Name each breakdown row (one query for the names), worst share first."""
+    if breakdown == "member":
+        names = dict(Member.objects.filter(pk__in=list(areas)).values_list("pk", "name"))
+        objects = {pk: {"id": pk, "name": names.get(pk, "?")} for pk in areas}
+    else:
+        ids = {path: int(path.strip("/").split("/")[-1]) for path in areas}
+        places = {p.pk: p for p in Place.objects.filter(pk__in=ids.values())}
+        objects = {
+            path: {"id": pk, "name": places[pk].name if pk in places else "?", "place": places.get(pk)}
+            for path, pk in ids.items()
+        }
+    rows = []
+    for key, counts in areas.items():
+        row = {**objects[key], **counts}
+        row["on_track"] = counts["total"] - counts["overdue"]
+        row["share_on_track"] = _share(row["on_track"], counts["total"])
+        rows.append(row)
+    rows.sort(key=lambda r: (r["share_on_track"] if r["share_on_track"] is not None else 2, r["name"]))
+    return rows
+
+
+def households_without_contact(
+    *, user, place: Place | None = None, member: Member | None = None, on: datetime.date | None = None
+) -> QuerySet[Household]:
+    """Households (in scope, under `place` or linked by `member`) that no contact reached this quarter."""
+    on = on or timezone.localdate()
+    start, end = aware_bounds(period_bounds(Period.QUARTER, on))
+    households = households_visible_to(user)
+    if place is not None:
+        households = households.filter(path__startswith=place.path)
+    if member is not None:
+        households = households.filter(
+            pk__in=Link.objects.current(on).filter(member=member).values("household_id")
+        )
+    reached = ContactHousehold.objects.filter(
+        household=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end
+    )
+    return households.filter(~Exists(reached)).order_by("path", "code")
+
+
+def members_without_contact(
+    *, user, place: Place | None = None, member: Member | None = None, on: datetime.date | None = None
+) -> QuerySet[Member]:
+    """Members with a current link (in scope, under `place`) who recorded no contact this month."""
+    on = on or timezone.localdate()
+    start, end = aware_bounds(period_bounds(Period.MONTH, on))
+    links = _scoped_links(user=user, on=on, place=place, member=member)
+    made = Contact.objects.filter(member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end)
+    return (
+        Member.objects.filter(pk__in=links.values("member_id"), is_exempt=False)
+        .filter(~Exists(made))
+        .order_by("path", "name")
+    )

@@ -1,0 +1,364 @@
+"""Writes: recording and correcting contacts. HTML forms and the API both call these.
+
+Errors are `django.core.exceptions.ValidationError` keyed by field, with Chinese messages and an English
+gloss, so a form shows them next to the field and the API answers 400 with the same text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from grids.enums import PlaceKind
+from grids.models import Household, Place
+from members.access import households_visible_to, scope_for
+from members.models import Link, Member
+
+from .enums import (
+    DUTY_FIELDS,
+    HOUSEHOLD_KINDS,
+    MULTI_HOUSEHOLD_KINDS,
+    PLACE_KINDS,
+    ContactKind,
+    Duty,
+    RevisionAction,
+)
+from .models import Contact, ContactHousehold, ContactPhoto, ContactRevision
+from .periods import TZ, local_date
+
+MAX_PHOTOS = 3
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+PHOTO_MAX_SIDE = 1600
+PHOTO_MAX_PIXELS = 40_000_000
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+PLACE_KIND_FOR = {
+    ContactKind.GRID_SINKDOWN: {PlaceKind.GRID3, PlaceKind.VILLAGE},
+    ContactKind.ONSITE: {PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3},
+}
+
+
+def _photo_max_bytes() -> int:
+    return int(settings.LIANHU.get("CONTACT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def _edit_days() -> int:
+    return int(settings.LIANHU.get("CONTACT_EDIT_DAYS", 7))
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    if timezone.is_naive(moment):
+        return moment.replace(tzinfo=TZ)
+    return moment
+
+
+def _common_path(paths: Iterable[str]) -> str:
+    """The deepest place that holds every path ("/1/2/3/" and "/1/2/4/" → "/1/2/")."""
+    split = [p.strip("/").split("/") for p in paths]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "/" + "".join(f"{part}/" for part in common)
+
+
+def photo_clean(upload) -> ContentFile:
+    """An uploaded image re-encoded as JPEG without any metadata (EXIF, GPS), at most 1600 px a side."""
+    if upload.size > _photo_max_bytes():
+        raise ValidationError(
+            {
+                "photos": _("照片不能超过 %(mb)s MB (photo too large)")
+                % {"mb": _photo_max_bytes() // (1024 * 1024)}
+            }
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            probe.verify()
+            fmt = probe.format
+        upload.seek(0)
+        with Image.open(upload) as img:
+            if fmt not in PHOTO_FORMATS:
+                raise ValidationError({"photos": _("只能上传 JPEG/PNG/WebP 图片 (images only)")})
+            if img.width * img.height > PHOTO_MAX_PIXELS:
+                raise ValidationError({"photos": _("图片尺寸过大 (image dimensions too large)")})
+            img = ImageOps.exif_transpose(img)
+            img = img.convert("RGB")
+            img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            out = io.BytesIO()
+            # Saved without `exif=`: Pillow writes no metadata, so location and device data are gone.
+            img.save(out, format="JPEG", quality=85, optimize=True)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValidationError({"photos": _("只能上传 JPEG/PNG/WebP 图片 (images only)")}) from exc
+    return ContentFile(out.getvalue(), name="photo.jpg")
+
+
+def _snapshot(contact: Contact, household_ids: Sequence[int]) -> dict:
+    return {
+        "kind": contact.kind,
+        "occurred_at": contact.occurred_at.astimezone(TZ).isoformat(),
+        "household": contact.household_id,
+        "place": contact.place_id,
+        "households": sorted(household_ids),
+        "duties": contact.duties,
+        "summary": contact.summary,
+        "found_problem": contact.found_problem,
+    }
+
+
+def _clean_duties(duties: Iterable[str]) -> list[str]:
+    chosen = []
+    for duty in duties:
+        if duty not in Duty.values:
+            raise ValidationError({"duties": _("未知的职责:%(d)s (unknown duty)") % {"d": duty}})
+        if duty not in chosen:
+            chosen.append(duty)
+    if not chosen:
+        raise ValidationError({"duties": _("请至少选择一项“五到位”内容 (choose at least one duty)")})
+    return chosen
+
+
+def _check_time(occurred_at: datetime.datetime) -> datetime.datetime:
+    occurred_at = _aware(occurred_at)
+    if occurred_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": _("不能选择未来的时间 (date cannot be in the future)")})
+    return occurred_at
+
+
+def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) -> Link | None:
+    """The member's link to the target on that day, None for scope-based recording, or a ValidationError."""
+    field = "household" if isinstance(target, Household) else "place"
+    links = list(Link.objects.filter(member=member, **{field: target}).order_by("start_date"))
+    for link in links:
+        if link.is_current(on):
+            return link
+    scope = scope_for(user)
+    if (scope.is_grid_head or scope.is_town_staff) and scope.writes_path(target.path):
+        return None
+    if links:
+        if on < links[0].start_date:
+            raise ValidationError(
+                {
+                    "occurred_at": _("走访日期不能早于联系开始日期 %(d)s (date before the link began)")
+                    % {"d": links[0].start_date.isoformat()}
+                }
+            )
+        raise ValidationError(
+            {"occurred_at": _("该日期不在联系有效期内 (the link was not active on that date)")}
+        )
+    raise ValidationError(
+        {field: _("只能为自己联系的对象记录走访 (you may record contacts only for your own links)")}
+    )
+
+
+def contact_record(
+    *,
+    user,
+    kind: str,
+    occurred_at: datetime.datetime,
+    duties: Iterable[str],
+    household: Household | None = None,
+    place: Place | None = None,
+    households: Sequence[Household] = (),
+    summary: str = "",
+    found_problem: bool = False,
+    client_id: uuid.UUID | str | None = None,
+    photos: Sequence = (),
+) -> Contact:
+    """Record a contact by the user's member and return it.
+
+    Idempotent on `client_id`: if a contact with that id exists (a retry after a lost answer), it is returned
+    unchanged and nothing is written; `contact.created` tells which happened. Writes the contact, one
+    ContactHousehold row per household reached, up to three re-encoded photos and a "create" revision.
+    """
+    client_id = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
+    existing = Contact.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.created_by_id != user.pk:
+            raise ValidationError({"client_id": _("客户端编号已被使用 (client id already used)")})
+        existing.created = False
+        return existing
+
+    scope = scope_for(user)
+    member = scope.member
+    if member is None:
+        raise ValidationError(_("该账号未关联联户人员 (this login is not linked to a member)"))
+    if kind not in ContactKind.values:
+        raise ValidationError({"kind": _("未知的走访方式 (unknown kind of contact)")})
+    occurred_at = _check_time(occurred_at)
+    on = local_date(occurred_at)
+    chosen = _clean_duties(duties)
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": _("最多上传 3 张照片 (at most 3 photos)")})
+
+    link = None
+    reached: list[Household] = []
+    if kind in HOUSEHOLD_KINDS:
+        if household is None or place is not None or households:
+            raise ValidationError({"household": _("请选择走访的户 (choose one household)")})
+        link = _find_link(user=user, member=member, kind=kind, target=household, on=on)
+        reached = [household]
+        path = household.path
+    elif kind in PLACE_KINDS:
+        if place is None or household is not None or households:
+            raise ValidationError({"place": _("请选择网格、村或镇 (choose a grid, village or town)")})
+        if place.kind not in PLACE_KIND_FOR[kind]:
+            raise ValidationError(
+                {"place": _("该走访方式不适用于所选地点 (this kind does not fit that place)")}
+            )
+        link = _find_link(user=user, member=member, kind=kind, target=place, on=on)
+        path = place.path
+    else:  # yard meeting: one contact, several households
+        assert kind in MULTI_HOUSEHOLD_KINDS
+        unique = {h.pk: h for h in households}
+        if household is not None:
+            unique.setdefault(household.pk, household)
+        if not unique or place is not None:
+            raise ValidationError({"households": _("请选择参加屋场夜话的户 (choose the households)")})
+        visible = set(households_visible_to(user).filter(pk__in=unique).values_list("pk", flat=True))
+        if visible != set(unique):
+            raise ValidationError(
+                {"households": _("屋场夜话的户必须在您的范围内 (households must be within your scope)")}
+            )
+        reached = list(unique.values())
+        household = None
+        path = _common_path(h.path for h in reached)
+
+    cleaned_photos = [photo_clean(upload) for upload in photos]
+
+    contact = Contact(
+        member=member,
+        kind=kind,
+        occurred_at=occurred_at,
+        household=household,
+        place=place,
+        link=link,
+        summary=summary.strip(),
+        found_problem=found_problem,
+        client_id=client_id,
+        path=path,
+        created_by=user,
+        **{field: duty in chosen for duty, field in DUTY_FIELDS.items()},
+    )
+    try:
+        with transaction.atomic():
+            contact.save()
+            ContactHousehold.objects.bulk_create(
+                ContactHousehold(
+                    contact=contact, household=h, member=member, kind=kind, occurred_at=occurred_at
+                )
+                for h in reached
+            )
+            for content in cleaned_photos:
+                ContactPhoto.objects.create(contact=contact, image=content)
+            ContactRevision.objects.create(
+                contact=contact,
+                action=RevisionAction.CREATE,
+                changed_by=user,
+                changes=_snapshot(contact, [h.pk for h in reached]),
+            )
+    except IntegrityError:
+        # Two copies of the same submission raced: the other one won, answer with it.
+        existing = Contact.objects.filter(client_id=client_id, created_by=user).first()
+        if existing is None:
+            raise
+        existing.created = False
+        return existing
+    contact.created = True
+    return contact
+
+
+def contact_is_editable(*, user, contact: Contact, now: datetime.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return contact.created_by_id == user.pk and now - contact.created_at <= datetime.timedelta(
+        days=_edit_days()
+    )
+
+
+UPDATABLE = ("kind", "occurred_at", "duties", "summary", "found_problem")
+
+
+@transaction.atomic
+def contact_update(*, user, contact: Contact, **changes) -> Contact:
+    """Correct a contact: the author only, within LIANHU["CONTACT_EDIT_DAYS"] days of recording it.
+
+    Accepts kind (within the same kind of target), occurred_at, duties, summary, found_problem. Keeps the
+    counting rows (ContactHousehold) in step and writes an "update" revision with old and new values.
+    """
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValidationError(
+            _("不能修改这些字段:%(f)s (fields cannot be changed)") % {"f": ", ".join(sorted(unknown))}
+        )
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.created_by_id != user.pk:
+        raise PermissionDenied(_("只有录入人可以修改走访记录 (only the author may correct a contact)"))
+    if not contact_is_editable(user=user, contact=contact):
+        raise ValidationError(
+            _("走访记录已超过 %(n)s 天修改期,已锁定 (locked after the edit window)") % {"n": _edit_days()}
+        )
+    household_ids = list(contact.reached.values_list("household_id", flat=True))
+    before = _snapshot(contact, household_ids)
+
+    if "kind" in changes:
+        kind = changes["kind"]
+        groups = (HOUSEHOLD_KINDS, PLACE_KINDS, MULTI_HOUSEHOLD_KINDS)
+        same_group = any(kind in group and contact.kind in group for group in groups)
+        if kind not in ContactKind.values or not same_group:
+            raise ValidationError({"kind": _("不能改成这种走访方式 (cannot change to that kind)")})
+        if contact.place_id and contact.place.kind not in PLACE_KIND_FOR.get(kind, set()):
+            raise ValidationError(
+                {"kind": _("该走访方式不适用于所选地点 (this kind does not fit that place)")}
+            )
+        contact.kind = kind
+    if "occurred_at" in changes:
+        contact.occurred_at = _check_time(changes["occurred_at"])
+        target = contact.household or contact.place
+        if target is not None and contact.link_id is not None:
+            on = local_date(contact.occurred_at)
+            if on < contact.link.start_date:
+                raise ValidationError(
+                    {
+                        "occurred_at": _("走访日期不能早于联系开始日期 %(d)s (date before the link began)")
+                        % {"d": contact.link.start_date.isoformat()}
+                    }
+                )
+            if contact.link.end_date and on > contact.link.end_date:
+                raise ValidationError(
+                    {"occurred_at": _("该日期不在联系有效期内 (the link was not active on that date)")}
+                )
+    if "duties" in changes:
+        chosen = _clean_duties(changes["duties"])
+        for duty, field in DUTY_FIELDS.items():
+            setattr(contact, field, duty in chosen)
+    if "summary" in changes:
+        contact.summary = (changes["summary"] or "").strip()
+    if "found_problem" in changes:
+        contact.found_problem = bool(changes["found_problem"])
+
+    after = _snapshot(contact, household_ids)
+    diff = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    if not diff:
+        return contact
+    contact.save(
+        update_fields=["kind", "occurred_at", "summary", "found_problem", "updated_at", *DUTY_FIELDS.values()]
+    )
+    ContactHousehold.objects.filter(contact=contact).update(
+        kind=contact.kind, occurred_at=contact.occurred_at
+    )
+    ContactRevision.objects.create(
+        contact=contact, action=RevisionAction.UPDATE, changed_by=user, changes=diff
+    )
+    return contact
