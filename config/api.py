@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
 
 router = DefaultRouter()
@@ -9,3 +10,6 @@ router.register("places", PlaceViewSet, basename="place")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("members", MemberViewSet, basename="member")
 router.register("links", LinkViewSet, basename="link")
+router.register("issues", IssueViewSet, basename="issue")
+router.register("issue-events", IssueEventViewSet, basename="issue-event")
+router.register("issue-assignments", AssignmentViewSet, basename="issue-assignment")

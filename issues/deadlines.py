@@ -18,6 +18,10 @@ def local_tz() -> datetime.tzinfo:
     return timezone.get_default_timezone()
 
 
+def start_of_local_day(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=local_tz())
+
+
 def end_of_local_day(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, END_OF_DAY, tzinfo=local_tz())
 

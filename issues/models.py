@@ -216,6 +216,9 @@ class IssuePhoto(models.Model):
         verbose_name_plural = _("照片")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"#{self.issue_id} {self.pk}"
+
 
 class WhistleAssignment(models.Model):
     """One department's share of a whistled issue, with its own status and deadline."""
