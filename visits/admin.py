@@ -1,0 +1,76 @@
+"""Admin: quota rules (town staff change them), contacts read-only (they change through services, audited)."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from members.admin import ScopedAdmin
+
+from .enums import ContactKind
+from .models import Contact, ContactRevision, QuotaRule
+from .selectors import contacts_visible_to
+
+
+class QuotaRuleForm(forms.ModelForm):
+    kinds = forms.MultipleChoiceField(
+        label=_("计入的走访方式"), choices=ContactKind.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = QuotaRule
+        fields = ["link_type", "kinds", "period", "min_count", "active", "note"]
+
+
+@admin.register(QuotaRule)
+class QuotaRuleAdmin(ScopedAdmin):
+    form = QuotaRuleForm
+    list_display = ("link_type", "kinds_display", "period", "min_count", "active")
+    list_filter = ("link_type", "period", "active")
+
+    def scoped_queryset(self, request):
+        return QuotaRule.objects.all()
+
+    @admin.display(description=_("计入的走访方式"))
+    def kinds_display(self, obj):
+        return "/".join(obj.kind_labels)
+
+
+class RevisionInline(admin.TabularInline):
+    model = ContactRevision
+    extra = 0
+    can_delete = False
+    fields = ("action", "changed_by", "changed_at", "changes")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Contact)
+class ContactAdmin(ScopedAdmin):
+    list_display = ("occurred_at", "member", "kind", "target_display", "found_problem")
+    list_filter = ("kind", "found_problem", "duty_demands", "duty_disputes")
+    search_fields = ("member__name", "household__head_name", "place__name")
+    list_select_related = ("member", "household", "place")
+    date_hierarchy = "occurred_at"
+    inlines = [RevisionInline]
+    readonly_fields = [f.name for f in Contact._meta.fields] + ["households"]
+
+    def scoped_queryset(self, request):
+        return contacts_visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("对象"))
+    def target_display(self, obj):
+        return obj.target or "—"

@@ -1,0 +1,136 @@
+from rest_framework import serializers
+
+from .enums import ContactKind, Duty, Period, Status
+from .models import Contact
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    households = serializers.SerializerMethodField()
+    duties = serializers.ListField(child=serializers.ChoiceField(choices=Duty.choices), read_only=True)
+    photos = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "client_id",
+            "member",
+            "member_name",
+            "kind",
+            "occurred_at",
+            "household",
+            "place",
+            "households",
+            "link",
+            "duties",
+            "summary",
+            "found_problem",
+            "photos",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_households(self, obj) -> list[int]:
+        return sorted(h.pk for h in obj.households.all())
+
+    def get_photos(self, obj) -> list[str]:
+        return [photo.image.url for photo in obj.photos.all()]
+
+
+class ContactCreateSerializer(serializers.Serializer):
+    """Input for POST /api/contacts/: ids are checked against the user's scope by the service."""
+
+    client_id = serializers.UUIDField(help_text="客户端生成的编号;重复提交同一编号只保存一次")
+    kind = serializers.ChoiceField(choices=ContactKind.choices)
+    occurred_at = serializers.DateTimeField()
+    household = serializers.IntegerField(required=False, allow_null=True)
+    place = serializers.IntegerField(required=False, allow_null=True)
+    households = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    duties = serializers.ListField(child=serializers.ChoiceField(choices=Duty.choices), allow_empty=False)
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    found_problem = serializers.BooleanField(required=False, default=False)
+
+
+class ContactUpdateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ContactKind.choices, required=False)
+    occurred_at = serializers.DateTimeField(required=False)
+    duties = serializers.ListField(
+        child=serializers.ChoiceField(choices=Duty.choices), allow_empty=False, required=False
+    )
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    found_problem = serializers.BooleanField(required=False)
+
+
+class RuleStatusSerializer(serializers.Serializer):
+    rule = serializers.IntegerField(source="rule.pk")
+    label = serializers.CharField(source="rule.label")
+    period = serializers.ChoiceField(choices=Period.choices, source="rule.period")
+    kinds = serializers.ListField(child=serializers.CharField(), source="rule.kinds")
+    required = serializers.IntegerField()
+    done = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    period_start = serializers.DateField()
+    period_end = serializers.DateField(source="period_last_day")
+
+
+class LinkComplianceSerializer(serializers.Serializer):
+    link = serializers.IntegerField(source="link.pk")
+    link_type = serializers.CharField(source="link.link_type")
+    member = serializers.IntegerField(source="link.member_id")
+    household = serializers.IntegerField(source="link.household_id", allow_null=True)
+    place = serializers.IntegerField(source="link.place_id", allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+    last_contact_at = serializers.DateTimeField(allow_null=True)
+    rules = RuleStatusSerializer(many=True)
+
+
+class RuleShareSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    period = serializers.ChoiceField(choices=Period.choices)
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    done = serializers.IntegerField()
+    due = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    share_done = serializers.FloatField(allow_null=True)
+
+
+class TypeShareSerializer(serializers.Serializer):
+    link_type = serializers.CharField()
+    label = serializers.CharField()
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    due = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    on_track = serializers.IntegerField()
+    share_on_track = serializers.FloatField(allow_null=True)
+    rules = RuleShareSerializer(many=True)
+
+
+class TotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    due = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    on_track = serializers.IntegerField()
+    share_on_track = serializers.FloatField(allow_null=True)
+
+
+class RowSerializer(TotalsSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ComplianceSummarySerializer(serializers.Serializer):
+    on = serializers.DateField()
+    totals = TotalsSerializer()
+    by_type = TypeShareSerializer(many=True)
+    rows = RowSerializer(many=True)
+    households_without_contact = serializers.IntegerField(help_text="本季度没有任何走访的户数")
+    members_without_contact = serializers.IntegerField(help_text="本月没有记录走访的联户人员数")
+
+
+class MemberComplianceSerializer(ComplianceSummarySerializer):
+    links = LinkComplianceSerializer(many=True)

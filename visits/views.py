@@ -1,0 +1,333 @@
+"""Pages: the member's workspace, a household or place with its history, the record form, compliance pages.
+
+Views are thin: check access with members.access / visits.selectors, parse a form, call a service, message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from grids.enums import PlaceKind
+from members.access import get_household_for_user, get_place_for_user, households_visible_to, scope_for
+from members.models import Link
+
+from . import selectors, services
+from .enums import HOUSEHOLD_KINDS, MULTI_HOUSEHOLD_KINDS, PLACE_KINDS, ContactKind
+from .forms import ContactEditForm, ContactForm
+from .models import Contact
+from .services import PLACE_KIND_FOR
+
+HISTORY_PAGE = 20
+YARD_CHOICES_LIMIT = 100
+COMPLIANCE_KINDS = {PlaceKind.TOWN: "child", PlaceKind.VILLAGE: "child", PlaceKind.GRID3: "member"}
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: next to a field when it names one, on top otherwise."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _after_save(contact: Contact, back: str):
+    if contact.found_problem:
+        try:
+            return redirect(f"{reverse('issues:raise')}?{urlencode({'contact': contact.pk})}")
+        except NoReverseMatch:
+            pass
+    return redirect(f"{back}?{urlencode({'saved': contact.client_id})}")
+
+
+@login_required
+def workspace(request):
+    """我的联系户: the member's households and places, each with status this period, overdue first."""
+    scope = scope_for(request.user)
+    entries = []
+    if scope.member is not None:
+        links = Link.objects.current().filter(member=scope.member)
+        entries = selectors.link_compliance(links=links)
+    households = [e for e in entries if e.link.household_id]
+    places = [e for e in entries if e.link.place_id]
+    counts = {s: sum(1 for e in entries if e.status == s) for s in ("overdue", "due", "done")}
+    return render(
+        request,
+        "visits/workspace.html",
+        {
+            "member": scope.member,
+            "households": households,
+            "places": places,
+            "counts": counts,
+            "compliance_places": _compliance_places(scope),
+        },
+    )
+
+
+def _compliance_places(scope) -> list[dict]:
+    """The compliance pages a user's posts open (town, village, grid)."""
+    from grids.models import Place
+
+    paths = [*scope.town_paths, *scope.village_paths, *scope.grid_paths]
+    if not paths:
+        return []
+    ids = [int(p.strip("/").split("/")[-1]) for p in paths]
+    return [
+        {"place": p, "url": reverse("visits:compliance", args=[p.pk])}
+        for p in Place.objects.filter(pk__in=ids, kind__in=list(COMPLIANCE_KINDS)).order_by("path")
+    ]
+
+
+@login_required
+def household_page(request, pk: int):
+    household = get_household_for_user(request.user, pk)
+    scope = scope_for(request.user)
+    history = Paginator(selectors.household_history(user=request.user, household=household), HISTORY_PAGE)
+    mine = []
+    if scope.member is not None:
+        mine = selectors.link_compliance(
+            links=Link.objects.current().filter(member=scope.member, household=household)
+        )
+    links = Link.objects.filter(household=household).select_related("member").order_by("-start_date", "id")
+    return render(
+        request,
+        "visits/household.html",
+        {
+            "household": household,
+            "history": history.get_page(request.GET.get("page")),
+            "mine": mine,
+            "links": links,
+            "saved": request.GET.get("saved", ""),
+            "can_record": scope.member is not None,
+        },
+    )
+
+
+@login_required
+def place_page(request, pk: int):
+    place = get_place_for_user(request.user, pk)
+    if place.kind not in (PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3):
+        raise Http404
+    scope = scope_for(request.user)
+    history = Paginator(selectors.place_history(user=request.user, place=place), HISTORY_PAGE)
+    mine = []
+    if scope.member is not None:
+        mine = selectors.link_compliance(
+            links=Link.objects.current().filter(member=scope.member, place=place)
+        )
+    links = Link.objects.filter(place=place).select_related("member").order_by("-start_date", "id")
+    return render(
+        request,
+        "visits/place.html",
+        {
+            "place": place,
+            "history": history.get_page(request.GET.get("page")),
+            "mine": mine,
+            "links": links,
+            "saved": request.GET.get("saved", ""),
+            "can_record": scope.member is not None,
+            "compliance_url": reverse("visits:compliance", args=[place.pk])
+            if scope.sees_path(place.path)
+            else "",
+        },
+    )
+
+
+def _record(request, *, target, kinds, default_kind, households_qs, back, template_context):
+    scope = scope_for(request.user)
+    if scope.member is None:
+        raise PermissionDenied
+    default_kind = selectors.last_kind_for(member=scope.member, kinds=kinds, default=default_kind)
+    form = ContactForm(
+        request.POST or None, kinds=kinds, default_kind=default_kind, households_qs=households_qs
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kind = data["kind"]
+        target_kwargs = {}
+        if kind in MULTI_HOUSEHOLD_KINDS:
+            target_kwargs["households"] = [target, *data.get("households", [])]
+        elif kind in HOUSEHOLD_KINDS:
+            target_kwargs["household"] = target
+        else:
+            target_kwargs["place"] = target
+        photos = request.FILES.getlist("photos")
+        try:
+            contact = services.contact_record(
+                user=request.user,
+                kind=kind,
+                occurred_at=data["occurred_at"],
+                duties=data["duties"],
+                summary=data["summary"],
+                found_problem=data["found_problem"],
+                client_id=data["client_id"],
+                photos=photos,
+                **target_kwargs,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if contact.created:
+                messages.success(request, _("走访记录已保存。"))
+            else:
+                messages.info(request, _("这条走访记录之前已保存,未重复保存。(already saved)"))
+            return _after_save(contact, back)
+    return render(
+        request, "visits/record.html", {"form": form, "target": target, "back": back, **template_context}
+    )
+
+
+@login_required
+def household_record(request, pk: int):
+    household = get_household_for_user(request.user, pk)
+    grid3 = household.grid if household.grid.kind == PlaceKind.GRID3 else household.grid.parent
+    households_qs = (
+        households_visible_to(request.user)
+        .filter(path__startswith=grid3.path)
+        .exclude(pk=household.pk)
+        .order_by("path", "code")
+    )
+    households_qs = households_qs.filter(
+        pk__in=list(households_qs.values_list("pk", flat=True)[:YARD_CHOICES_LIMIT])
+    )
+    return _record(
+        request,
+        target=household,
+        kinds=HOUSEHOLD_KINDS | MULTI_HOUSEHOLD_KINDS,
+        default_kind=ContactKind.HOME_VISIT,
+        households_qs=households_qs,
+        back=reverse("visits:household", args=[household.pk]),
+        template_context={"household": household, "keep_key": f"record-household-{household.pk}"},
+    )
+
+
+@login_required
+def place_record(request, pk: int):
+    place = get_place_for_user(request.user, pk)
+    kinds = {kind for kind in PLACE_KINDS if place.kind in PLACE_KIND_FOR[kind]}
+    if not kinds:
+        raise Http404
+    default = ContactKind.GRID_SINKDOWN if place.kind == PlaceKind.GRID3 else ContactKind.ONSITE
+    return _record(
+        request,
+        target=place,
+        kinds=kinds,
+        default_kind=default,
+        households_qs=None,
+        back=reverse("visits:place", args=[place.pk]),
+        template_context={"place": place, "keep_key": f"record-place-{place.pk}"},
+    )
+
+
+def _get_contact(user, pk: int) -> Contact:
+    contact = (
+        selectors.contacts_visible_to(user)
+        .select_related("member", "household", "place", "link", "created_by")
+        .prefetch_related("photos", "households")
+        .filter(pk=pk)
+        .first()
+    )
+    if contact is None:
+        raise Http404
+    return contact
+
+
+@login_required
+def contact_detail(request, pk: int):
+    contact = _get_contact(request.user, pk)
+    revisions = contact.revisions.select_related("changed_by").order_by("id")
+    return render(
+        request,
+        "visits/contact.html",
+        {
+            "contact": contact,
+            "revisions": revisions,
+            "editable": services.contact_is_editable(user=request.user, contact=contact),
+        },
+    )
+
+
+@login_required
+def contact_edit(request, pk: int):
+    contact = _get_contact(request.user, pk)
+    if contact.created_by_id != request.user.pk:
+        raise PermissionDenied
+    groups = (HOUSEHOLD_KINDS, PLACE_KINDS, MULTI_HOUSEHOLD_KINDS)
+    kinds = next(group for group in groups if contact.kind in group)
+    if contact.place_id:
+        kinds = {k for k in kinds if contact.place.kind in PLACE_KIND_FOR[k]}
+    initial = {
+        "kind": contact.kind,
+        "occurred_at": timezone.localtime(contact.occurred_at).replace(tzinfo=None),
+        "duties": contact.duties,
+        "summary": contact.summary,
+        "found_problem": contact.found_problem,
+    }
+    form = ContactEditForm(request.POST or None, initial=initial, kinds=kinds)
+    if not services.contact_is_editable(user=request.user, contact=contact):
+        messages.error(request, _("走访记录已超过修改期,已锁定 (locked after the edit window)"))
+        return redirect("visits:contact", pk=contact.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(user=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("走访记录已修改。"))
+            return redirect("visits:contact", pk=contact.pk)
+    return render(request, "visits/contact_edit.html", {"form": form, "contact": contact})
+
+
+@login_required
+def compliance_home(request):
+    """Open the widest compliance page the user's posts give."""
+    places = _compliance_places(scope_for(request.user))
+    if not places:
+        raise PermissionDenied
+    return redirect(places[0]["url"])
+
+
+@login_required
+def compliance_place(request, pk: int):
+    """Town by village, village by grid, grid by member: share on track, who is behind, who had no contact."""
+    from grids.models import Place
+
+    scope = scope_for(request.user)
+    place = get_object_or_404(Place, pk=pk, kind__in=list(COMPLIANCE_KINDS))
+    if not scope.sees_path(place.path):
+        raise Http404
+    on = timezone.localdate()
+    summary = selectors.compliance_summary(
+        user=request.user, place=place, on=on, breakdown=COMPLIANCE_KINDS[place.kind]
+    )
+    behind = selectors.members_without_contact(user=request.user, place=place, on=on)[:50]
+    silent = selectors.households_without_contact(user=request.user, place=place, on=on).select_related(
+        "grid"
+    )[:50]
+    for row in summary["rows"]:
+        if COMPLIANCE_KINDS[place.kind] == "child" and row.get("place") is not None:
+            row["url"] = (
+                reverse("visits:compliance", args=[row["id"]])
+                if row["place"].kind in COMPLIANCE_KINDS
+                else ""
+            )
+    return render(
+        request,
+        "visits/compliance.html",
+        {
+            "place": place,
+            "summary": summary,
+            "breakdown": COMPLIANCE_KINDS[place.kind],
+            "behind": behind,
+            "silent": silent,
+        },
+    )
