@@ -4,12 +4,17 @@ from rest_framework.routers import DefaultRouter
 
 from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
+from visits.api import ContactViewSet, LinkComplianceViewSet, MemberComplianceViewSet, PlaceComplianceViewSet
 
 router = DefaultRouter()
 router.register("places", PlaceViewSet, basename="place")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("members", MemberViewSet, basename="member")
 router.register("links", LinkViewSet, basename="link")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("compliance/links", LinkComplianceViewSet, basename="compliance-link")
+router.register("compliance/members", MemberComplianceViewSet, basename="compliance-member")
+router.register("compliance/places", PlaceComplianceViewSet, basename="compliance-place")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("issue-events", IssueEventViewSet, basename="issue-event")
 router.register("issue-assignments", AssignmentViewSet, basename="issue-assignment")
