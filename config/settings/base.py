@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "members",
     "visits",
     "issues",
+    "dispatch",
     "rewards",
     "reports",
 ]

@@ -13,9 +13,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Tests never publish to a shared queue a dev worker could consume (it would act on the dev database):
 # an in-process broker unless a test asks for a real one (tests/dispatch/test_worker.py).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {} if CELERY_BROKER_URL.startswith("memory://") else CELERY_BROKER_TRANSPORT_OPTIONS
-)  # noqa: F405
+if CELERY_BROKER_URL.startswith("memory://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

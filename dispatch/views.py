@@ -1,0 +1,281 @@
+"""Pages of dispatch: job runs (town staff), 调度令, monthly task lists, review snapshots. Views stay thin."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from grids.enums import PlaceKind
+from grids.models import Place
+from members.access import scope_for
+
+from . import selectors
+from .access import (
+    can_see_progress,
+    get_order_for_user,
+    get_task_list_for_user,
+    orders_visible_to,
+    snapshots_visible_to,
+    task_lists_visible_to,
+)
+from .enums import RecipientStatus, SnapshotKind
+from .exports import task_list_write_xlsx
+from .forms import JobRunForm, OrderDoneForm, OrderForm
+from .jobs import JobError, job_run
+from .models import MonthlyTaskList, OrderRecipient
+from .periods import PeriodError, default_key, recent_months, today
+from .periods import _month as _parse_month
+from .services import DispatchError, order_acknowledge, order_issue, order_report_done
+
+
+def _staff_town(user) -> Place:
+    scope = scope_for(user)
+    if not scope.is_town_staff:
+        raise PermissionDenied
+    towns = Place.objects.filter(kind=PlaceKind.TOWN)
+    if not scope.is_superuser:
+        towns = towns.filter(path__in=scope.town_paths)
+    town = towns.order_by("path").first()
+    if town is None:
+        raise PermissionDenied
+    return town
+
+
+# --- job runs ---------------------------------------------------------------------------------------
+
+
+@login_required
+def jobs(request):
+    """Town staff: each job's runs, and a form to run one by hand for a period."""
+    if not scope_for(request.user).is_town_staff:
+        raise PermissionDenied
+    if request.method == "POST":
+        form = JobRunForm(request.POST)
+        if form.is_valid():
+            try:
+                run = job_run(
+                    job=form.cleaned_data["job"],
+                    period_key=form.cleaned_data["period"],
+                    user=request.user,
+                    manual=True,
+                )
+            except JobError as exc:
+                form.add_error("period", str(exc))
+            else:
+                if run.status == "done":
+                    messages.success(
+                        request,
+                        _("已运行:新建 %(created)s,跳过 %(skipped)s,失败 %(failures)s")
+                        % {"created": run.created, "skipped": run.skipped, "failures": run.failures},
+                    )
+                else:
+                    messages.error(request, _("运行失败 (run failed):%(error)s") % {"error": run.error[:200]})
+                return redirect("dispatch:jobs")
+    else:
+        job = request.GET.get("job", "task_lists")
+        try:
+            initial = {"job": job, "period": default_key(job)}
+        except ValueError:
+            initial = {}
+        form = JobRunForm(initial=initial)
+    return render(request, "dispatch/jobs.html", {"form": form, "runs": selectors.job_runs()})
+
+
+# --- 调度令 -------------------------------------------------------------------------------------------
+
+
+@login_required
+def orders(request):
+    scope = scope_for(request.user)
+    visible = selectors.orders_with_progress(orders_visible_to(request.user)).order_by("-issued_at", "-id")
+    page = Paginator(visible, 30).get_page(request.GET.get("page"))
+    mine = {}
+    if scope.member is not None:
+        mine = dict(
+            OrderRecipient.objects.filter(order__in=[o.pk for o in page], member=scope.member).values_list(
+                "order_id", "status"
+            )
+        )
+    for order in page:
+        order.my_status = mine.get(order.pk)
+    return render(
+        request,
+        "dispatch/orders.html",
+        {"page": page, "can_issue": scope.is_town_staff, "statuses": dict(RecipientStatus.choices)},
+    )
+
+
+@login_required
+def order_new(request):
+    town = _staff_town(request.user)
+    form = OrderForm(request.POST or None, request.FILES or None, town=town)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = order_issue(
+                user=request.user,
+                town=town,
+                title=data["title"],
+                task=data["task"],
+                due_date=data["due_date"],
+                places=[*data["villages"], *data["grids"]],
+                members=list(data["members"]),
+                attachment=data.get("attachment"),
+            )
+        except DispatchError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("调度令已下发"))
+            return redirect("dispatch:order-detail", pk=order.pk)
+    return render(request, "dispatch/order_form.html", {"form": form, "town": town})
+
+
+@login_required
+def order_detail(request, pk: int):
+    order = get_order_for_user(request.user, pk)
+    scope = scope_for(request.user)
+    my_row = OrderRecipient.objects.filter(order=order, member=scope.member).first() if scope.member else None
+    context = {"order": order, "my_row": my_row, "done_form": OrderDoneForm()}
+    if can_see_progress(request.user, order):
+        context["progress"] = selectors.order_progress(order=order)
+        context["recipients"] = selectors.order_recipients(order=order)
+    return render(request, "dispatch/order_detail.html", context)
+
+
+@login_required
+@require_POST
+def order_ack(request, pk: int):
+    order = get_order_for_user(request.user, pk)
+    try:
+        order_acknowledge(user=request.user, order=order)
+    except DispatchError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已签收"))
+    return redirect("dispatch:order-detail", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_done(request, pk: int):
+    order = get_order_for_user(request.user, pk)
+    form = OrderDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写办理情况 (describe what was done)"))
+        return redirect("dispatch:order-detail", pk=order.pk)
+    try:
+        order_report_done(user=request.user, order=order, report=form.cleaned_data["report"])
+    except DispatchError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已报告办结"))
+    return redirect("dispatch:order-detail", pk=order.pk)
+
+
+@login_required
+def order_attachment(request, pk: int):
+    """The attachment, only to those who see the order (media files are not served publicly)."""
+    order = get_order_for_user(request.user, pk)
+    if not order.attachment:
+        raise Http404
+    name = order.attachment.name.rsplit("/", 1)[-1]
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(
+        order.attachment.open("rb"), as_attachment=True, filename=name, content_type=content_type
+    )
+
+
+# --- 每月一走访工作任务清单 ------------------------------------------------------------------------------
+
+
+def _month_param(request) -> datetime.date:
+    raw = request.GET.get("month") or f"{today():%Y-%m}"
+    try:
+        return _parse_month(raw).start
+    except PeriodError:
+        return today().replace(day=1)
+
+
+@login_required
+def my_task_list(request):
+    """The member's own list for a month (default this month); overseers also get their area's lists."""
+    scope = scope_for(request.user)
+    month = _month_param(request)
+    mine = None
+    if scope.member is not None:
+        mine = MonthlyTaskList.objects.filter(member=scope.member, month=month).first()
+    others = None
+    if scope.paths:
+        rows = (
+            task_lists_visible_to(request.user)
+            .filter(month=month)
+            .exclude(member=scope.member)
+            .select_related("member")
+            .order_by("path", "member__name")
+        )
+        others = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dispatch/task_list_index.html",
+        {"month": month, "mine": mine, "others": others, "months": recent_months(month)},
+    )
+
+
+@login_required
+def task_list_detail(request, pk: int):
+    task_list = get_task_list_for_user(request.user, pk)
+    return render(request, "dispatch/task_list.html", {"task_list": task_list})
+
+
+@login_required
+def task_list_xlsx(request, pk: int):
+    task_list = get_task_list_for_user(request.user, pk)
+    buffer = io.BytesIO()
+    task_list_write_xlsx(task_list=task_list, out=buffer)
+    buffer.seek(0)
+    filename = f"task-list-{task_list.month:%Y-%m}-{task_list.member_id}.xlsx"
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- 旬调度 / 季讲评 / 年总评 ---------------------------------------------------------------------------
+
+
+@login_required
+def reviews(request):
+    scope = scope_for(request.user)
+    if not (scope.is_town_staff or scope.is_discipline):
+        raise PermissionDenied
+    rows = snapshots_visible_to(request.user).select_related("town").order_by("-created_at", "-id")
+    kind = request.GET.get("kind")
+    if kind in SnapshotKind.values:
+        rows = rows.filter(kind=kind)
+    page = Paginator(rows.defer("data"), 30).get_page(request.GET.get("page"))
+    return render(
+        request, "dispatch/reviews.html", {"page": page, "kinds": SnapshotKind.choices, "kind": kind}
+    )
+
+
+@login_required
+def review_detail(request, pk: int):
+    scope = scope_for(request.user)
+    if not (scope.is_town_staff or scope.is_discipline):
+        raise PermissionDenied
+    snapshot = snapshots_visible_to(request.user).select_related("town").filter(pk=pk).first()
+    if snapshot is None:
+        raise Http404
+    return render(request, "dispatch/review_detail.html", {"snapshot": snapshot, "data": snapshot.data})
