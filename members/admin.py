@@ -6,7 +6,11 @@ the town; village officers and grid heads view and change households in their pl
 commission views the town read-only.
 """
 
+import datetime
+
 from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +73,16 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_module_permission(request) and scope_for(request.user).is_town_staff
 
+    # Choices of foreign keys on change forms, by field name: what the user may see, so a crafted POST
+    # cannot attach a row to a household or member outside their scope (autocomplete only filters the UI).
+    scoped_choices: dict = {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        chooser = self.scoped_choices.get(db_field.name)
+        if chooser is not None:
+            kwargs["queryset"] = chooser(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Place)
 class PlaceAdmin(ScopedAdmin):
@@ -77,6 +91,7 @@ class PlaceAdmin(ScopedAdmin):
     search_fields = ("name", "code")
     autocomplete_fields = ("parent",)
     list_select_related = ("parent",)
+    scoped_choices = {"parent": places_visible_to}
 
     def scoped_queryset(self, request):
         return places_visible_to(request.user)
@@ -162,6 +177,11 @@ class PositionInline(admin.TabularInline):
     autocomplete_fields = ("place", "department")
     fk_name = "member"
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "place":
+            kwargs["queryset"] = places_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Member)
 class MemberAdmin(ScopedAdmin):
@@ -171,23 +191,57 @@ class MemberAdmin(ScopedAdmin):
     autocomplete_fields = ("home",)
     list_select_related = ("home",)
     inlines = [PositionInline]
+    scoped_choices = {"home": places_visible_to}
 
     def scoped_queryset(self, request):
         return members_visible_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The link form's "migrant" autocomplete offers migrant party members only.
+        if request.path.endswith("/autocomplete/") and request.GET.get("field_name") == "migrant":
+            queryset = queryset.filter(is_migrant=True)
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("手机号"))
     def masked_phone(self, obj):
         return obj.phone_masked
 
 
+class LinkStatusFilter(admin.SimpleListFilter):
+    """Current / ended / not yet started, on today's date in Asia/Shanghai. Needs no query for its choices
+    (a date_hierarchy would scan every link in scope on each page to list the dates)."""
+
+    title = _("状态")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("current", _("当前有效")), ("ended", _("已结束")), ("future", _("未开始"))]
+
+    def queryset(self, request, queryset):
+        today: datetime.date = timezone.localdate()
+        if self.value() == "current":
+            return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
+        if self.value() == "ended":
+            return queryset.filter(end_date__lt=today)
+        if self.value() == "future":
+            return queryset.filter(start_date__gt=today)
+        return queryset
+
+
 @admin.register(Link)
 class LinkAdmin(ScopedAdmin):
     list_display = ("member", "link_type", "target_display", "start_date", "end_date")
-    list_filter = (VillageFilter, GridFilter, "link_type")
+    list_filter = (LinkStatusFilter, VillageFilter, GridFilter, "link_type")
     search_fields = ("member__name", "household__head_name", "household__code", "place__name")
     autocomplete_fields = ("member", "household", "place", "migrant")
     list_select_related = ("member", "household", "place", "migrant")
-    date_hierarchy = "start_date"
+    scoped_choices = {
+        "member": members_visible_to,
+        "household": households_visible_to,
+        "place": places_visible_to,
+        "migrant": lambda user: members_visible_to(user).filter(is_migrant=True),
+    }
 
     def scoped_queryset(self, request):
         return links_visible_to(request.user)

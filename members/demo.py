@@ -42,198 +42,45 @@ CITY_NAME = "宁乡市"
 CITY_CODE = "430182"  # 宁乡市's administrative division code; also the region part of the demo ID numbers
 BATCH = 2000
 
-TOWN_NAMES = [
-    "双凫铺镇",
-    "金洲镇",
-    "大成桥镇",
-    "夏铎铺镇",
-    "花明楼镇",
-    "道林镇",
-    "东湖塘镇",
-    "双江口镇",
-    "回龙铺镇",
-    "灰汤镇",
-    "老粮仓镇",
-    "流沙河镇",
-    "巷子口镇",
-    "龙田镇",
-    "沩山乡",
-    "青山桥镇",
-    "黄材镇",
-    "横市镇",
-    "坝塘镇",
-    "喻家坝镇",
-    "大屯营镇",
-    "煤炭坝镇",
-    "菁华铺乡",
-    "资福镇",
-    "历经铺街道",
-    "白马桥街道",
-    "玉潭街道",
-    "城郊街道",
-    "金玉街道",
-    "宁乡经开区",
-]
-FIRST_TOWN_VILLAGES = [
-    "双凫铺社区",
-    "白鹤村",
-    "柳林江村",
-    "南田坪村",
-    "宁家坝村",
-    "汪家冲村",
-    "八角亭村",
-    "金沙村",
-    "龙塘村",
-    "石桥村",
-    "新桥社区",
-    "花园村",
-    "荷叶塘村",
-    "大屋村",
-    "长冲村",
-    "青山村",
-]
-VILLAGE_PREFIXES = [
-    "白",
-    "石",
-    "枫",
-    "杉",
-    "竹",
-    "桃",
-    "荷",
-    "梅",
-    "松",
-    "柏",
-    "龙",
-    "凤",
-    "金",
-    "银",
-    "青",
-    "黄",
-    "长",
-    "大",
-    "新",
-    "双",
-    "东",
-    "南",
-    "西",
-    "北",
-    "上",
-    "下",
-    "高",
-    "平",
-    "团",
-    "合",
-]
-VILLAGE_SUFFIXES = [
-    "山村",
-    "塘村",
-    "冲村",
-    "桥村",
-    "湾村",
-    "坪村",
-    "溪村",
-    "林村",
-    "田村",
-    "坝村",
-    "岭村",
-    "洲村",
-    "铺社区",
-    "园社区",
-    "泉村",
-    "峰村",
-]
-TOWN_OFFICES = [
-    "党建办",
-    "社会治安和应急管理办",
-    "社会事务办",
-    "农业综合服务中心",
-    "财政所",
-    "派出所",
-    "综合行政执法大队",
-    "经济发展办",
-]
+TOWN_NAMES = (
+    "双凫铺镇 金洲镇 大成桥镇 夏铎铺镇 花明楼镇 道林镇 东湖塘镇 双江口镇 回龙铺镇 灰汤镇 "
+    "老粮仓镇 流沙河镇 巷子口镇 龙田镇 沩山乡 青山桥镇 黄材镇 横市镇 坝塘镇 喻家坝镇 大屯营镇 "
+    "煤炭坝镇 菁华铺乡 资福镇 历经铺街道 白马桥街道 玉潭街道 城郊街道 金玉街道 宁乡经开区"
+).split()
+FIRST_TOWN_VILLAGES = (
+    "双凫铺社区 白鹤村 柳林江村 南田坪村 宁家坝村 汪家冲村 八角亭村 金沙村 龙塘村 石桥村 "
+    "新桥社区 花园村 荷叶塘村 大屋村 长冲村 青山村"
+).split()
+VILLAGE_PREFIXES = (
+    "白 石 枫 杉 竹 桃 荷 梅 松 柏 龙 凤 金 银 青 黄 长 大 新 双 东 南 西 北 上 下 高 平 团 合"
+).split()
+VILLAGE_SUFFIXES = (
+    "山村 塘村 冲村 桥村 湾村 坪村 溪村 林村 田村 坝村 岭村 洲村 铺社区 园社区 泉村 峰村"
+).split()
+TOWN_OFFICES = (
+    "党建办 社会治安和应急管理办 社会事务办 农业综合服务中心 财政所 派出所 综合行政执法大队 经济发展办"
+).split()
 STATIONED_UNITS = ["派出所", "供电所", "卫生院", "中心学校", "自然资源所"]
 CENTRE_NAME = "网格化综合服务中心"
 DISCIPLINE_NAME = "镇纪委"
-CITY_DEPARTMENTS = [
-    "市水利局",
-    "市住建局",
-    "市民政局",
-    "市农业农村局",
-    "市自然资源局",
-    "市人社局",
-    "市卫健局",
-    "市教育局",
-    "市交通运输局",
-    "市生态环境局",
-]
-SURNAMES = (
-    "刘" * 9
-    + "周" * 6
-    + "李" * 6
-    + "王" * 5
-    + "张" * 5
-    + "陈" * 5
-    + "彭" * 4
-    + "谢" * 4
-    + "黄" * 4
-    + "杨" * 3
-    + "易" * 3
-    + "喻" * 3
-    + "姜" * 3
-    + "胡" * 3
-    + "曾" * 3
-    + "邓" * 3
-    + "罗" * 2
-    + "朱" * 2
-    + "袁" * 2
-    + "文" * 2
-    + "戴" * 2
-    + "廖" * 2
-    + "贺" * 2
-    + "龚" * 2
-    + "肖" * 2
-    + "唐" * 2
-    + "何" * 2
-    + "成"
-    + "汤"
-    + "鲁"
-    + "段"
-    + "陶"
-    + "蒋"
-    + "熊"
-    + "钟"
-    + "邹"
+CITY_DEPARTMENTS = (
+    "市水利局 市住建局 市民政局 市农业农村局 市自然资源局 市人社局 市卫健局 市教育局 市交通运输局 "
+    "市生态环境局"
+).split()
+# Common surnames around 宁乡, weighted by how often they occur.
+SURNAMES = "".join(
+    w[0] * int(w[1:])
+    for w in (
+        "刘9 周6 李6 王5 张5 陈5 彭4 谢4 黄4 杨3 易3 喻3 姜3 胡3 曾3 邓3 罗2 朱2 袁2 文2 戴2 廖2 贺2 龚2 肖2 唐2 何2 成1 汤1 鲁1 段1 陶1 蒋1 熊1 钟1 邹1"
+    ).split()
 )
 GIVEN = (
     "建国志强伟军平红英芳秀兰桂春梅德福胜利海文武辉林云清玉金明华光荣安康宏斌超勇杰涛鹏飞霞丽敏静"
     "艳娟燕萍凤莲菊香洪波松柏正良友庆雄智思佳"
 )
-MOBILE_PREFIXES = [
-    "133",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "157",
-    "158",
-    "159",
-    "173",
-    "177",
-    "180",
-    "181",
-    "182",
-    "183",
-    "186",
-    "187",
-    "188",
-    "189",
-    "199",
-]
+MOBILE_PREFIXES = (
+    "133 135 136 137 138 139 150 151 152 157 158 159 173 177 180 181 182 183 186 187 188 189 199"
+).split()
 WORKING_AWAY = ["在广东东莞务工", "在浙江义乌经商", "在长沙务工", "在深圳务工", "在上海务工"]
 CN_DIGITS = "零一二三四五六七八九"
 
@@ -498,24 +345,34 @@ class _TownBuilder:
             longitude=Decimal(f"{glon + rng.uniform(-0.004, 0.004):.6f}"),
         )
 
-    def _take(self, pool: Iterable[Household], n: int, wanted, *, fallback_key: bool) -> list[Household]:
-        """n distinct households from `pool`: unlinked `wanted` ones first, then (if `fallback_key`)
-        unlinked ordinary ones flagged key by the grid, then already-linked `wanted` ones."""
+    def _take(self, pool: Iterable[Household], n: int, *, city: bool = False) -> list[Household]:
+        """n distinct households from `pool` for one member, preferring ones nobody links yet.
+
+        Town and village links want key households (any category or flagged key); when the grid runs
+        short, an ordinary unlinked household is flagged key (the grid may do so) before sharing one.
+        City leaders want the four categories; they share a household before anything is flagged, and
+        only as a last resort is an ordinary household marked as hardship.
+        """
+        wanted = _is_category if city else _is_special
+        is_linked = self.linked.__contains__
+        passes = [lambda h: wanted(h) and not is_linked(id(h))]
+        if city:
+            passes += [wanted, lambda h: not is_linked(id(h)), lambda h: True]
+        else:
+            passes += [lambda h: not is_linked(id(h)), wanted, lambda h: True]
         pool = list(pool)
         taken: list[Household] = []
-        passes = [lambda h: wanted(h) and id(h) not in self.linked]
-        if fallback_key:
-            passes.append(lambda h: id(h) not in self.linked)
-        passes.append(wanted)
-        passes.append(lambda h: True)
         chosen: set[int] = set()
         for accept in passes:
             for h in pool:
                 if len(taken) == n:
                     break
                 if id(h) not in chosen and accept(h):
-                    if not _is_special(h):
-                        h.is_key = True  # the grid flags it as a key household (重点户)
+                    if not wanted(h):
+                        if city:
+                            h.is_hardship = True
+                        else:
+                            h.is_key = True  # the grid flags it as a key household (重点户)
                     taken.append(h)
                     chosen.add(id(h))
             if len(taken) == n:
@@ -554,9 +411,7 @@ class _TownBuilder:
             village = village_order[i % len(village_order)]
             self.links.append((member, LinkType.CITY_VILLAGE, village))
             pool = (h for g in self.grid3s if g.village is village for h in g.households)
-            self._link_households(
-                member, LinkType.CITY_HOUSEHOLD, self._take(pool, 10, _is_category, fallback_key=True)
-            )
+            self._link_households(member, LinkType.CITY_HOUSEHOLD, self._take(pool, 10, city=True))
             if i == 0:
                 self.links.append((member, LinkType.CITY_TOWN, self.town))
                 self.personas.setdefault("cityleader", member)
@@ -584,7 +439,7 @@ class _TownBuilder:
             self._link_households(
                 member,
                 LinkType.TOWN_HOUSEHOLD,
-                self._take(grid3.households, 10, _is_special, fallback_key=True),
+                self._take(grid3.households, 10),
             )
             if i < len(heads):
                 self.positions.append((member, PositionKind.GRID_HEAD, grid3.place, None))
@@ -624,7 +479,7 @@ class _TownBuilder:
                     MemberRole.VILLAGE_CADRE, village, subrole=subrole, party=party, unit=village.name
                 )
                 cadres.append(member)
-                households = self._take(grid3.households, rng.choice([2, 3]), _is_special, fallback_key=True)
+                households = self._take(grid3.households, rng.choice([2, 3]))
                 self._link_households(member, LinkType.VILLAGE_HOUSEHOLD, households)
             self.positions.append((cadres[0], PositionKind.VILLAGE_OFFICER, village, None))
             if village is self.villages[0]:
@@ -641,7 +496,7 @@ class _TownBuilder:
             for _n in range(2):
                 grid3 = rng.choice(grids)
                 notable = self._member(MemberRole.NOTABLE, rng.choice(grid3.grid4s), party=rng.random() < 0.3)
-                households = self._take(grid3.households, rng.choice([2, 3]), _is_special, fallback_key=True)
+                households = self._take(grid3.households, rng.choice([2, 3]))
                 self._link_households(notable, LinkType.VILLAGE_HOUSEHOLD, households)
             # Villager-group leaders head most fourth-level grids (the first of each grid always).
             for grid3 in grids:
@@ -659,7 +514,7 @@ class _TownBuilder:
         )
         own = [h for h in grid3.households if h.grid is g4]
         rest = [h for h in grid3.households if h.grid is not g4]
-        households = self._take(own + rest, self.rng.choice([2, 3]), _is_special, fallback_key=True)
+        households = self._take(own + rest, self.rng.choice([2, 3]))
         self._link_households(leader, LinkType.VILLAGE_HOUSEHOLD, households)
         self.group_leaders[g4.pk] = leader
         self.positions.append((leader, PositionKind.GRID_HEAD, g4, None))

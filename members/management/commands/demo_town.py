@@ -16,15 +16,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--size", choices=sorted(SIZES), default="town", help="town(默认)、small(测试)、city(压测)"
         )
-        parser.add_argument("--towns", type=int, default=None, help="--size city 时镇的数量(默认 30)")
+        parser.add_argument("--towns", type=int, default=None, help="镇的数量(city 默认 30,其余默认 1)")
         parser.add_argument("--seed", type=int, default=2021, help="随机种子,同一种子生成相同数据")
         parser.add_argument("--if-empty", action="store_true", help="已有任何地点时什么也不做")
         parser.add_argument("--password-file", type=Path, help="把账号和密码另写入此文件(权限 0600)")
         parser.add_argument("--no-logins", action="store_true", help="不建登录账号")
 
     def handle(self, *args, size, towns, seed, if_empty, password_file, no_logins, **options):
-        if towns is not None and size != "city":
-            raise CommandError("--towns 只用于 --size city (--towns needs --size city)")
         towns = towns if towns is not None else (30 if size == "city" else 1)
         started = time.monotonic()
         try:
