@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from .enums import RecipientStatus
 from .models import DispatchOrder, JobRun, OrderRecipient
@@ -25,7 +25,15 @@ def order_recipients(*, order: DispatchOrder) -> QuerySet[OrderRecipient]:
     return (
         OrderRecipient.objects.filter(order=order)
         .select_related("member", "via")
-        .order_by("status", "member__path", "member__name")
+        .annotate(
+            status_order=Case(
+                When(status=RecipientStatus.PENDING, then=Value(0)),
+                When(status=RecipientStatus.ACKNOWLEDGED, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("status_order", "member__path", "member__name")
     )
 
 
