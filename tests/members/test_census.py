@@ -581,3 +581,39 @@ def test_preview_page_query_count_is_bounded(town, login, django_assert_max_num_
     with django_assert_max_num_queries(12):
         response = client.get(PREVIEW)
     assert counts(response) == {"户": (100, 0, 0, 0), "人员": (100, 0, 0, 0), "联系": (100, 0, 0, 0)}
+
+
+def test_superuser_chooses_the_town_when_there_are_several(town, login):
+    from tests.factories import PlaceFactory, UserFactory
+
+    other = PlaceFactory(kind="town", name="别镇", parent=town.city)
+    PlaceFactory(kind="village", name="甲村", parent=other)
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = login(admin)
+    page = client.get(UPLOAD)
+    assert page.status_code == 200
+    assert [t.name for t in page.context["towns"]] == ["双凫铺镇", "别镇"]
+    assert 'name="town"' in page.content.decode()
+    data = build_xlsx(households=[household("X1", grid3=None, grid4=None)])
+    response = client.post(UPLOAD, {"file": upload(data), "town": other.pk})
+    assert response.status_code == 302
+    page = client.get(PREVIEW)
+    assert page.context["town"] == other
+    # 甲村 of 别镇 has no grids: names are resolved inside the chosen town only.
+    assert errors(page) == {("户", 3): ["“三级网格”不能为空 (required)"]}
+
+
+def test_a_concurrent_change_during_import_is_reported_not_a_500(town, login, monkeypatch):
+    from django.db import IntegrityError
+
+    client = login(town.user("town_staff"))
+    page = preview(client, good_file(town))
+
+    def clash(**kwargs):
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr(census, "census_import", clash)
+    response = client.post(CONFIRM, {"token": page.context["token"]}, follow=True)
+    assert response.redirect_chain == [(PREVIEW, 302)]
+    assert "导入时数据被他人同时修改,未写入任何数据" in response.content.decode()
+    assert Household.objects.count() == 4
