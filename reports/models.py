@@ -101,7 +101,11 @@ class AssessmentResult(models.Model):
     cadres = models.JSONField(_("干部绩效"), default=list)
     computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
     computed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("计算人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("计算人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     approved_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -149,7 +153,9 @@ class ExportJob(models.Model):
     place = models.ForeignKey(Place, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+")
     params = models.JSONField(_("参数"), default=dict)
     full_numbers = models.BooleanField(_("完整号码"), default=False)
-    status = models.CharField(_("状态"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     error = models.CharField(_("错误"), max_length=300, blank=True)
     file = models.FileField(_("文件"), upload_to=export_path, blank=True)

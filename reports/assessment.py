@@ -1,0 +1,228 @@
+"""The village assessment (out of 6) and the per-cadre performance sheet (out of 100): reads and access.
+
+Components, each a rate between 0 and 1, times the year's weight (AssessmentWeights, editable by town staff):
+- coverage      village: households with a current link / households (members.selectors' rule);
+                cadre: 1 if the number of linked households is in the role's range, else 0 (same module);
+- compliance    links on track (none overdue) / current links, on the year's last day or today
+                (visits.selectors.compliance_summary: the one copy of the quota rules);
+- issues        issues raised in the year that are resolved or closed / issues raised (village: under it;
+                cadre: raised by the cadre);
+- satisfaction  satisfied + basically satisfied / issues with feedback;
+- dispatch      dispatch orders done / orders received (once the dispatch app records them).
+A component without any data (no issues raised, no orders) scores its full weight and says so: nothing
+was left undone. Everything is aggregated in the database, a fixed number of queries per sheet.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from grids.enums import PlaceKind
+from grids.models import Place
+from issues.access import issues_visible_to
+from members.access import scope_for
+from members.enums import MemberRole
+from members.models import Member
+from members.selectors import members_out_of_range
+from visits.selectors import compliance_summary
+
+from . import selectors
+from .enums import AssessmentStatus, Component
+from .models import AssessmentResult, AssessmentWeights
+from .selectors import CLOSED_STATUSES, PATH_STEP, POSITIVE_SATISFACTION
+
+TWO = Decimal("0.01")
+
+
+def get_assessment_town_for_user(user, pk) -> Place:
+    """A town whose whole subtree the user sees (town staff, the discipline commission): else 404."""
+    place = selectors.get_dashboard_place_for_user(user, pk)
+    if place.kind != PlaceKind.TOWN:
+        raise Http404
+    return place
+
+
+def can_compute(user, town: Place) -> bool:
+    scope = scope_for(user)
+    return scope.is_town_staff and scope.writes_path(town.path)
+
+
+def can_approve(user, town: Place) -> bool:
+    scope = scope_for(user)
+    return scope.is_leading_group and scope.writes_path(town.path)
+
+
+def weights_for(year: int) -> AssessmentWeights:
+    """The year's weights; an unsaved default row if town staff have not set them."""
+    return AssessmentWeights.objects.filter(year=year).first() or AssessmentWeights(year=year)
+
+
+def assessment_result(*, town: Place, year: int) -> dict | None:
+    result = AssessmentResult.objects.filter(town=town, year=year).select_related("approved_by").first()
+    if result is None:
+        return None
+    return {
+        "object": result,
+        "weights": result.weights,
+        "villages": result.villages,
+        "cadres": result.cadres,
+        "approved": result.status == AssessmentStatus.APPROVED,
+        "on": result.weights.get("on", ""),
+    }
+
+
+def _year_day(year: int) -> datetime.date:
+    return min(datetime.date(year, 12, 31), timezone.localdate())
+
+
+def _score(rates: dict[str, float | None], weights: dict[str, Decimal]) -> tuple[dict, float]:
+    points = {}
+    for comp, weight in weights.items():
+        rate = rates.get(comp)
+        value = weight if rate is None else weight * Decimal(str(rate))
+        points[comp] = float(value.quantize(TWO, ROUND_HALF_UP))
+    return points, float(sum(Decimal(str(p)) for p in points.values()).quantize(TWO, ROUND_HALF_UP))
+
+
+def _issue_rates(counts: dict | None) -> tuple[float | None, float | None]:
+    if not counts:
+        return None, None
+    return (
+        selectors.share(counts["resolved"], counts["raised"]),
+        selectors.share(counts["satisfied"], counts["rated"]),
+    )
+
+
+def _dispatch_by(*, town: Place, year: int, group: str) -> dict:
+    """Dispatch orders received and done per village path prefix or per member, if the app is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("dispatch"):  # no dispatch orders recorded yet: the component has no data
+        return {}
+    from dispatch.models import OrderRecipient
+
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    qs = OrderRecipient.objects.filter(
+        member__path__startswith=town.path, order__issued_at__gte=start, order__issued_at__lt=end
+    ).order_by()
+    if group == "village":
+        qs = qs.annotate(area=Substr("member__path", 1, len(town.path) + PATH_STEP))
+        key = "area"
+    else:
+        key = "member_id"
+    return {
+        row[key]: row
+        for row in qs.values(key).annotate(
+            total=Count("id"), done=Count("id", filter=Q(done_at__isnull=False))
+        )
+    }
+
+
+def assessment_build(*, user, town: Place, year: int) -> dict:
+    """Compute the year's sheet for the town as `user` sees it (town staff see the whole town)."""
+    on = _year_day(year)
+    weights = weights_for(year)
+    vw, cw = weights.village(), weights.cadre()
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    issue_counts = {
+        "raised": Count("id"),
+        "resolved": Count("id", filter=Q(status__in=CLOSED_STATUSES)),
+        "rated": Count("id", filter=~Q(satisfaction="")),
+        "satisfied": Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)),
+    }
+    year_issues = (
+        issues_visible_to(user)
+        .filter(path__startswith=town.path, raised_at__gte=start, raised_at__lt=end)
+        .order_by()
+    )
+
+    # Villages.
+    villages = list(Place.objects.filter(parent=town, kind=PlaceKind.VILLAGE).order_by("name"))
+    cover = selectors.coverage(user=user, place=town, on=on)["by_area"]
+    comp = {
+        row["id"]: row for row in compliance_summary(user=user, place=town, on=on, breakdown="child")["rows"]
+    }
+    by_area = {
+        row["area"]: row
+        for row in year_issues.annotate(area=Substr("path", 1, len(town.path) + PATH_STEP))
+        .values("area")
+        .annotate(**issue_counts)
+    }
+    dispatch_area = _dispatch_by(town=town, year=year, group="village")
+    village_rows = []
+    for village in villages:
+        c = cover.get(village.path)
+        issues_rate, sat_rate = _issue_rates(by_area.get(village.path))
+        d = dispatch_area.get(village.path)
+        rates = {
+            Component.COVERAGE.value: selectors.share(c["covered"], c["households"]) if c else None,
+            Component.COMPLIANCE.value: comp.get(village.pk, {}).get("share_on_track"),
+            Component.ISSUES.value: issues_rate,
+            Component.SATISFACTION.value: sat_rate,
+            Component.DISPATCH.value: selectors.share(d["done"], d["total"]) if d else None,
+        }
+        points, total = _score(rates, vw)
+        village_rows.append(
+            {"id": village.pk, "name": village.name, "rates": rates, "points": points, "total": total}
+        )
+
+    # Cadres: everyone holding a current link under the town.
+    member_comp = compliance_summary(user=user, place=town, on=on, breakdown="member")["rows"]
+    ids = [row["id"] for row in member_comp]
+    info = {
+        m["pk"]: m
+        for m in Member.objects.filter(pk__in=ids).values("pk", "name", "role", "home__name", "is_exempt")
+    }
+    out_of_range = set(members_out_of_range(user=user, on=on).filter(pk__in=ids).values_list("pk", flat=True))
+    by_member = {
+        row["raised_by_id"]: row
+        for row in year_issues.filter(raised_by_id__in=ids).values("raised_by_id").annotate(**issue_counts)
+    }
+    dispatch_member = _dispatch_by(town=town, year=year, group="member")
+    roles = dict(MemberRole.choices)
+    cadre_rows = []
+    for row in member_comp:
+        pk = row["id"]
+        issues_rate, sat_rate = _issue_rates(by_member.get(pk))
+        d = dispatch_member.get(pk)
+        rates = {
+            Component.COVERAGE.value: 0.0 if pk in out_of_range else 1.0,
+            Component.COMPLIANCE.value: row["share_on_track"],
+            Component.ISSUES.value: issues_rate,
+            Component.SATISFACTION.value: sat_rate,
+            Component.DISPATCH.value: selectors.share(d["done"], d["total"]) if d else None,
+        }
+        points, total = _score(rates, cw)
+        m = info.get(pk, {})
+        cadre_rows.append(
+            {
+                "id": pk,
+                "name": m.get("name", row["name"]),
+                "role_label": str(roles.get(m.get("role"), "")),
+                "home": m.get("home__name", ""),
+                "rates": rates,
+                "points": points,
+                "total": total,
+            }
+        )
+    cadre_rows.sort(key=lambda r: (-r["total"], r["name"]))
+    return {
+        "weights": {
+            "village": {k: float(v) for k, v in vw.items()},
+            "cadre": {k: float(v) for k, v in cw.items()},
+            "on": on.isoformat(),
+            "saved": weights.pk is not None,
+        },
+        "villages": village_rows,
+        "cadres": cadre_rows,
+        "approved": False,
+        "on": on.isoformat(),
+    }

@@ -1,0 +1,367 @@
+"""Dashboard figures for one place (town, village or grid) and one period, aggregated in the database.
+
+Every function takes the viewing user and filters through the owning app's scoped queryset
+(households_visible_to, contacts_visible_to, issues_visible_to, ...), then narrows to the place's subtree.
+Breakdowns by child place group on the path prefix (`Substr(path, 1, len(place.path) + 9)`), so a town's
+villages or a village's grids come out of one GROUP BY whatever their number. No function loops over rows
+to count: the query count of a dashboard does not grow with the data.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr, TruncMonth
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.enums import PlaceKind
+from grids.models import Household, Place
+from issues.access import issues_visible_to
+from issues.enums import (
+    ACTIVE_STATUSES,
+    LEVEL_ORDER,
+    OPEN_ASSIGNMENT_STATUSES,
+    IssueLevel,
+    IssueStatus,
+    Satisfaction,
+)
+from issues.models import WhistleAssignment
+from members.access import households_visible_to, links_visible_to, members_visible_to, scope_for
+from members.models import Link, Member
+from members.selectors import uncovered_households
+from visits.enums import DUTY_FIELDS, ContactKind, Duty
+from visits.models import Contact, ContactHousehold
+from visits.periods import TZ
+from visits.selectors import compliance_summary, contacts_visible_to
+
+from .periods import ReportPeriod
+
+PATH_STEP = 9  # one "00000001/" segment of a materialized path
+DRILL_KINDS = {
+    PlaceKind.TOWN: PlaceKind.VILLAGE,
+    PlaceKind.VILLAGE: PlaceKind.GRID3,
+    PlaceKind.GRID3: PlaceKind.GRID4,
+}
+DASHBOARD_KINDS = (PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3, PlaceKind.GRID4)
+CLOSED_STATUSES = (IssueStatus.RESOLVED, IssueStatus.CLOSED)
+POSITIVE_SATISFACTION = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
+
+
+def share(part: int | None, total: int | None) -> float | None:
+    return round(part / total, 4) if total else None
+
+
+# --- access ------------------------------------------------------------------------------------------
+
+
+def dashboard_places_for(user) -> QuerySet[Place]:
+    """Places whose dashboard the user may open: those under a subtree the user sees whole."""
+    return Place.objects.filter(scope_for(user).path_q(), kind__in=DASHBOARD_KINDS)
+
+
+def get_dashboard_place_for_user(user, pk) -> Place:
+    """The place, if the user sees its whole subtree (a village officer sees no other village): else 404."""
+    place = dashboard_places_for(user).filter(pk=pk).first()
+    if place is None:
+        raise Http404
+    return place
+
+
+def home_place_for(user) -> Place | None:
+    """The widest place the user's posts cover: the town for town staff, the village for an officer..."""
+    return dashboard_places_for(user).order_by("depth", "path").first()
+
+
+def get_member_for_dashboard(user, pk) -> Member:
+    """A member the user may drill down to: visible by home, or holding a link inside the user's subtrees."""
+    scope = scope_for(user)
+    linked_here = Link.objects.filter(scope.path_q("path")).values("member_id")
+    member = (
+        Member.objects.filter(Q(pk__in=members_visible_to(user).values("pk")) | Q(pk__in=linked_here))
+        .select_related("home")
+        .filter(pk=pk)
+        .first()
+    )
+    if member is None or not (scope.paths or scope.is_superuser):
+        raise Http404
+    return member
+
+
+# --- areas -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Area:
+    """A child place of the dashboard's place (or the place itself for rows hanging on it directly)."""
+
+    path: str
+    place: Place
+
+    @property
+    def pk(self) -> int:
+        return self.place.pk
+
+
+def child_areas(place: Place) -> list[Area]:
+    """The next level down (villages of a town, grids of a village...), one query."""
+    kind = DRILL_KINDS.get(place.kind)
+    if kind is None:
+        return []
+    return [Area(p.path, p) for p in Place.objects.filter(parent=place, kind=kind).order_by("name")]
+
+
+def _area_expr(place: Place):
+    return Substr("path", 1, len(place.path) + PATH_STEP)
+
+
+# --- coverage ----------------------------------------------------------------------------------------
+
+
+def coverage(*, user, place: Place, on: datetime.date) -> dict:
+    """Households under the place and how many no member currently links to (members.selectors' rule)."""
+    households = households_visible_to(user).filter(path__startswith=place.path).order_by()
+    uncovered = uncovered_households(user=user, on=on).filter(path__startswith=place.path).order_by()
+    area = _area_expr(place)
+    totals = dict(households.annotate(area=area).values_list("area").annotate(n=Count("id")))
+    missing = dict(uncovered.annotate(area=area).values_list("area").annotate(n=Count("id")))
+    total = sum(totals.values())
+    not_linked = sum(missing.values())
+    return {
+        "households": total,
+        "covered": total - not_linked,
+        "uncovered": not_linked,
+        "share": share(total - not_linked, total),
+        "by_area": {
+            path: {"households": n, "uncovered": missing.get(path, 0), "covered": n - missing.get(path, 0)}
+            for path, n in totals.items()
+        },
+    }
+
+
+# --- contacts ----------------------------------------------------------------------------------------
+
+
+def contacts_in(*, user, place: Place, period: ReportPeriod) -> QuerySet[Contact]:
+    start, end = period.bounds
+    return contacts_visible_to(user).filter(
+        path__startswith=place.path, occurred_at__gte=start, occurred_at__lt=end
+    )
+
+
+def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
+    """Contacts in the period: total, by kind, by duty, by month, by child area; households reached."""
+    contacts = contacts_in(user=user, place=place, period=period).order_by()
+    aggregates = {"total": Count("id")}
+    for kind in ContactKind:
+        aggregates[f"kind_{kind.value}"] = Count("id", filter=Q(kind=kind))
+    for duty, field in DUTY_FIELDS.items():
+        aggregates[f"duty_{duty.value}"] = Count("id", filter=Q(**{field: True}))
+    figures = contacts.aggregate(**aggregates)
+    by_month = dict(
+        contacts.annotate(month=TruncMonth("occurred_at", tzinfo=TZ))
+        .values_list("month")
+        .annotate(n=Count("id"))
+    )
+    by_area = dict(contacts.annotate(area=_area_expr(place)).values_list("area").annotate(n=Count("id")))
+    start, end = period.bounds
+    reached = (
+        ContactHousehold.objects.filter(
+            contact__in=contacts.values("pk"), occurred_at__gte=start, occurred_at__lt=end
+        )
+        .order_by()
+        .aggregate(n=Count("household_id", distinct=True))["n"]
+    )
+    months = []
+    month_counts = {timezone.localtime(k, TZ).date(): v for k, v in by_month.items() if k is not None}
+    for first_day in period.months():
+        months.append(
+            {"month": first_day, "label": f"{first_day:%Y-%m}", "count": month_counts.get(first_day, 0)}
+        )
+    return {
+        "total": figures["total"],
+        "households_reached": reached,
+        "by_kind": [
+            {"key": k.value, "label": str(k.label), "count": figures[f"kind_{k.value}"]} for k in ContactKind
+        ],
+        "by_duty": [
+            {
+                "key": d.value,
+                "label": str(d.label),
+                "count": figures[f"duty_{d.value}"],
+                "share": share(figures[f"duty_{d.value}"], figures["total"]),
+            }
+            for d in Duty
+        ],
+        "by_month": months,
+        "by_area": by_area,
+    }
+
+
+# --- compliance ---------------------------------------------------------------------------------------
+
+
+def compliance(*, user, place: Place, period: ReportPeriod, breakdown: str = "child") -> dict:
+    """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules)."""
+    return compliance_summary(user=user, place=place, on=period.status_day, breakdown=breakdown)
+
+
+# --- issues --------------------------------------------------------------------------------------------
+
+
+def issue_figures(*, user, place: Place, period: ReportPeriod, now: datetime.datetime | None = None) -> dict:
+    """Issues raised in the period under the place: funnel, where they were solved, time to close,
+    satisfaction; plus what is overdue now (issues and whistles per department), whatever their age."""
+    now = now or timezone.now()
+    start, end = period.bounds
+    scoped = issues_visible_to(user).filter(path__startswith=place.path).order_by()
+    raised = scoped.filter(raised_at__gte=start, raised_at__lt=end)
+    closed = Q(status__in=CLOSED_STATUSES)
+    aggregates = {
+        "raised": Count("id"),
+        "escalated": Count("id", filter=~Q(level=IssueLevel.ON_SPOT)),
+        "whistled": Count("id", filter=Q(level=IssueLevel.DEPARTMENT)),
+        "resolved": Count("id", filter=closed),
+        "closed": Count("id", filter=Q(status=IssueStatus.CLOSED)),
+        "active": Count("id", filter=Q(status__in=ACTIVE_STATUSES)),
+        "rated": Count("id", filter=~Q(satisfaction="")),
+        "satisfied_any": Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)),
+    }
+    for status in IssueStatus:
+        aggregates[f"status_{status.value}"] = Count("id", filter=Q(status=status))
+    for level in IssueLevel:
+        aggregates[f"level_{level.value}"] = Count("id", filter=Q(level=level))
+        aggregates[f"solved_{level.value}"] = Count("id", filter=closed & Q(resolved_level=level))
+    for sat in Satisfaction:
+        aggregates[f"sat_{sat.value}"] = Count("id", filter=Q(satisfaction=sat))
+    f = raised.aggregate(**aggregates)
+    duration = ExpressionWrapper(F("resolved_at") - F("raised_at"), output_field=DurationField())
+    close_times = {
+        row["resolved_level"]: row
+        for row in raised.filter(closed, resolved_at__isnull=False)
+        .values("resolved_level")
+        .annotate(n=Count("id"), avg=Avg(duration))
+        .order_by()
+    }
+    overdue_now = scoped.filter(status__in=ACTIVE_STATUSES, deadline__lt=now).count()
+    departments = list(
+        WhistleAssignment.objects.filter(issue__in=scoped.values("pk"))
+        .values("department_id", "department__name")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN_ASSIGNMENT_STATUSES)),
+            overdue=Count("id", filter=Q(status__in=OPEN_ASSIGNMENT_STATUSES, deadline__lt=now)),
+        )
+        .order_by("-overdue", "-open", "department__name")
+    )
+    levels = []
+    for level in LEVEL_ORDER:
+        row = close_times.get(level.value)
+        avg = row["avg"] if row else None
+        levels.append(
+            {
+                "key": level.value,
+                "label": str(level.label),
+                "current": f[f"level_{level.value}"],
+                "solved": f[f"solved_{level.value}"],
+                "avg_days": round(avg.total_seconds() / 86400, 1) if avg is not None else None,
+            }
+        )
+    return {
+        "raised": f["raised"],
+        "funnel": [
+            {"key": "raised", "label": _("提出"), "count": f["raised"]},
+            {"key": "escalated", "label": _("上报(离开现场)"), "count": f["escalated"]},
+            {"key": "whistled", "label": _("吹哨部门"), "count": f["whistled"]},
+            {"key": "resolved", "label": _("办结"), "count": f["resolved"]},
+            {"key": "closed", "label": _("关闭(已回访)"), "count": f["closed"]},
+        ],
+        "by_status": [
+            {"key": s.value, "label": str(s.label), "count": f[f"status_{s.value}"]} for s in IssueStatus
+        ],
+        "levels": levels,
+        "active": f["active"],
+        "resolved": f["resolved"],
+        "resolved_share": share(f["resolved"], f["raised"]),
+        "satisfaction": [
+            {"key": s.value, "label": str(s.label), "count": f[f"sat_{s.value}"]} for s in Satisfaction
+        ],
+        "rated": f["rated"],
+        "satisfaction_share": share(f["satisfied_any"], f["rated"]),
+        "overdue_now": overdue_now,
+        "departments": departments,
+    }
+
+
+# --- drill-down lists --------------------------------------------------------------------------------
+
+
+def household_rows(*, user, place: Place, period: ReportPeriod) -> QuerySet[Household]:
+    """Households under the place with contacts in the period, current links and the last contact ever."""
+    start, end = period.bounds
+    on = period.status_day
+    current_links = Link.objects.current(on).filter(household=OuterRef("pk"))
+    return (
+        households_visible_to(user)
+        .filter(path__startswith=place.path)
+        .annotate(
+            period_contacts=Count(
+                "reached",
+                filter=Q(reached__occurred_at__gte=start, reached__occurred_at__lt=end),
+                distinct=True,
+            ),
+            linked=Exists(current_links),
+        )
+        .select_related("grid")
+        .order_by("period_contacts", "path", "code")
+    )
+
+
+def member_links(*, user, member: Member, on: datetime.date) -> QuerySet[Link]:
+    return links_visible_to(user).current(on).filter(member=member)
+
+
+# --- dispatch orders -------------------------------------------------------------------------------------
+
+
+def dispatch_installed() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("dispatch")
+
+
+def dispatch_recipients_under(*, place: Place, period: ReportPeriod):
+    """Order recipients under the place (by the village/grid the order went through, else the member's
+    home) for orders issued in the period; None while the dispatch app is not installed."""
+    if not dispatch_installed():
+        return None
+    from dispatch.models import OrderRecipient
+
+    start, end = period.bounds
+    return OrderRecipient.objects.filter(
+        Q(via__path__startswith=place.path) | Q(via__isnull=True, member__path__startswith=place.path),
+        order__issued_at__gte=start,
+        order__issued_at__lt=end,
+    )
+
+
+def dispatch_figures(
+    *, place: Place, period: ReportPeriod, today: datetime.date | None = None
+) -> dict | None:
+    """Dispatch orders received under the place in the period: total, outstanding, overdue (one query)."""
+    recipients = dispatch_recipients_under(place=place, period=period)
+    if recipients is None:
+        return None
+    from dispatch.enums import RecipientStatus
+
+    today = today or timezone.localdate()
+    open_ = ~Q(status=RecipientStatus.DONE)
+    return recipients.order_by().aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(status=RecipientStatus.DONE)),
+        outstanding=Count("id", filter=open_),
+        overdue=Count("id", filter=open_ & Q(order__due_date__lt=today)),
+    )

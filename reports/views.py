@@ -1,0 +1,212 @@
+"""Dashboards, member drill-down, the assessment and ledger exports. Thin: access, form, service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from visits.enums import ContactKind
+
+from . import assessment, selectors, services
+from .dashboards import breadcrumbs, build_dashboard
+from .forms import ExportForm, YearForm, period_from_request
+from .models import ExportJob
+from .services import ReportError
+
+
+@login_required
+def index(request):
+    """/reports/: the widest dashboard the user's posts cover (town, village or grid)."""
+    place = selectors.home_place_for(request.user)
+    if place is None:
+        raise PermissionDenied
+    url = reverse("reports:place", args=[place.pk])
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@login_required
+def place_dashboard(request, pk: int):
+    place = selectors.get_dashboard_place_for_user(request.user, pk)
+    form, period = period_from_request(request)
+    context = build_dashboard(user=request.user, place=place, period=period)
+    households = None
+    if context["grid_level"]:
+        households = Paginator(selectors.household_rows(user=request.user, place=place, period=period), 50)
+        households = households.get_page(request.GET.get("page"))
+    context.update(
+        form=form,
+        crumbs=breadcrumbs(user=request.user, place=place),
+        households_page=households,
+        export_form=ExportForm(initial={**period.as_params(), "on": period.start}),
+        can_full_numbers=request.user.has_perm("reports.view_full_numbers"),
+        query=_period_query(request),
+    )
+    return render(request, "reports/dashboard.html", context)
+
+
+def _period_query(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+def member_detail(request, pk: int):
+    """Drill-down to one member: current links with their compliance, contacts in the period."""
+    from visits.selectors import link_compliance
+
+    member = selectors.get_member_for_dashboard(request.user, pk)
+    form, period = period_from_request(request)
+    links = link_compliance(
+        links=selectors.member_links(user=request.user, member=member, on=period.status_day),
+        on=period.status_day,
+    )
+    start, end = period.bounds
+    from visits.selectors import contacts_visible_to
+
+    contacts = contacts_visible_to(request.user).filter(
+        member=member, occurred_at__gte=start, occurred_at__lt=end
+    )
+    by_kind = contacts.order_by().aggregate(
+        total=Count("id"), **{k.value: Count("id", filter=Q(kind=k)) for k in ContactKind}
+    )
+    recent = contacts.select_related("household", "place").order_by("-occurred_at", "-id")[:50]
+    return render(
+        request,
+        "reports/member.html",
+        {
+            "member": member,
+            "form": form,
+            "period": period,
+            "links": links,
+            "total": by_kind["total"],
+            "by_kind": [(k.label, by_kind[k.value]) for k in ContactKind],
+            "recent": recent,
+            "query": _period_query(request),
+        },
+    )
+
+
+# --- assessment ----------------------------------------------------------------------------------------
+
+
+@login_required
+def assessment_view(request, pk: int):
+    town = assessment.get_assessment_town_for_user(request.user, pk)
+    form = YearForm(request.GET or {"year": timezone.localdate().year})
+    year = form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year
+    result = assessment.assessment_result(town=town, year=year)
+    preview = None
+    if result is None:
+        preview = assessment.assessment_build(user=request.user, town=town, year=year)
+    return render(
+        request,
+        "reports/assessment.html",
+        {
+            "town": town,
+            "form": form,
+            "year": year,
+            "result": result,
+            "sheet": result or preview,
+            "is_preview": result is None,
+            "can_compute": assessment.can_compute(request.user, town),
+            "can_approve": assessment.can_approve(request.user, town),
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_compute_view(request, pk: int):
+    town = assessment.get_assessment_town_for_user(request.user, pk)
+    form = YearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("年度无效 (invalid year)"))
+        return redirect("reports:assessment", pk=town.pk)
+    year = form.cleaned_data["year"]
+    try:
+        services.assessment_compute(user=request.user, town=town, year=year)
+    except ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已计算 %(year)s 年考核结果 (computed)") % {"year": year})
+    return redirect(f"{reverse('reports:assessment', args=[town.pk])}?year={year}")
+
+
+@login_required
+@require_POST
+def assessment_approve_view(request, pk: int):
+    town = assessment.get_assessment_town_for_user(request.user, pk)
+    form = YearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("年度无效 (invalid year)"))
+        return redirect("reports:assessment", pk=town.pk)
+    year = form.cleaned_data["year"]
+    try:
+        services.assessment_approve(user=request.user, town=town, year=year)
+    except ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("%(year)s 年考核结果已审定,不再重新计算 (approved and frozen)") % {"year": year}
+        )
+    return redirect(f"{reverse('reports:assessment', args=[town.pk])}?year={year}")
+
+
+# --- exports -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def export_request_view(request, pk: int):
+    place = selectors.get_dashboard_place_for_user(request.user, pk)
+    form = ExportForm(request.POST)
+    back = f"{reverse('reports:place', args=[place.pk])}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        job = services.export_request(
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            place=place,
+            period=form.cleaned_data["report_period"],
+            full_numbers=form.cleaned_data["full_numbers"],
+        )
+    except ReportError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if job.is_downloadable():
+        return redirect("reports:export-download", token=job.token)
+    messages.info(request, _("台账较大,正在后台生成,完成后可在“我的导出”下载 (running in the background)"))
+    return redirect("reports:exports")
+
+
+@login_required
+def export_list(request):
+    jobs = ExportJob.objects.filter(requested_by=request.user).select_related("place")[:100]
+    return render(request, "reports/exports.html", {"jobs": jobs, "now": timezone.now()})
+
+
+@login_required
+def export_download(request, token):
+    job = ExportJob.objects.filter(token=token, requested_by=request.user).select_related("place").first()
+    if job is None:
+        raise Http404
+    if not job.is_downloadable():
+        messages.error(request, _("文件已过期或尚未生成 (file expired or not ready)"))
+        return redirect("reports:exports")
+    services.export_log_download(job=job)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
