@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
+from rewards.api import AwardRoundViewSet
 from visits.api import ContactViewSet, LinkComplianceViewSet, MemberComplianceViewSet, PlaceComplianceViewSet
 
 router = DefaultRouter()
@@ -18,3 +19,4 @@ router.register("compliance/places", PlaceComplianceViewSet, basename="complianc
 router.register("issues", IssueViewSet, basename="issue")
 router.register("issue-events", IssueEventViewSet, basename="issue-event")
 router.register("issue-assignments", AssignmentViewSet, basename="issue-assignment")
+router.register("award-rounds", AwardRoundViewSet, basename="award-round")

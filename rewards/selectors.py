@@ -366,7 +366,9 @@ def person_values(round_: AwardRound, member_ids: QuerySet) -> dict[int, dict]:
     if dispatch_available():
         recipient = apps.get_model("dispatch", "OrderRecipient")
         for row in (
-            recipient.objects.filter(member_id__in=member_ids, done_at__gte=start, done_at__lt=end)
+            recipient.objects.filter(
+                member_id__in=member_ids, status="done", done_at__gte=start, done_at__lt=end
+            )
             .values("member_id")
             .annotate(n=Count("id"))
             .order_by()

@@ -82,3 +82,34 @@ def issue(
         fb = IssueFeedback.objects.create(issue=obj, satisfaction=rating, recorded_by=member)
         IssueFeedback.objects.filter(pk=fb.pk).update(recorded_at=rated or resolved or at(YEAR, 3, 2))
     return obj
+
+
+@pytest.fixture
+def office_handler(town, office):
+    """A handler of 社会治安和应急管理办 (organises 优秀网格 and 先锋网格员)."""
+    from members.enums import MemberRole, PositionKind
+
+    from ..factories import MemberFactory, PositionFactory, UserFactory
+
+    user = UserFactory(username="office_handler")
+    member = MemberFactory(name="office_handler", role=MemberRole.TOWN_CADRE, home=town.town, user=user)
+    PositionFactory(member=member, kind=PositionKind.DEPT_HANDLER, place=town.town, department=office)
+    return user
+
+
+def fill_all(user, round_):
+    for award_type in round_.types.all():
+        services.nomination_fill(user=user, award_type=award_type)
+
+
+@pytest.fixture
+def published(town, round_):
+    """The persona town's round, filled from the rankings, approved and published."""
+    staff, leader = town.user("town_staff"), town.user("leader")
+    services.round_open(user=staff, round_=round_)
+    fill_all(staff, round_)
+    services.round_submit(user=staff, round_=round_)
+    services.round_approve(user=leader, round_=round_)
+    services.round_publish(user=leader, round_=round_)
+    round_.refresh_from_db()
+    return round_
