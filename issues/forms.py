@@ -216,8 +216,10 @@ class FeedbackForm(VersionForm):
         if member is not None:
             qs = Contact.objects.filter(member=member)
             qs = qs.filter(household=issue.household) if issue.household_id else qs.filter(place=issue.place)
-            if issue.resolved_at:
-                qs = qs.filter(occurred_at__gte=issue.resolved_at)
+            if issue.contact_id:
+                qs = qs.exclude(
+                    pk=issue.contact_id
+                )  # the visit that found the problem is not the return visit
         self.fields["contact"].queryset = qs.order_by("-occurred_at")
 
 

@@ -48,7 +48,11 @@ QUEUES = {
 
 
 def _form_errors(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        parts.extend(f"{label}: {e}" if label else str(e) for e in errors)
+    return " ".join(parts)
 
 
 # --- lists -----------------------------------------------------------------------------------------
