@@ -1,1 +1,175 @@
-"""每月一走访工作任务清单 generation (filled in below once visits' compliance selectors are used)."""
+"""每月一走访工作任务清单: on the 1st, each member with current links gets what the month asks of them.
+
+For every current link: the target, each quota rule that applies (kinds, how many, per which period, and
+how many the current period already holds), and which rules ended last period unmet (overdue). Periods are
+Asia/Shanghai calendar periods (visits.periods), so a contact at 00:30 on the 1st counts in the new month.
+
+Queries: rules (1), existing lists (1), links with every figure annotated, streamed in chunks (1 + chunks),
+then per batch of 500 members one insert for the lists and a constant handful for the notifications.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from itertools import groupby
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.enums import LinkType, NotificationKind
+from members.models import Link
+from members.notifications import Draft, notifications_send
+from visits.enums import Period
+from visits.periods import period_bounds, previous_bounds
+from visits.selectors import annotate_compliance, rule_groups
+
+from .models import MonthlyTaskList
+from .periods import JobPeriod
+
+BATCH = 500
+
+
+def _item(link: Link, groups, on) -> dict:
+    requirements, overdue = [], []
+    for group in groups:
+        rule = group.rules.get(link.link_type)
+        if rule is None:
+            continue
+        required = getattr(link, f"{group.key}_req")
+        done = getattr(link, f"{group.key}_done")
+        previous = getattr(link, f"{group.key}_prev")
+        start, end = period_bounds(group.period, on)
+        prev_start, prev_end = previous_bounds(group.period, on)
+        label = "/".join(rule.kind_labels)
+        period_label = str(Period(group.period).label)
+        requirements.append(
+            {
+                "kinds": list(group.kinds),
+                "label": label,
+                "period": group.period,
+                "period_label": period_label,
+                "count": required,
+                "done": done,
+                "remaining": max(required - done, 0),
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+            }
+        )
+        # Judged on the period that just ended (not on today's status): a contact at 00:30 on the 1st counts
+        # for the new month and does not undo last month's debt. Partial periods never make a link overdue.
+        held_all_of_it = link.start_date <= prev_start and (
+            link.end_date is None or link.end_date >= prev_end - datetime.timedelta(days=1)
+        )
+        if held_all_of_it and previous < required:
+            overdue.append(f"{period_label}{label}")
+    if link.household_id:
+        household = link.household
+        target = f"{household.head_name}({household.code})"
+        place = household.grid.name
+        categories = [str(c) for c in household.category_labels]
+        target_kind = "household"
+    else:
+        target = link.place.name if link.place_id else (link.migrant.name if link.migrant_id else "")
+        place = ""
+        categories = []
+        target_kind = "place" if link.place_id else "migrant"
+    return {
+        "link_id": link.pk,
+        "link_type": link.link_type,
+        "link_type_label": str(LinkType(link.link_type).label),
+        "target_kind": target_kind,
+        "target": target,
+        "place": place,
+        "categories": categories,
+        "requirements": requirements,
+        "overdue_last_month": overdue,
+    }
+
+
+def _totals(items: list[dict]) -> dict:
+    return {
+        "targets": len(items),
+        "contacts": sum(r["remaining"] for item in items for r in item["requirements"]),
+        "overdue_last_month": sum(1 for item in items if item["overdue_last_month"]),
+    }
+
+
+def _links(on, groups) -> Iterator[Link]:
+    links = (
+        Link.objects.current(on)
+        .filter(member__is_exempt=False)
+        .filter(Q(household__isnull=False) | Q(place__isnull=False) | Q(migrant__isnull=False))
+    )
+    return (
+        annotate_compliance(links, on=on, groups=groups, detail=True)
+        .select_related("household__grid", "place", "migrant", "member")
+        .order_by("member_id", "link_type", "path", "id")
+        .iterator(chunk_size=2000)
+    )
+
+
+def task_lists_generate(*, period: JobPeriod) -> dict:
+    """Store one MonthlyTaskList per member with current links (skipping existing ones) and notify them.
+
+    Idempotent: (member, month) is unique in the database, and the notification is keyed by the month.
+    Returns counts: created, skipped, notified, items.
+    """
+    month = period.start
+    on = month  # status as of the 1st: what last month left overdue, what this month asks
+    groups = rule_groups()
+    existing = set(MonthlyTaskList.objects.filter(month=month).values_list("member_id", flat=True))
+    counts = {"created": 0, "skipped": 0, "notified": 0, "items": 0}
+    batch: list[MonthlyTaskList] = []
+
+    def flush():
+        if not batch:
+            return
+        with transaction.atomic():
+            created = MonthlyTaskList.objects.bulk_create(batch, batch_size=BATCH)
+            title = _("%(month)s 走访任务清单已生成") % {"month": f"{month:%Y年%m月}"}
+            drafts = [
+                Draft(
+                    recipient_id=t.member_id,
+                    kind=NotificationKind.TASK_LIST,
+                    period_key=f"{month:%Y-%m}",
+                    title=title,
+                    body=_("联系对象 %(n)s 个,本期尚需联系 %(c)s 次,上月逾期 %(o)s 个。")
+                    % {
+                        "n": t.totals["targets"],
+                        "c": t.totals["contacts"],
+                        "o": t.totals["overdue_last_month"],
+                    },
+                    link=reverse("dispatch:task-list", args=[t.pk]),
+                )
+                for t in created
+            ]
+            counts["notified"] += len(notifications_send(drafts=drafts))
+        counts["created"] += len(batch)
+        batch.clear()
+
+    now = timezone.now()
+    for member_id, links in groupby(_links(on, groups), key=lambda link: link.member_id):
+        links = list(links)
+        if member_id in existing:
+            counts["skipped"] += 1
+            continue
+        items = [_item(link, groups, on) for link in links]
+        counts["items"] += len(items)
+        batch.append(
+            MonthlyTaskList(
+                member_id=member_id,
+                month=month,
+                path=links[0].member.path,
+                generated_at=now,
+                items=items,
+                totals=_totals(items),
+            )
+        )
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    return counts
