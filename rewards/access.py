@@ -110,3 +110,23 @@ def towns_managed_by(user) -> QuerySet[Place]:
     if not scope.is_town_staff:
         return Place.objects.none()
     return towns.filter(scope.path_q(write=True))
+
+
+def get_candidate(award_type: AwardType, subject_id) -> dict:
+    """The grid or member a nomination names, looked up within the round's town (the organising office
+    sees every candidate of its award on the ranking, not only its own scope), as service kwargs; else 404.
+    Whether it is an eligible candidate is the service's check (against the ranking)."""
+    from members.models import Member
+
+    from .enums import GRID_KINDS
+
+    town_path = award_type.round.town.path
+    if award_type.kind in GRID_KINDS:
+        subject = Place.objects.filter(pk=subject_id, path__startswith=town_path).first()
+        key = "place"
+    else:
+        subject = Member.objects.filter(pk=subject_id).first()
+        key = "member"
+    if subject is None:
+        raise Http404
+    return {key: subject}

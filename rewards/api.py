@@ -20,11 +20,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from members.access import get_member_for_user, get_place_for_user
-
 from . import selectors, services
-from .access import manages_round, rounds_visible_to
-from .enums import GRID_KINDS, RoundStatus
+from .access import get_candidate, manages_round, rounds_visible_to
+from .enums import RoundStatus
 from .models import AwardRound, AwardType, Nomination
 
 
@@ -174,10 +172,7 @@ class AwardRoundViewSet(viewsets.ReadOnlyModelViewSet):
         if award_type is None:
             raise Http404
         subject_id = payload.validated_data["subject"]
-        if award_type.kind in GRID_KINDS:
-            subject = {"place": get_place_for_user(request.user, subject_id)}
-        else:
-            subject = {"member": get_member_for_user(request.user, subject_id)}
+        subject = get_candidate(award_type, subject_id)
         try:
             nomination = services.nomination_add(
                 user=request.user, award_type=award_type, reason=payload.validated_data["reason"], **subject

@@ -262,8 +262,8 @@ class RoundEvent(models.Model):
 class Correction(models.Model):
     """整改: the town found a member's contact records wanting (false, copied or padded records).
 
-    While a correction overlaps a round's period the member is left out of that round's rankings
-    (rewards.selectors). Town staff and the discipline commission open and close them.
+    A member is left out of the rankings of every round whose period began before the correction was closed
+    (rewards.selectors.corrections_overlapping). Town staff and the discipline commission open and close them.
     """
 
     member = models.ForeignKey(

@@ -7,8 +7,8 @@ Candidates
 - 联户党员干部: party members and cadres (town, stationed, village cadres, city leaders and department heads)
   who held a household or migrant link in the town at any time in the period.
 Excluded (listed apart, with the reason): exempt members (免于联户), and members with a correction (整改,
-rewards.models.Correction) that overlaps the period: opened on or before its last day and not closed before
-its first day.
+rewards.models.Correction) not closed before the period's first day (still open, or open at some time in
+or after the period: corrections concern contact records, and a round is ranked until it is published).
 
 Criteria (period = the round's dates, local Asia/Shanghai days, last day included)
 - 联系达标率 compliance: share of the current links under the grid that are on track (not overdue) on the
@@ -330,9 +330,9 @@ def eligible_members(round_: AwardRound, kind: str) -> QuerySet[Member]:
 
 
 def corrections_overlapping(round_: AwardRound) -> QuerySet[Correction]:
-    return Correction.objects.filter(opened_at__lte=round_.period_end).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=round_.period_start)
-    )
+    """Corrections that exclude from this round: all but those closed before the period began (one opened
+    after the period still concerns records counted in it, and the round is ranked until published)."""
+    return Correction.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=round_.period_start))
 
 
 def person_values(round_: AwardRound, member_ids: QuerySet) -> dict[int, dict]:

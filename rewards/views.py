@@ -21,6 +21,7 @@ from . import exports, selectors, services
 from .access import (
     acts_on_round,
     can_nominate,
+    get_candidate,
     get_managed_round_for_user,
     get_round_for_user,
     is_discipline_of,
@@ -246,10 +247,7 @@ def nominate(request, pk: int, type_pk: int):
         messages.error(request, _("请选择推荐对象 (choose a candidate)"))
         return redirect(back)
     subject_id = form.cleaned_data["subject"]
-    if award_type.kind in GRID_KINDS:
-        subject = {"place": get_place_for_user(request.user, subject_id)}
-    else:
-        subject = {"member": get_member_for_user(request.user, subject_id)}
+    subject = get_candidate(award_type, subject_id)
     _run(
         request,
         services.nomination_add,
