@@ -33,6 +33,12 @@ def at(y, m, d, hh=10, mm=0) -> datetime.datetime:
     return datetime.datetime(y, m, d, hh, mm, tzinfo=TZ)
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Export files go to a temporary MEDIA_ROOT, removed after each test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def clock(monkeypatch):
     class Clock:

@@ -1,0 +1,217 @@
+"""Dashboards: hand-counted figures (tests/reports/conftest.py), period choice, scoping, bounded queries."""
+
+import datetime
+import uuid
+
+import pytest
+
+from grids.enums import PlaceKind
+from members.enums import LinkType
+from reports.dashboards import build_dashboard
+from reports.forms import PeriodForm
+from reports.periods import custom_period, period_of
+from tests.factories import HouseholdFactory, LinkFactory, MemberFactory, PlaceFactory, UserFactory
+from visits.services import contact_record
+
+from .conftest import SEPT, at
+
+SEPTEMBER = period_of("month", datetime.date(2026, 9, 15))
+
+
+def _build(town, persona, place, period=SEPTEMBER):
+    return build_dashboard(user=town.user(persona), place=place, period=period)
+
+
+def test_town_dashboard_figures_match_the_hand_count(town, data):
+    d = _build(town, "town_staff", town.town)
+    assert d["coverage"]["households"] == 4
+    assert d["coverage"]["uncovered"] == 2  # ha2, ha3
+    assert d["coverage"]["share"] == 0.5
+    assert d["contacts"]["total"] == 4  # c1..c4; c5 is October, c6 is 31 August 23:59
+    assert d["contacts"]["households_reached"] == 2  # ha1, hb1
+    assert {k["key"]: k["count"] for k in d["contacts"]["by_kind"]} == {
+        "home_visit": 2,
+        "online": 1,
+        "grid_sinkdown": 1,
+        "onsite": 0,
+        "yard_meeting": 0,
+    }
+    assert {x["key"]: x["count"] for x in d["contacts"]["by_duty"]} == {
+        "policy": 2,
+        "opinion": 1,
+        "demands": 1,
+        "disputes": 0,
+        "supervision": 1,
+    }
+    assert [(m["label"], m["count"]) for m in d["contacts"]["by_month"]] == [("2026-09", 4)]
+    rows = {r["place"].name: r for r in d["areas"]}
+    assert (rows["甲村"]["households"], rows["甲村"]["uncovered"], rows["甲村"]["contacts"]) == (3, 2, 3)
+    assert (rows["乙村"]["households"], rows["乙村"]["uncovered"], rows["乙村"]["contacts"]) == (1, 0, 1)
+    issues = d["issues"]
+    assert {s["key"]: s["count"] for s in issues["funnel"]} == {
+        "raised": 3,
+        "escalated": 1,
+        "whistled": 0,
+        "resolved": 1,
+        "closed": 0,
+    }
+    levels = {lv["key"]: lv for lv in issues["levels"]}
+    assert (levels["on_spot"]["current"], levels["on_spot"]["solved"]) == (2, 1)
+    assert (levels["grid"]["current"], levels["grid"]["solved"]) == (1, 0)
+    assert levels["on_spot"]["avg_days"] == 0.0
+    assert issues["resolved_share"] == round(1 / 3, 4)
+    assert issues["satisfaction_share"] is None  # nobody rated yet
+
+
+def test_year_trend_has_every_month_and_counts_by_local_time(town, data):
+    d = _build(town, "town_staff", town.town, period_of("year", datetime.date(2026, 5, 1)))
+    months = {m["label"]: m["count"] for m in d["contacts"]["by_month"]}
+    assert len(months) == 12
+    # c6 at 23:59 on 31 August (Shanghai) is August, not September, whatever UTC says.
+    assert (months["2026-08"], months["2026-09"], months["2026-10"], months["2026-11"]) == (1, 4, 1, 0)
+    assert d["contacts"]["total"] == 6
+
+
+def test_custom_range_and_quarter(town, data):
+    d = _build(
+        town, "town_staff", town.town, custom_period(datetime.date(2026, 9, 1), datetime.date(2026, 9, 7))
+    )
+    assert d["contacts"]["total"] == 2  # c1 (5th), c4 (7th)
+    q = _build(town, "town_staff", town.town, period_of("quarter", datetime.date(2026, 8, 1)))
+    assert q["contacts"]["total"] == 5  # Q3: c1..c4 + c6
+
+
+def test_village_dashboard_is_only_the_village(town, data):
+    d = _build(town, "officer_a", town.village_a)
+    assert d["coverage"]["households"] == 3
+    assert d["contacts"]["total"] == 3
+    assert d["issues"]["raised"] == 2
+    assert [r["place"].name for r in d["areas"]] == ["甲村第一网格"]
+
+
+def test_grid_dashboard_lists_members_and_fourth_level_grids(town, data):
+    d = _build(town, "grid_head_a1", town.grid_a1)
+    members = {r["name"]: (r["total"], r["overdue"]) for r in d["member_rows"]}
+    assert members == {"member_a": (1, 0), "grid_head_a1": (1, 1)}
+    rows = {r["place"].name: (r["households"], r["uncovered"], r["contacts"]) for r in d["areas"]}
+    assert rows == {"甲村一组": (2, 1, 2), "甲村二组": (1, 1, 0)}
+
+
+def test_page_shows_tables_next_to_charts(town, data, login):
+    response = login(town.user("officer_a")).get(f"/reports/places/{town.village_a.pk}/", SEPT)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<svg") == 7  # areas, trend, kinds, duties, compliance, funnel, levels
+    for table in ('id="areas"', 'id="months"', 'id="kinds"', 'id="duties"', 'id="compliance"', 'id="funnel"'):
+        assert table in html
+    assert '<span class="tile-n" id="n-contacts">3</span>' in html
+    assert "<script" not in html  # charts are drawn on the server
+
+
+def test_index_redirects_to_the_widest_place(town, login):
+    assert login(town.user("town_staff")).get("/reports/").url == f"/reports/places/{town.town.pk}/"
+    assert login(town.user("officer_b")).get("/reports/").url == f"/reports/places/{town.village_b.pk}/"
+    assert login(town.user("grid_head_a1")).get("/reports/").url == f"/reports/places/{town.grid_a1.pk}/"
+
+
+@pytest.mark.parametrize(
+    "persona,place_attr,status",
+    [
+        ("town_staff", "town", 200),
+        ("discipline", "town", 200),
+        ("officer_a", "village_a", 200),
+        ("officer_a", "grid_a1a", 200),
+        ("officer_b", "village_a", 404),
+        ("officer_a", "town", 404),
+        ("grid_head_a1", "grid_a1", 200),
+        ("grid_head_b1", "grid_a1", 404),
+        ("grid_head_a1", "village_a", 404),
+        ("member_a", "grid_a1a", 404),
+        ("handler", "town", 404),
+        ("town_staff", "city", 404),
+    ],
+)
+def test_dashboard_access(town, login, persona, place_attr, status):
+    place = getattr(town, place_attr)
+    assert login(town.user(persona)).get(f"/reports/places/{place.pk}/").status_code == status
+
+
+@pytest.mark.parametrize("persona", ["member_a", "handler", "other_handler"])
+def test_people_without_a_place_get_no_reports(town, login, persona):
+    assert login(town.user(persona)).get("/reports/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(town, client):
+    response = client.get(f"/reports/places/{town.town.pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_member_drill_down(town, data, login):
+    client = login(town.user("grid_head_a1"))
+    response = client.get(f"/reports/members/{town.members['member_a'].pk}/", SEPT)
+    assert response.status_code == 200
+    assert response.context["total"] == 2  # c1, c2 in September
+    assert len(response.context["links"]) == 1
+    assert (
+        login(town.user("officer_b")).get(f"/reports/members/{town.members['member_a'].pk}/").status_code
+        == 404
+    )
+    assert (
+        login(town.user("member_b")).get(f"/reports/members/{town.members['member_a'].pk}/").status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    "params,error",
+    [
+        ({"period": "custom", "start": "2026-09-10", "end": "2026-09-01"}, "结束日期不能早于开始日期"),
+        ({"period": "custom", "start": "2020-01-01", "end": "2026-09-01"}, "不能超过三年"),
+        ({"period": "custom", "start": "2026-09-10"}, "需填写开始和结束日期"),
+        ({"period": "week"}, "week"),
+        ({"period": "month", "on": "not-a-date"}, "日期"),
+    ],
+)
+def test_bad_period_input_is_a_message_not_a_500(town, login, params, error):
+    form = PeriodForm(params)
+    assert not form.is_valid()
+    response = login(town.user("town_staff")).get(f"/reports/places/{town.town.pk}/", params)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def _grow(town, n):
+    """n more households in grid A1a, each linked to a new member with two contacts in September."""
+    for _i in range(n):
+        household = HouseholdFactory(grid=town.grid_a1a)
+        user = UserFactory()
+        member = MemberFactory(home=town.grid_a1a, user=user)
+        LinkFactory(member=member, household=household, link_type=LinkType.PARTY_HOUSEHOLD)
+        for day in (3, 17):
+            contact_record(
+                user=user,
+                kind="home_visit",
+                occurred_at=at(2026, 9, day),
+                duties=["policy"],
+                household=household,
+                client_id=uuid.uuid4(),
+            )
+    for i in range(n // 5):
+        PlaceFactory(kind=PlaceKind.GRID4, parent=town.grid_a1, name=f"新组{i}")
+
+
+@pytest.mark.parametrize(
+    "place_attr,persona", [("town", "town_staff"), ("village_a", "officer_a"), ("grid_a1", "grid_head_a1")]
+)
+def test_query_count_does_not_grow_with_data(
+    town, data, login, django_assert_max_num_queries, place_attr, persona
+):
+    client = login(town.user(persona))
+    url = f"/reports/places/{getattr(town, place_attr).pk}/"
+    limit = 36  # measured: 26 (town, village), 33 (third-level grid with members and households)
+    with django_assert_max_num_queries(limit):
+        small = client.get(url, SEPT)
+    _grow(town, 30)
+    with django_assert_max_num_queries(limit):
+        large = client.get(url, SEPT)
+    assert large.context["contacts"]["total"] == small.context["contacts"]["total"] + 60
