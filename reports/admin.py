@@ -1,0 +1,79 @@
+"""Admin: town staff set the year's assessment weights; results and the export log are read-only."""
+
+from django.contrib import admin
+from django.db.models import Q
+
+from members.access import scope_for
+from members.admin import ScopedAdmin
+
+from .models import AssessmentResult, AssessmentWeights, ExportJob
+
+
+@admin.register(AssessmentWeights)
+class AssessmentWeightsAdmin(ScopedAdmin):
+    list_display = (
+        "year",
+        "village_coverage",
+        "village_compliance",
+        "village_issues",
+        "village_satisfaction",
+        "village_dispatch",
+        "cadre_coverage",
+        "cadre_compliance",
+        "cadre_issues",
+        "cadre_satisfaction",
+        "cadre_dispatch",
+    )
+
+    def scoped_queryset(self, request):
+        return AssessmentWeights.objects.all()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssessmentResult)
+class AssessmentResultAdmin(ReadOnlyAdmin):
+    list_display = ("town", "year", "status", "computed_at", "approved_by", "approved_at")
+    list_filter = ("status", "year")
+    list_select_related = ("town", "approved_by")
+
+    def scoped_queryset(self, request):
+        return AssessmentResult.objects.filter(scope_for(request.user).path_q("town__path"))
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    """The export log: who exported which ledger, for which place and period, with full numbers or not."""
+
+    list_display = (
+        "created_at",
+        "requested_by",
+        "kind",
+        "place",
+        "full_numbers",
+        "status",
+        "row_count",
+        "download_count",
+    )
+    list_filter = ("kind", "status", "full_numbers")
+    list_select_related = ("requested_by", "place")
+    exclude = ("file",)
+
+    def scoped_queryset(self, request):
+        scope = scope_for(request.user)
+        q = Q(requested_by=request.user)
+        if scope.is_town_staff or scope.is_discipline:
+            q |= scope.path_q("place__path")
+        return ExportJob.objects.filter(q)
