@@ -19,13 +19,16 @@ Everything is drawn from `random.Random(seed)`, so a seed gives the same town. P
 from __future__ import annotations
 
 import datetime
+import os
 import random
 import secrets
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -124,25 +127,36 @@ _FULL_POSTS = (
     *((PositionKind.DEPT_HANDLER, office) for office in TOWN_OFFICES),
 )
 SIZES = {
-    "town": DemoSize(16, 60, 400, 15000, 2, 6, _FULL_POSTS, 0),
+    # DOMAIN §1: ~16 villages, ~60 third-level grids, ~400 fourth-level grids, ~15,000 households, ~80 cadres.
+    "town": DemoSize(
+        villages=16,
+        grid3=60,
+        grid4=400,
+        households=15000,
+        city_leaders=2,
+        city_dept_heads=6,
+        town_posts=_FULL_POSTS,
+        extra_cadres=0,
+    ),
+    # For tests: two villages, a few hundred households, one of each post a persona needs.
     "small": DemoSize(
-        2,
-        4,
-        12,
-        400,
-        1,
-        1,
-        (
+        villages=2,
+        grid3=4,
+        grid4=12,
+        households=400,
+        city_leaders=1,
+        city_dept_heads=1,
+        town_posts=(
             (PositionKind.LEADER, "党委书记"),
             (PositionKind.OFFICE_DIRECTOR, "网格化综合服务中心主任"),
             (PositionKind.CENTRE_STAFF, CENTRE_NAME),
             (PositionKind.DISCIPLINE, "纪委书记"),
             (PositionKind.DEPT_HANDLER, "社会事务办"),
         ),
-        0,
+        extra_cadres=0,
     ),
 }
-SIZES["city"] = SIZES["town"]
+SIZES["city"] = SIZES["town"]  # a city is many towns of this size (--towns, 30 by default)
 
 # Persona logins: (username, label, is_staff). Superuser only for town_admin.
 PERSONAS = (
@@ -278,7 +292,6 @@ class _TownBuilder:
                     code=f"{grid3.code}{g + 1:02d}",
                     parent=grid3,
                 )
-                place.group_no = no
                 grid4_plan.append(place)
         grid4s = self._insert_level(grid4_plan)
         self.villages = villages
@@ -680,16 +693,23 @@ class _Run:
 
 
 def _create_logins(personas: dict[str, Member]) -> list[PersonaLogin]:
+    """A user per persona with a random password, hashed with the configured (slow, by design) hasher.
+
+    The hashes are computed in threads: PBKDF2 releases the GIL, so 12 of them take a fraction of the time.
+    """
     User = get_user_model()
+    wanted = [
+        (username, label, staff, personas[username])
+        for username, label, staff in PERSONAS
+        if username in personas
+    ]
+    passwords = [secrets.token_urlsafe(12) for _ in wanted]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        hashes = list(pool.map(make_password, passwords))
     logins = []
-    for username, label, staff in PERSONAS:
-        member = personas.get(username)
-        if member is None:
-            continue
-        password = secrets.token_urlsafe(12)
-        user = User(username=username, first_name=member.name, is_staff=staff)
+    for (username, label, staff, member), password, hashed in zip(wanted, passwords, hashes, strict=True):
+        user = User(username=username, first_name=member.name, is_staff=staff, password=hashed)
         user.is_superuser = username == "town_admin"
-        user.set_password(password)
         user.save()
         Member.objects.filter(pk=member.pk).update(user=user)
         member.user = user
