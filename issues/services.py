@@ -46,6 +46,7 @@ from .models import (
     WhistleAssignment,
     WhistleSetting,
 )
+from .notify import notify_resolved, notify_whistled
 
 MAX_PHOTOS = 5
 
@@ -249,7 +250,8 @@ def issue_escalate(
 def issue_resolve(*, user, issue_id: int, version: int | None, result: str) -> Issue:
     """Close the issue at its current level with a result (the centre also after the departments answered).
 
-    Side effects: status resolved (the raiser then records satisfaction), resolved level/time, one event.
+    Side effects: status resolved, resolved level/time, one event, an inbox notification to the raiser (who
+    records satisfaction on a return visit) and to the village officers (the result feeds back down).
     """
     issue = _lock(issue_id, version)
     _check(user, issue, IssueAction.RESOLVE)
@@ -263,6 +265,7 @@ def issue_resolve(*, user, issue_id: int, version: int | None, result: str) -> I
     issue.resolved_at = timezone.now()
     _save(issue, "level", "status", "result", "resolved_level", "resolved_at")
     _event(issue=issue, user=user, action=IssueAction.RESOLVE, before=before, note=result)
+    notify_resolved(issue)
     return issue
 
 
@@ -279,7 +282,8 @@ def issue_whistle(
     """吹哨: the town centre assigns the issue to one or more departments with the kind's default deadline.
 
     A department already assigned and answered is assigned again (its row reopens). Side effects: one
-    WhistleAssignment per department, level department, status whistled, one event per department.
+    WhistleAssignment per department, level department, status whistled, one event per department, an inbox
+    notification to each department's handlers.
     """
     issue = _lock(issue_id, version)
     _check(user, issue, IssueAction.WHISTLE)
@@ -329,6 +333,7 @@ def issue_whistle(
             whistle_kind=kind,
             deadline=deadline,
         )
+    notify_whistled(issue, [d.pk for d in departments])
     return issue
 
 

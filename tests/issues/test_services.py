@@ -531,3 +531,20 @@ def test_raise_refuses_households_outside_the_members_reach(town, raise_issue):
 def test_grid_head_raises_for_a_place_in_the_grid(town, raise_issue):
     issue = raise_issue(persona="grid_head_a1", household=None, place=town.grid_a1b, kind="hazard")
     assert (issue.path, issue.subject) == (town.grid_a1b.path, "四级网格 甲村二组")
+
+
+def test_resolving_feeds_back_to_the_raiser_and_the_village_officer(town, ladder):
+    from members.models import Notification
+
+    issue = ladder.whistled(departments=[town.department])
+    assert list(Notification.objects.values_list("recipient__name", flat=True)) == ["handler"]
+    assignment_reply(
+        user=town.user("handler"), assignment_id=issue.assignments.get().pk, version=1, result="已修"
+    )
+    issue.refresh_from_db()
+    issue_resolve(user=town.user("town_staff"), issue_id=issue.pk, version=issue.version, result="路灯已修复")
+    rows = Notification.objects.exclude(recipient__name="handler").order_by("recipient__name")
+    assert [(n.recipient.name, n.title, n.body, n.link) for n in rows] == [
+        (name, f"诉求 #{issue.pk} 已办结", "办理结果:路灯已修复", f"/issues/{issue.pk}/")
+        for name in ("member_a", "officer_a")
+    ]
