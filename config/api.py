@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
+from reports.api import DashboardViewSet
 from rewards.api import AwardRoundViewSet
 from visits.api import ContactViewSet, LinkComplianceViewSet, MemberComplianceViewSet, PlaceComplianceViewSet
 
@@ -20,3 +21,4 @@ router.register("issues", IssueViewSet, basename="issue")
 router.register("issue-events", IssueEventViewSet, basename="issue-event")
 router.register("issue-assignments", AssignmentViewSet, basename="issue-assignment")
 router.register("award-rounds", AwardRoundViewSet, basename="award-round")
+router.register("reports/dashboards", DashboardViewSet, basename="report-dashboard")

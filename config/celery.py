@@ -22,6 +22,8 @@ app.conf.beat_schedule = {
     # Reliability: re-enqueue what a broker outage left behind, retry failed deliveries with backoff.
     "outbox-sweep": {"task": "members.outbox_sweep", "schedule": MINUTE},
     "deliveries-sweep": {"task": "members.deliveries_sweep", "schedule": MINUTE},
+    # Ledger files are kept for a limited time: delete expired ones hourly (the export log rows stay).
+    "exports-purge": {"task": "reports.exports_purge", "schedule": 60 * MINUTE},
     # 一单: each member's 每月一走访工作任务清单 on the 1st.
     "monthly-task-lists": {
         "task": "dispatch.run_scheduled_job",

@@ -215,3 +215,19 @@ def test_query_count_does_not_grow_with_data(
     with django_assert_max_num_queries(limit):
         large = client.get(url, SEPT)
     assert large.context["contacts"]["total"] == small.context["contacts"]["total"] + 60
+
+
+def test_api_returns_the_same_figures_and_is_scoped(town, data, login):
+    client = login(town.user("officer_a"))
+    response = client.get(f"/api/reports/dashboards/{town.village_a.pk}/", SEPT)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["contacts"]["total"] == 3
+    assert body["coverage"]["households"] == 3 and body["coverage"]["uncovered"] == 2
+    assert body["issues"]["raised"] == 2
+    assert [a["name"] for a in body["areas"]] == ["甲村第一网格"]
+    assert client.get(f"/api/reports/dashboards/{town.village_b.pk}/", SEPT).status_code == 404
+    bad = client.get(
+        f"/api/reports/dashboards/{town.village_a.pk}/", {"period": "custom", "start": "2026-09-09"}
+    )
+    assert bad.status_code == 400
