@@ -273,3 +273,13 @@ def test_weights_and_types_through_the_page(town, round_, login, office):
         == 403
     )
     assert round_.weights.get(criterion="contacts").weight == 70
+
+
+def test_detail_and_results_query_counts(town, published, login, django_assert_max_num_queries):
+    client = login(town.user("leader"))
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("rewards:round-detail", args=[published.pk])).status_code == 200
+    client = login(town.user("member_a"))
+    with django_assert_max_num_queries(15):
+        body = client.get(reverse("rewards:round-results", args=[published.pk])).content.decode()
+    assert body.count("<tr><td>") == 9
