@@ -19,7 +19,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,8 +33,9 @@ from members.selectors import members_out_of_range
 from visits.selectors import compliance_summary
 
 from . import selectors
-from .enums import AssessmentStatus, Component
+from .enums import AssessmentStatus, Component, PeriodKind
 from .models import AssessmentResult, AssessmentWeights
+from .periods import period_of
 from .selectors import CLOSED_STATUSES, PATH_STEP, POSITIVE_SATISFACTION
 
 TWO = Decimal("0.01")
@@ -100,27 +101,28 @@ def _issue_rates(counts: dict | None) -> tuple[float | None, float | None]:
 
 
 def _dispatch_by(*, town: Place, year: int, group: str) -> dict:
-    """Dispatch orders received and done per village path prefix or per member, if the app is installed."""
-    from django.apps import apps
+    """Dispatch orders received and done in the year per village (path prefix) or per member.
 
-    if not apps.is_installed("dispatch"):  # no dispatch orders recorded yet: the component has no data
+    The same recipients as the dashboards (selectors.dispatch_recipients_under): a recipient belongs to the
+    village or grid the order went through, else to the member's home.
+    """
+    recipients = selectors.dispatch_recipients_under(
+        place=town, period=period_of(PeriodKind.YEAR, datetime.date(year, 1, 1))
+    )
+    if recipients is None:  # no dispatch app: the component has no data
         return {}
-    from dispatch.models import OrderRecipient
+    from dispatch.enums import RecipientStatus
 
-    start = timezone.make_aware(datetime.datetime(year, 1, 1))
-    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-    qs = OrderRecipient.objects.filter(
-        member__path__startswith=town.path, order__issued_at__gte=start, order__issued_at__lt=end
-    ).order_by()
+    qs = recipients.order_by()
     if group == "village":
-        qs = qs.annotate(area=Substr("member__path", 1, len(town.path) + PATH_STEP))
+        qs = qs.annotate(area=Substr(Coalesce("via__path", "member__path"), 1, len(town.path) + PATH_STEP))
         key = "area"
     else:
         key = "member_id"
     return {
         row[key]: row
         for row in qs.values(key).annotate(
-            total=Count("id"), done=Count("id", filter=Q(done_at__isnull=False))
+            total=Count("id"), done=Count("id", filter=Q(status=RecipientStatus.DONE))
         )
     }
 

@@ -162,3 +162,25 @@ def test_assessment_ledger(town, data):
     assert sorted(r[0] for r in rows) == ["乙村", "甲村"]
     assert all(isinstance(r[-1], (int, float)) for r in rows)
     assert len(list(wb["干部绩效"].iter_rows(min_row=3))) == 3
+
+
+def test_dispatch_component(town, data, clock, monkeypatch):
+    from dispatch import services as dispatch_services
+    from dispatch.services import order_issue, order_report_done
+
+    monkeypatch.setattr(dispatch_services, "today", lambda: datetime.date(2026, 9, 10))
+    order = order_issue(
+        user=town.user("town_staff"),
+        town=town.town,
+        title="排查汛期隐患",
+        task="排查",
+        due_date=datetime.date(2026, 9, 20),
+        places=[town.village_a, town.grid_a1],
+    )
+    order_report_done(user=town.user("officer_a"), order=order, report="已排查")
+    sheet = assessment_build(user=town.user("town_staff"), town=town.town, year=YEAR)
+    villages = {r["name"]: r for r in sheet["villages"]}
+    assert villages["甲村"]["rates"]["dispatch"] == 0.5 and villages["甲村"]["points"]["dispatch"] == 0.25
+    assert villages["乙村"]["rates"]["dispatch"] is None
+    cadres = {r["name"]: r for r in sheet["cadres"]}
+    assert cadres["grid_head_a1"]["rates"]["dispatch"] == 0.0

@@ -231,3 +231,43 @@ def test_api_returns_the_same_figures_and_is_scoped(town, data, login):
         f"/api/reports/dashboards/{town.village_a.pk}/", {"period": "custom", "start": "2026-09-09"}
     )
     assert bad.status_code == 400
+
+
+def test_dispatch_orders_outstanding(town, data, clock, monkeypatch):
+    from dispatch import services as dispatch_services
+    from dispatch.services import order_issue, order_report_done
+
+    clock.set(at(2026, 9, 10))
+    monkeypatch.setattr(dispatch_services, "today", lambda: datetime.date(2026, 9, 10))
+    order = order_issue(
+        user=town.user("town_staff"),
+        town=town.town,
+        title="排查汛期隐患",
+        task="九月二十日前完成排查",
+        due_date=datetime.date(2026, 9, 20),
+        places=[town.village_a, town.grid_a1],
+    )
+    # issued_at's default is the real clock (bound at import): put the order in September.
+    type(order).objects.filter(pk=order.pk).update(issued_at=at(2026, 9, 10))
+    order_report_done(user=town.user("officer_a"), order=order, report="已排查")
+    clock.set(at(2026, 11, 1))
+    d = _build(town, "town_staff", town.town)
+    assert d["dispatch"] == {"total": 2, "done": 1, "outstanding": 1, "overdue": 1}
+    assert _build(town, "officer_b", town.village_b)["dispatch"]["total"] == 0
+    assert _build(town, "grid_head_a1", town.grid_a1)["dispatch"] == {
+        "total": 1,
+        "done": 0,
+        "outstanding": 1,
+        "overdue": 1,
+    }
+    from reports.services import export_request
+
+    job = export_request(user=town.user("grid_head_a1"), kind="grid", place=town.grid_a1, period=SEPTEMBER)
+    import io
+
+    from openpyxl import load_workbook
+
+    with job.file.open("rb") as handle:
+        ws = load_workbook(io.BytesIO(handle.read()))["调度令"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
+    assert [(r[1], r[4], r[6]) for r in rows] == [("排查汛期隐患", "grid_head_a1", "未签收")]
