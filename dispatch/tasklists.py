@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.enums import CATEGORY_FIELDS
 from members.enums import LinkType, NotificationKind
 from members.models import Link
 from members.notifications import Draft, notifications_send
@@ -33,19 +34,32 @@ from .periods import JobPeriod
 BATCH = 500
 
 
-def _item(link: Link, groups, on) -> dict:
+class _Labels:
+    """Translated labels and period bounds, computed once per run (not once per link: gettext is slow)."""
+
+    def __init__(self, groups, on):
+        self.groups = []
+        for group in groups:
+            start, end = period_bounds(group.period, on)
+            prev_start, prev_end = previous_bounds(group.period, on)
+            per_type = {lt: "/".join(rule.kind_labels) for lt, rule in group.rules.items()}
+            self.groups.append(
+                (group, per_type, str(Period(group.period).label), start, end, prev_start, prev_end)
+            )
+        self.link_types = {lt: str(label) for lt, label in LinkType.choices}
+        self.categories = {field: str(cat.label) for cat, field in CATEGORY_FIELDS.items()}
+        self.ordinary = str(_("普通户"))
+
+
+def _item(link: Link, labels: _Labels) -> dict:
     requirements, overdue = [], []
-    for group in groups:
-        rule = group.rules.get(link.link_type)
-        if rule is None:
+    for group, per_type, period_label, start, end, prev_start, prev_end in labels.groups:
+        label = per_type.get(link.link_type)
+        if label is None:
             continue
         required = getattr(link, f"{group.key}_req")
         done = getattr(link, f"{group.key}_done")
         previous = getattr(link, f"{group.key}_prev")
-        start, end = period_bounds(group.period, on)
-        prev_start, prev_end = previous_bounds(group.period, on)
-        label = "/".join(rule.kind_labels)
-        period_label = str(Period(group.period).label)
         requirements.append(
             {
                 "kinds": list(group.kinds),
@@ -70,7 +84,8 @@ def _item(link: Link, groups, on) -> dict:
         household = link.household
         target = f"{household.head_name}({household.code})"
         place = household.grid.name
-        categories = [str(c) for c in household.category_labels]
+        categories = [name for field, name in labels.categories.items() if getattr(household, field)]
+        categories = categories or [labels.ordinary]
         target_kind = "household"
     else:
         target = link.place.name if link.place_id else (link.migrant.name if link.migrant_id else "")
@@ -80,7 +95,7 @@ def _item(link: Link, groups, on) -> dict:
     return {
         "link_id": link.pk,
         "link_type": link.link_type,
-        "link_type_label": str(LinkType(link.link_type).label),
+        "link_type_label": labels.link_types[link.link_type],
         "target_kind": target_kind,
         "target": target,
         "place": place,
@@ -121,6 +136,7 @@ def task_lists_generate(*, period: JobPeriod) -> dict:
     month = period.start
     on = month  # status as of the 1st: what last month left overdue, what this month asks
     groups = rule_groups()
+    labels = _Labels(groups, on)
     existing = set(MonthlyTaskList.objects.filter(month=month).values_list("member_id", flat=True))
     counts = {"created": 0, "skipped": 0, "notified": 0, "items": 0}
     batch: list[MonthlyTaskList] = []
@@ -157,7 +173,7 @@ def task_lists_generate(*, period: JobPeriod) -> dict:
         if member_id in existing:
             counts["skipped"] += 1
             continue
-        items = [_item(link, groups, on) for link in links]
+        items = [_item(link, labels) for link in links]
         counts["items"] += len(items)
         batch.append(
             MonthlyTaskList(
