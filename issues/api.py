@@ -8,7 +8,8 @@ import datetime
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -52,12 +53,17 @@ def _visible_grids(request):
     return _visible_places(request).filter(kind__in=[PlaceKind.GRID3, PlaceKind.GRID4])
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter on an id, typed as an integer in the OpenAPI schema."""
+
+
 class IssueFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=IssueStatus.choices)
     level = django_filters.ChoiceFilter(choices=IssueLevel.choices)
-    village = django_filters.ModelChoiceFilter(queryset=_visible_villages, method="under_place")
-    grid = django_filters.ModelChoiceFilter(queryset=_visible_grids, method="under_place")
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), method="to_department")
+    village = IdChoiceFilter(queryset=_visible_villages, method="under_place")
+    grid = IdChoiceFilter(queryset=_visible_grids, method="under_place")
+    department = IdChoiceFilter(queryset=Department.objects.all(), method="to_department")
     whistle_kind = django_filters.ChoiceFilter(choices=WhistleKind.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     raised_from = django_filters.DateFilter(method="filter_raised_from")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
 from members.access import households_visible_to, places_visible_to, scope_for
+from visits.services import photo_clean
 
 from . import access
 from .deadlines import deadline_after, end_of_local_day
@@ -148,6 +150,14 @@ def departments_for_issue(issue_path: str):
     )
 
 
+def _clean_photo(upload):
+    """Re-encode as JPEG without EXIF/GPS (visits' rule for contact photos)."""
+    try:
+        return photo_clean(upload)
+    except ValidationError as exc:
+        raise IssueError(" ".join(exc.messages)) from exc
+
+
 # --- raising ---------------------------------------------------------------------------------------
 
 
@@ -169,7 +179,8 @@ def issue_raise(
     """A member raises an issue for a household or a place they can see, at the on-the-spot level.
 
     With `solved_result` it is resolved on the spot at once; with `escalate_reason` it goes up to the grid.
-    Side effects: the issue, its photos, one event per step (raise, then resolve or escalate).
+    Side effects: the issue, its photos (re-encoded without metadata), one event per step (raise, then
+    resolve or escalate).
     """
     member = scope_for(user).member
     if member is None:
@@ -190,6 +201,7 @@ def issue_raise(
     if solved_result.strip() and escalate_reason.strip():
         raise IssueError(_("现场解决和上报只能选一项 (either solved on the spot or escalated)"))
     description = _required(description, _("请填写情况描述 (description is required)"))
+    cleaned_photos = [_clean_photo(photo) for photo in photos]
     now = timezone.now()
     issue = Issue(
         category=category,
@@ -206,7 +218,7 @@ def issue_raise(
     if contact is not None:
         issue.contact = contact
     issue.save()
-    for photo in photos:
+    for photo in cleaned_photos:
         IssuePhoto.objects.create(issue=issue, image=photo, uploaded_by=member)
     _event(issue=issue, user=user, action=IssueAction.RAISE, before=("", ""), note=description[:200])
     if solved_result.strip():
