@@ -2,8 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from dispatch.api import DispatchOrderViewSet
 from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
+from members.inbox_api import NotificationViewSet
 from reports.api import DashboardViewSet
 from rewards.api import AwardRoundViewSet
 from visits.api import ContactViewSet, LinkComplianceViewSet, MemberComplianceViewSet, PlaceComplianceViewSet
@@ -22,3 +24,5 @@ router.register("issue-events", IssueEventViewSet, basename="issue-event")
 router.register("issue-assignments", AssignmentViewSet, basename="issue-assignment")
 router.register("award-rounds", AwardRoundViewSet, basename="award-round")
 router.register("reports/dashboards", DashboardViewSet, basename="report-dashboard")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("dispatch-orders", DispatchOrderViewSet, basename="dispatch-order")
