@@ -387,7 +387,10 @@ def assessment_sheets(*, sheet: dict, town: Place, year: int) -> list[Sheet]:
     def comp_columns(points_kind: str) -> list[Column]:
         cols = []
         for c in comps:
-            cols += [Column(f"{c.label}(比率)", 11, "decimal"), Column(f"{c.label}(得分)", 11, "decimal")]
+            cols += [
+                Column(_("%(label)s(比率)") % {"label": c.label}, 11, "decimal"),
+                Column(_("%(label)s(得分)") % {"label": c.label}, 11, "decimal"),
+            ]
         return cols
 
     def village_rows():

@@ -184,3 +184,16 @@ def test_dispatch_component(town, data, clock, monkeypatch):
     assert villages["乙村"]["rates"]["dispatch"] is None
     cadres = {r["name"]: r for r in sheet["cadres"]}
     assert cadres["grid_head_a1"]["rates"]["dispatch"] == 0.0
+
+
+def test_assessment_page_queries_do_not_grow(town, data, login, django_assert_max_num_queries):
+    from .test_dashboards import _grow
+
+    client = login(town.user("town_staff"))
+    url = f"/reports/assessment/{town.town.pk}/"
+    with django_assert_max_num_queries(30):
+        small = client.get(url, {"year": YEAR})
+    _grow(town, 30)
+    with django_assert_max_num_queries(30):
+        large = client.get(url, {"year": YEAR})
+    assert len(large.context["sheet"]["cadres"]) == len(small.context["sheet"]["cadres"]) + 30

@@ -202,3 +202,43 @@ def test_large_export_runs_in_the_background_and_expires(
 
 def test_export_run_of_a_missing_job_is_quiet(db):
     assert export_run(job_id=999999) is None
+
+
+def test_export_list_shows_only_my_jobs(town, data, login):
+    mine = export_request(
+        user=town.user("officer_a"), kind="contacts", place=town.village_a, period=SEPTEMBER
+    )
+    theirs = export_request(
+        user=town.user("officer_b"), kind="contacts", place=town.village_b, period=SEPTEMBER
+    )
+    html = login(town.user("officer_a")).get("/reports/exports/").content.decode()
+    assert str(mine.token) in html and str(theirs.token) not in html
+
+
+def test_member_page_queries_do_not_grow(town, data, login, django_assert_max_num_queries):
+    from .conftest import SEPT
+    from .test_dashboards import _grow
+
+    client = login(town.user("grid_head_a1"))
+    url = f"/reports/members/{town.members['member_a'].pk}/"
+    with django_assert_max_num_queries(20):
+        client.get(url, SEPT)
+    _grow(town, 5)
+    import uuid
+
+    from visits.services import contact_record
+
+    from .conftest import at
+
+    for day in range(1, 29):  # 28 more contacts by member_a in September
+        contact_record(
+            user=town.user("member_a"),
+            kind="online",
+            occurred_at=at(2026, 9, day, 8),
+            duties=["opinion"],
+            household=town.ha1,
+            client_id=uuid.uuid4(),
+        )
+    with django_assert_max_num_queries(20):
+        response = client.get(url, SEPT)
+    assert response.context["total"] == 2 + 28
