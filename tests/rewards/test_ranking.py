@@ -168,3 +168,28 @@ def test_ranking_query_count_does_not_grow(town, round_, django_assert_max_num_q
         award_type = _type(round_, kind)
         with django_assert_max_num_queries(8):
             award_ranking(award_type=award_type)
+
+
+def test_dispatch_orders_done_in_the_period_count(town, round_):
+    import datetime
+
+    from dispatch.models import DispatchOrder, OrderRecipient
+
+    ma, mb = town.members["member_a"], town.members["member_b"]
+    order = DispatchOrder.objects.create(
+        town=town.town, title="防汛排查", task="排查", due_date=datetime.date(YEAR, 6, 1)
+    )
+    OrderRecipient.objects.create(order=order, member=ma, status="done", done_at=at(YEAR, 5, 20))
+    OrderRecipient.objects.create(
+        order=order, member=mb, status="acknowledged", acknowledged_at=at(YEAR, 5, 20)
+    )
+    later = DispatchOrder.objects.create(
+        town=town.town, title="秋收", task="x", due_date=datetime.date(YEAR, 9, 1)
+    )
+    OrderRecipient.objects.create(order=later, member=mb, status="done", done_at=at(YEAR, 8, 20))
+    ranking = award_ranking(award_type=_type(round_, AwardKind.LINKED_MEMBER))
+    rows = {row.name: _components(row) for row in ranking.rows}
+    assert rows["member_a"][Criterion.DISPATCH_DONE] == (1, Decimal("100.00"))
+    assert rows["member_b"][Criterion.DISPATCH_DONE] == (None, Decimal("0.00"))
+    assert ranking.weights[Criterion.DISPATCH_DONE] == Decimal("10.00")
+    assert ranking.notes == []

@@ -283,3 +283,12 @@ def test_detail_and_results_query_counts(town, published, login, django_assert_m
     with django_assert_max_num_queries(15):
         body = client.get(reverse("rewards:round-results", args=[published.pk])).content.decode()
     assert body.count("<tr><td>") == 9
+
+
+def test_admin_lists_load_for_town_staff(town, published, login):
+    client = login(town.user("town_staff"))
+    for model in ("awardround", "nomination", "roundevent", "awardflag", "awardtypedefault", "correction"):
+        assert client.get(reverse(f"admin:rewards_{model}_changelist")).status_code == 200, model
+    officer = login(town.user("officer_a"))
+    assert officer.get(reverse("admin:rewards_awardtypedefault_changelist")).status_code == 200
+    assert officer.get(reverse("admin:rewards_awardtypedefault_add")).status_code == 403
