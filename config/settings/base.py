@@ -151,6 +151,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "四联五到位 household-visit campaign: places, households, members, links, contacts, issues.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Name each app's choice sets so fields called "kind" / "status" in several apps do not collide.
+    "ENUM_NAME_OVERRIDES": {
+        "AwardKindEnum": "rewards.enums.AwardKind",
+        "AwardRoundStatusEnum": "rewards.enums.RoundStatus",
+        "AwardHalfEnum": "rewards.enums.Half",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise a broker on the local filesystem, which needs no server
