@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from members.access import scope_for
+from members.access import households_visible_to, scope_for
 
 from . import selectors, services
 from .access import allowed_actions, can_act, get_issue_for_user, issues_visible_to
-from .enums import IssueAction, IssueLevel
+from .enums import AssignmentStatus, IssueAction, IssueLevel
 from .forms import (
     AssignmentAcceptForm,
     AssignmentReplyForm,
@@ -167,11 +167,9 @@ def department_queue(request):
     qs = selectors.department_assignments(request.user)
     counts = selectors.assignment_counts(qs)
     status = request.GET.get("status", "")
-    if status in {"pending", "accepted", "replied", "sent_back"}:
+    if status in AssignmentStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    from .enums import AssignmentStatus
-
     rows = [(s.value, str(s.label), counts[s.value]) for s in AssignmentStatus]
     return render(
         request,
@@ -208,8 +206,6 @@ def raise_issue(request):
             "description": contact.summary,
         }
     elif (request.GET.get("household") or "").isdigit():
-        from members.access import households_visible_to
-
         initial_household = (
             households_visible_to(request.user).filter(pk=int(request.GET["household"])).first()
         )
