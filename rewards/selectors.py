@@ -335,7 +335,7 @@ def corrections_overlapping(round_: AwardRound) -> QuerySet[Correction]:
     return Correction.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=round_.period_start))
 
 
-def person_values(round_: AwardRound, member_ids: QuerySet) -> dict[int, dict]:
+def person_values(round_: AwardRound, member_ids: list[int]) -> dict[int, dict]:
     start, end = _bounds(round_)
     values: dict[int, dict] = {}
 
@@ -428,7 +428,7 @@ def award_ranking(*, award_type: AwardType) -> Ranking:
                 excluded.append(Excluded(member, reasons))
             else:
                 subjects[member.pk] = member
-        raw = person_values(round_, eligible.filter(is_exempt=False).values("pk"))
+        raw = person_values(round_, sorted(subjects))
         values = {pk: raw.get(pk, {}) for pk in subjects}
         nominated = nominated_members
 
