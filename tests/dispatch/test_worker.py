@@ -31,6 +31,7 @@ from dispatch.periods import today
 from dispatch.services import order_issue
 from members.models import Delivery, Notification, OutboxEvent
 from members.outbox import enqueue, outbox_sweep
+from visits.services import contact_record
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTAGE_PORT = 6390
@@ -228,6 +229,16 @@ def test_saving_with_redis_down_is_quick_and_work_is_delivered_once_when_it_is_b
         assert event.status == "pending"
         assert Notification.objects.count() == 0
         assert outbox_sweep(now=timezone.now() + datetime.timedelta(minutes=1)) == 0  # still down
+        # Recording a contact does not touch the broker at all.
+        started = time.monotonic()
+        contact = contact_record(
+            user=town.user("member_a"),
+            kind="online",
+            occurred_at=timezone.now() - datetime.timedelta(hours=1),
+            duties=["policy"],
+            household=town.ha1,
+        )
+        assert contact.pk and time.monotonic() - started < 2.0
 
         with throwaway_redis(OUTAGE_PORT), worker(url):
             # What beat does every minute; run twice and enqueue once more by hand: still exactly once.
