@@ -35,6 +35,7 @@ from .enums import (
 )
 from .models import Contact, ContactHousehold, ContactPhoto, ContactRevision
 from .periods import TZ, local_date
+from .tallies import tally_add
 
 MAX_PHOTOS = 3
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -255,12 +256,16 @@ def contact_record(
     try:
         with transaction.atomic():
             contact.save()
-            ContactHousehold.objects.bulk_create(
-                ContactHousehold(
-                    contact=contact, household=h, member=member, kind=kind, occurred_at=occurred_at
+            # One by one, not bulk: the post_save signal counts each row into LinkTally (visits/tallies.py).
+            for h in reached:
+                ContactHousehold.objects.create(
+                    contact=contact,
+                    household=h,
+                    member=member,
+                    kind=kind,
+                    occurred_at=occurred_at,
+                    link=link if kind not in MULTI_HOUSEHOLD_KINDS else None,
                 )
-                for h in reached
-            )
             for content in cleaned_photos:
                 ContactPhoto.objects.create(contact=contact, image=content)
             ContactRevision.objects.create(
@@ -355,6 +360,15 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
     contact.save(
         update_fields=["kind", "occurred_at", "summary", "found_problem", "updated_at", *DUTY_FIELDS.values()]
     )
+    if "kind" in diff or "occurred_at" in diff:
+        # Move the counts: out of the old kind/period, into the new ones.
+        old_kind, old_at = before["kind"], datetime.datetime.fromisoformat(before["occurred_at"])
+        if contact.place_id:
+            counted = [contact.link_id]
+        else:
+            counted = list(ContactHousehold.objects.filter(contact=contact).values_list("link_id", flat=True))
+        tally_add(link_ids=counted, kind=old_kind, occurred_at=old_at, delta=-1)
+        tally_add(link_ids=counted, kind=contact.kind, occurred_at=contact.occurred_at, delta=1)
     ContactHousehold.objects.filter(contact=contact).update(
         kind=contact.kind, occurred_at=contact.occurred_at
     )

@@ -32,7 +32,8 @@ def page(live_server):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
         tab = context.new_page()
@@ -94,7 +95,9 @@ def test_form_survives_a_failed_submit_and_resends_once(page, live_server, live_
     page.fill("textarea[name=summary]", "断网时写的内容")
 
     # The network drops as the form is sent.
-    page.route("**/record/", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    page.route(
+        "**/record/", lambda route: route.abort() if route.request.method == "POST" else route.continue_()
+    )
     with pytest.raises(Exception):  # noqa: B017 - navigation fails with a network error
         page.click("#save")
         page.wait_for_url("**/households/*/?saved=*", timeout=3000)
