@@ -43,8 +43,13 @@ def test_ranking_page_shows_components(town, round_, login, django_assert_max_nu
     client = login(town.user("town_staff"))
     with django_assert_max_num_queries(20):
         body = client.get(url).content.decode()
-    assert "member_a" in body and "走访次数:3 → 100.00 × 35.00" in body
-    assert "五到位覆盖项数:2 → 40.00 × 25.00" in body
+    assert "<strong>1. member_a</strong>" in body
+    row = '<tr><td>走访次数</td><td class="num">3</td><td class="num">100</td><td class="num">35</td></tr>'
+    assert row in body
+    row = (
+        '<tr><td>五到位覆盖项数</td><td class="num">2</td><td class="num">40</td><td class="num">25</td></tr>'
+    )
+    assert row in body
     for persona in OUTSIDERS:
         assert login(town.user(persona)).get(url).status_code == 404, persona
 
