@@ -4,6 +4,7 @@ Debian's chromium driven by playwright (`playwright install` cannot download bro
 /usr/bin/chromium is missing.
 """
 
+import importlib
 import os
 
 import pytest
@@ -22,6 +23,10 @@ pytestmark = [
 
 @pytest.fixture
 def live_town(transactional_db):
+    # Transactional tests flush the database between tests, seeded quota rules included: seed them again.
+    from django.apps import apps
+
+    importlib.import_module("visits.migrations.0002_seed_quota_rules").seed(apps, None)
     return build_town()
 
 
