@@ -83,7 +83,13 @@ def test_member_views_own_list_on_the_phone_and_downloads_excel(town, login):
     index = client.get(reverse("dispatch:my-task-list") + "?month=2026-11")
     assert index.context["mine"] == mine and index.context["others"] is None
     page = client.get(reverse("dispatch:task-list", args=[mine.pk]))
-    assert "张甲一" in page.content.decode() and "@media print" not in page.content.decode()
+    html = page.content.decode()
+    assert "张甲一" in html and "每季度入户走访/屋场夜话 1 次" in html
+    # Printable: the download controls carry no-print (print CSS in lianhu.css hides them and the nav).
+    assert (
+        f'<p class="no-print"><a class="btn" href="{reverse("dispatch:task-list-xlsx", args=[mine.pk])}">'
+        in html
+    )
     response = client.get(reverse("dispatch:task-list-xlsx", args=[mine.pk]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
