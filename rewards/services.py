@@ -479,7 +479,7 @@ def _submission_problems(round_: AwardRound) -> list[str]:
         count = award_type.nominations.count()
         if count > award_type.places:
             problems.append(
-                _("%(award)s 推荐 %(c)s 个,超过名额 %(n)s")
+                _("%(award)s 推荐 %(c)s 个,超过名额 %(n)s (more nominations than places)")
                 % {"award": award_type, "c": count, "n": award_type.places}
             )
             continue
@@ -487,7 +487,7 @@ def _submission_problems(round_: AwardRound) -> list[str]:
         needed = min(award_type.places, available)
         if count < needed:
             problems.append(
-                _("%(award)s 推荐 %(c)s 个,应推荐 %(n)s 个") % {"award": award_type, "c": count, "n": needed}
+                _("%(award)s 推荐 %(c)s 个,应推荐 %(n)s 个 (fill the places first)") % {"award": award_type, "c": count, "n": needed}
             )
     return problems
 
