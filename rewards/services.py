@@ -487,7 +487,8 @@ def _submission_problems(round_: AwardRound) -> list[str]:
         needed = min(award_type.places, available)
         if count < needed:
             problems.append(
-                _("%(award)s 推荐 %(c)s 个,应推荐 %(n)s 个 (fill the places first)") % {"award": award_type, "c": count, "n": needed}
+                _("%(award)s 推荐 %(c)s 个,应推荐 %(n)s 个 (fill the places first)")
+                % {"award": award_type, "c": count, "n": needed}
             )
     return problems
 
