@@ -156,6 +156,8 @@ SPECTACULAR_SETTINGS = {
         "AwardKindEnum": "rewards.enums.AwardKind",
         "AwardRoundStatusEnum": "rewards.enums.RoundStatus",
         "AwardHalfEnum": "rewards.enums.Half",
+        "NotificationKindEnum": "members.enums.NotificationKind",
+        "OrderRecipientStatusEnum": "dispatch.enums.RecipientStatus",
     },
 }
 
