@@ -19,6 +19,7 @@ class JobRunForm(forms.Form):
         max_length=20,
         help_text=" · ".join(f"{JobName(k).label}: {v}" for k, v in EXAMPLES.items()),
     )
+    background = forms.BooleanField(label=_("在后台运行(全市数据量大时使用)"), required=False)
 
 
 class OrderForm(forms.Form):

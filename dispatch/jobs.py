@@ -130,6 +130,30 @@ def job_run(*, job: str, period_key: str | None = None, user=None, manual: bool 
     return run
 
 
+def job_run_by_hand(*, job: str, period_key: str, user, background: bool = False) -> JobRun | None:
+    """Town staff run a job for a period: now (returns the run) or in the worker (returns None).
+
+    Raises JobError for a bad period, a completed period, or (background) a broker that is down.
+    """
+    if job not in JOBS:
+        raise JobError(_("未知的任务 (unknown job)"))
+    try:
+        parse_period(job, period_key)
+    except PeriodError as exc:
+        raise JobError(str(exc)) from exc
+    if not background:
+        return job_run(job=job, period_key=period_key, user=user, manual=True)
+    if JobRun.objects.filter(job=job, period_key=period_key, status=RunStatus.DONE).exists():
+        raise JobError(_("该任务在此周期已运行完成,不会重复发送 (already completed for this period)"))
+    from members.outbox import enqueue
+
+    from .tasks import run_job
+
+    if not enqueue(run_job, job, period_key, getattr(user, "pk", None)):
+        raise JobError(_("后台队列暂不可用,请稍后再试或直接运行 (queue unavailable)"))
+    return None
+
+
 def job_run_scheduled(*, job: str, on: datetime.date | None = None) -> JobRun | None:
     """What beat calls: the default period; an already-completed period is a quiet no-op."""
     try:

@@ -31,7 +31,7 @@ from .access import (
 from .enums import RecipientStatus, SnapshotKind
 from .exports import task_list_write_xlsx
 from .forms import JobRunForm, OrderDoneForm, OrderForm
-from .jobs import JobError, job_run
+from .jobs import JobError, job_run_by_hand
 from .models import MonthlyTaskList, OrderRecipient
 from .periods import PeriodError, default_key, recent_months, today
 from .periods import _month as _parse_month
@@ -56,23 +56,25 @@ def _staff_town(user) -> Place:
 
 @login_required
 def jobs(request):
-    """Town staff: each job's runs, and a form to run one by hand for a period."""
+    """Town staff: each job's runs, and a form to run one by hand for a period (now or in the worker)."""
     if not scope_for(request.user).is_town_staff:
         raise PermissionDenied
     if request.method == "POST":
         form = JobRunForm(request.POST)
         if form.is_valid():
             try:
-                run = job_run(
+                run = job_run_by_hand(
                     job=form.cleaned_data["job"],
                     period_key=form.cleaned_data["period"],
                     user=request.user,
-                    manual=True,
+                    background=form.cleaned_data["background"],
                 )
             except JobError as exc:
                 form.add_error("period", str(exc))
             else:
-                if run.status == "done":
+                if run is None:
+                    messages.success(request, _("已提交后台运行,稍后刷新本页查看结果"))
+                elif run.status == "done":
                     messages.success(
                         request,
                         _("已运行:新建 %(created)s,跳过 %(skipped)s,失败 %(failures)s")
