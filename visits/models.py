@@ -129,6 +129,8 @@ class ContactHousehold(models.Model):
         indexes = [
             models.Index(fields=["household", "member", "occurred_at"], name="reach_hh_member_time_idx"),
             models.Index(fields=["household", "occurred_at"], name="reach_hh_time_idx"),
+            # "Households with no contact this quarter": the quarter's household ids from the index alone.
+            models.Index(fields=["occurred_at", "household"], name="reach_time_hh_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["contact", "household"], name="reach_unique_household"),
@@ -239,7 +241,14 @@ class LinkTally(models.Model):
     class Meta:
         verbose_name = _("走访计数")
         verbose_name_plural = _("走访计数")
-        indexes = [models.Index(fields=["period", "start"], name="tally_period_start_idx")]
+        indexes = [
+            # Covering: a town's tallies of one period are read from the index alone (PostgreSQL).
+            models.Index(
+                fields=["period", "start", "link"],
+                include=["home_visit", "online", "grid_sinkdown", "onsite", "yard_meeting"],
+                name="tally_period_start_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["link", "period", "start"], name="tally_unique_link_period"),
         ]

@@ -79,21 +79,26 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     return Contact.objects.filter(q)
 
 
-def household_history(*, user, household: Household) -> QuerySet[Contact]:
-    """Every visible contact that reached the household, newest first."""
+def household_history(*, household: Household) -> QuerySet[Contact]:
+    """Every contact that reached the household, by anyone, newest first.
+
+    The caller has checked that the user sees the household (members.access.get_household_for_user): whoever
+    sees a household sees its whole history, including yard meetings that also reached other grids.
+    """
     return (
-        contacts_visible_to(user)
-        .filter(pk__in=ContactHousehold.objects.filter(household=household).values("contact_id"))
+        Contact.objects.filter(
+            pk__in=ContactHousehold.objects.filter(household=household).values("contact_id")
+        )
         .select_related("member")
         .prefetch_related("photos")
         .order_by("-occurred_at", "-id")
     )
 
 
-def place_history(*, user, place: Place) -> QuerySet[Contact]:
+def place_history(*, place: Place) -> QuerySet[Contact]:
+    """Every contact made at the place (the caller has checked that the user sees it), newest first."""
     return (
-        contacts_visible_to(user)
-        .filter(place=place)
+        Contact.objects.filter(place=place)
         .select_related("member")
         .prefetch_related("photos")
         .order_by("-occurred_at", "-id")
@@ -269,43 +274,77 @@ class LinkCompliance:
         return self.link.target
 
 
+def _rank_of(link: Link, group: RuleGroup, *, on: datetime.date, done: int, prev: int) -> int:
+    """The same rule as annotate_compliance's SQL, for a few links already fetched."""
+    rule = group.rules.get(link.link_type)
+    if rule is None:
+        return STATUS_RANK[Status.NONE]
+    if done >= rule.min_count:
+        return STATUS_RANK[Status.DONE]
+    prev_start, prev_end = previous_bounds(group.period, on)
+    prev_full = link.start_date <= prev_start and (
+        link.end_date is None or link.end_date >= prev_end - datetime.timedelta(days=1)
+    )
+    if prev_full and prev < rule.min_count:
+        return STATUS_RANK[Status.OVERDUE]
+    return STATUS_RANK[Status.DUE]
+
+
 def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -> list[LinkCompliance]:
     """Per link and rule: required, done, status, last contact; overdue first, then the oldest last contact.
 
-    Two queries whatever the number of links or contacts (rules, then links with their figures).
+    Two queries whatever the number of contacts (rules, then the links with their tallies joined). Meant for
+    lists of links shown whole (a member's links, one household); the counts come from the database, the
+    status rule is applied to each fetched link in Python (the same rule as `annotate_compliance`).
     """
     on = on or timezone.localdate()
     groups = rule_groups()
-    qs = annotate_compliance(links, on=on, groups=groups, detail=True).select_related(
+    joined: set[str] = set()
+    figures = {}
+    for group in groups:
+        links, cur_alias = _tally(links, joined, group.period, period_bounds(group.period, on)[0])
+        links, prev_alias = _tally(links, joined, group.period, previous_bounds(group.period, on)[0])
+        figures[f"{group.key}_done"] = _counted(cur_alias, group.kinds)
+        figures[f"{group.key}_prev"] = _counted(prev_alias, group.kinds)
+    qs = links.annotate(**figures, last_contact_at=_last_contact()).select_related(
         "member", "household__grid", "place"
     )
-    qs = qs.order_by(F("status_rank").desc(), F("last_contact_at").asc(nulls_first=True), "id")
     result = []
     for link in qs:
         rules = []
+        worst = STATUS_RANK[Status.NONE]
         for group in groups:
             rule = group.rules.get(link.link_type)
             if rule is None:
                 continue
+            done = getattr(link, f"{group.key}_done")
+            rank = _rank_of(link, group, on=on, done=done, prev=getattr(link, f"{group.key}_prev"))
+            worst = max(worst, rank)
             start, end = period_bounds(group.period, on)
             rules.append(
                 RuleStatus(
                     rule=rule,
-                    required=getattr(link, f"{group.key}_req"),
-                    done=getattr(link, f"{group.key}_done"),
-                    status=RANK_STATUS[getattr(link, f"{group.key}_rank")],
+                    required=rule.min_count,
+                    done=done,
+                    status=RANK_STATUS[rank],
                     period_start=start,
                     period_end=end,
                 )
             )
         result.append(
             LinkCompliance(
-                link=link,
-                status=RANK_STATUS[link.status_rank],
-                last_contact_at=link.last_contact_at,
-                rules=rules,
+                link=link, status=RANK_STATUS[worst], last_contact_at=link.last_contact_at, rules=rules
             )
         )
+    never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    result.sort(
+        key=lambda e: (
+            -STATUS_RANK[e.status],
+            e.last_contact_at is not None,
+            e.last_contact_at or never,
+            e.link.pk,
+        )
+    )
     return result
 
 
@@ -351,24 +390,22 @@ def compliance_summary(
         group_fields["area"] = Substr("path", 1, len(place.path) + PATH_STEP)
     elif breakdown == "member":
         group_fields["area"] = F("member_id")
-    counts = {
-        "total": Count("id"),
-        "done": Count("id", filter=Q(status_rank=STATUS_RANK[Status.DONE])),
-        "due": Count("id", filter=Q(status_rank=STATUS_RANK[Status.DUE])),
-        "overdue": Count("id", filter=Q(status_rank=STATUS_RANK[Status.OVERDUE])),
-    }
-    for group in groups:
-        for status in (Status.DONE, Status.DUE, Status.OVERDUE):
-            counts[f"{group.key}_{status}"] = Count(
-                "id", filter=Q(**{f"{group.key}_rank": STATUS_RANK[status]})
-            )
-    rows = list(qs.values("link_type", **group_fields).annotate(**counts).order_by())
+    # One row per (link type, area, rank of each rule group): each link's ranks are computed once, as GROUP BY
+    # keys, and the result has a bounded number of rows (types × areas × rank combinations).
+    rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
+    rows = list(
+        qs.annotate(**rank_keys)
+        .values("link_type", *rank_keys, **group_fields)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
 
     by_type: dict[str, dict] = {}
     totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
     areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
     for row in rows:
-        lt = row["link_type"]
+        lt, n = row["link_type"], row["n"]
+        overall = RANK_STATUS[max([STATUS_RANK[Status.NONE], *(row[k] for k in rank_keys)])]
         entry = by_type.setdefault(
             lt,
             {
@@ -381,11 +418,12 @@ def compliance_summary(
                 "rules": {},
             },
         )
-        for name in ("total", "done", "due", "overdue"):
-            entry[name] += row[name]
-            totals[name] += row[name]
-            if group_fields:
-                areas[row["area"]][name] += row[name]
+        for bucket in (entry, totals, areas[row["area"]] if group_fields else None):
+            if bucket is None:
+                continue
+            bucket["total"] += n
+            if overall in (Status.DONE, Status.DUE, Status.OVERDUE):
+                bucket[str(overall)] += n
         for group in groups:
             rule = group.rules.get(lt)
             if rule is None:
@@ -404,8 +442,9 @@ def compliance_summary(
                     "overdue": 0,
                 },
             )
-            for status in (Status.DONE, Status.DUE, Status.OVERDUE):
-                r[str(status)] += row[f"{group.key}_{status}"]
+            status = RANK_STATUS[row[f"r_{group.key}"]]
+            if status in (Status.DONE, Status.DUE, Status.OVERDUE):
+                r[str(status)] += n
     for entry in by_type.values():
         entry["on_track"] = entry["total"] - entry["overdue"]
         entry["share_on_track"] = _share(entry["on_track"], entry["total"])

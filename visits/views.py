@@ -91,7 +91,7 @@ def _compliance_places(scope) -> list[dict]:
 def household_page(request, pk: int):
     household = get_household_for_user(request.user, pk)
     scope = scope_for(request.user)
-    history = Paginator(selectors.household_history(user=request.user, household=household), HISTORY_PAGE)
+    history = Paginator(selectors.household_history(household=household), HISTORY_PAGE)
     mine = []
     if scope.member is not None:
         mine = selectors.link_compliance(
@@ -118,7 +118,7 @@ def place_page(request, pk: int):
     if place.kind not in (PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3):
         raise Http404
     scope = scope_for(request.user)
-    history = Paginator(selectors.place_history(user=request.user, place=place), HISTORY_PAGE)
+    history = Paginator(selectors.place_history(place=place), HISTORY_PAGE)
     mine = []
     if scope.member is not None:
         mine = selectors.link_compliance(

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db.models import F
 
 from grids.enums import PlaceKind
 from members.enums import LinkType, MemberRole, PositionKind
@@ -302,3 +303,32 @@ def test_grid_head_position_sees_grid_summary_only(town):
     summary = compliance_summary(user=other_grid_head, place=town.town, on=D(2025, 5, 15))
     assert summary["totals"]["total"] == 1  # member_b's link in B1 only
     assert PlaceKind.GRID3 == town.grid_b1.kind
+
+
+@pytest.mark.parametrize("on", [D(2025, 5, 15), D(2025, 6, 2), D(2025, 7, 1), D(2025, 12, 31), D(2026, 1, 5)])
+def test_sql_and_python_status_rules_agree(town, record, on):
+    """annotate_compliance (SQL, used by aggregates) and link_compliance (Python) judge alike."""
+    from visits.enums import RANK_STATUS
+    from visits.selectors import annotate_compliance, rule_groups
+
+    user = UserFactory()
+    leader = MemberFactory(role=MemberRole.CITY_LEADER, home=town.city, user=user)
+    Link.objects.create(
+        member=leader, link_type=LinkType.CITY_TOWN, place=town.town, start_date=D(2025, 3, 3)
+    )
+    LinkFactory(member=town.members["member_a"], household=town.ha2, start_date=D(2025, 5, 10))
+    record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.ha1)
+    record(town.user("member_a"), ContactKind.ONLINE, at(2025, 6, 1), household=town.ha2)
+    record(town.user("grid_head_a1"), ContactKind.GRID_SINKDOWN, at(2025, 6, 30), place=town.grid_a1)
+    for month in (4, 6, 9, 12):
+        record(user, ContactKind.ONSITE, at(2025, month, 2), place=town.town)
+    links = Link.objects.all()
+    python = {e.link.pk: e.status for e in link_compliance(links=links, on=on)}
+    sql = {
+        pk: RANK_STATUS[rank]
+        for pk, rank in annotate_compliance(links, on=on, groups=rule_groups())
+        .annotate(rank=F("status_rank"))
+        .values_list("pk", "rank")
+    }
+    assert python == sql
+    assert len(set(python.values())) >= 2
