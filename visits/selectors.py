@@ -50,7 +50,7 @@ from members.enums import LINK_TARGET, LinkType, TargetKind
 from members.models import Link, Member
 
 from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
-from .models import Contact, ContactHousehold, QuotaRule
+from .models import Contact, ContactHousehold, LinkTally, QuotaRule
 from .periods import aware_bounds, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
@@ -179,6 +179,36 @@ def _counted(alias: str, kinds: tuple[str, ...]):
     return ExpressionWrapper(total, output_field=IntegerField())
 
 
+def _tally_lookup(group: RuleGroup, start: datetime.date):
+    """One link's tally of one period, looked up by its unique key (for the few place links)."""
+    row = LinkTally.objects.filter(link_id=OuterRef("pk"), period=group.period, start=start)
+    total = None
+    for kind in group.kinds:
+        total = F(kind) if total is None else total + F(kind)
+    if total is None:
+        return Value(0, output_field=IntegerField())
+    return Coalesce(
+        Subquery(row.annotate(n=ExpressionWrapper(total, output_field=IntegerField())).values("n")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
+
+
+def _group_counts(links: QuerySet[Link], joined: set[str], group: RuleGroup, on: datetime.date):
+    """(links, current count, previous count) for a rule group.
+
+    Household rules apply to thousands of links: join the period's tallies (hash join). Place rules (grids,
+    villages, the town) apply to a few dozen: look each up by key, only for links the rule applies to.
+    """
+    cur_start = period_bounds(group.period, on)[0]
+    prev_start = previous_bounds(group.period, on)[0]
+    if group.target == "place":
+        return links, _tally_lookup(group, cur_start), _tally_lookup(group, prev_start)
+    links, cur_alias = _tally(links, joined, group.period, cur_start)
+    links, prev_alias = _tally(links, joined, group.period, prev_start)
+    return links, _counted(cur_alias, group.kinds), _counted(prev_alias, group.kinds)
+
+
 def _last_contact():
     by_household = ContactHousehold.objects.filter(
         household_id=OuterRef("household_id"), member_id=OuterRef("member_id")
@@ -207,9 +237,7 @@ def annotate_compliance(
     for group in groups:
         key = group.key
         prev_start, prev_end = previous_bounds(group.period, on)
-        cur_start, _cur_end = period_bounds(group.period, on)
-        links, cur_alias = _tally(links, joined, group.period, cur_start)
-        links, prev_alias = _tally(links, joined, group.period, prev_start)
+        links, cur_count, prev_count = _group_counts(links, joined, group, on)
         applies = Q(link_type__in=group.link_types)
         required = Case(
             *[When(link_type=lt, then=Value(rule.min_count)) for lt, rule in group.rules.items()],
@@ -220,8 +248,8 @@ def annotate_compliance(
             Q(end_date__isnull=True) | Q(end_date__gte=prev_end - datetime.timedelta(days=1))
         )
         figures = {
-            f"{key}_done": Case(When(applies, then=_counted(cur_alias, group.kinds)), default=0),
-            f"{key}_prev": Case(When(applies, then=_counted(prev_alias, group.kinds)), default=0),
+            f"{key}_done": Case(When(applies, then=cur_count), default=0),
+            f"{key}_prev": Case(When(applies, then=prev_count), default=0),
             f"{key}_req": required,
         }
         links = links.annotate(**figures) if detail else links.alias(**figures)
@@ -302,10 +330,10 @@ def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -
     joined: set[str] = set()
     figures = {}
     for group in groups:
-        links, cur_alias = _tally(links, joined, group.period, period_bounds(group.period, on)[0])
-        links, prev_alias = _tally(links, joined, group.period, previous_bounds(group.period, on)[0])
-        figures[f"{group.key}_done"] = _counted(cur_alias, group.kinds)
-        figures[f"{group.key}_prev"] = _counted(prev_alias, group.kinds)
+        links, cur_count, prev_count = _group_counts(links, joined, group, on)
+        applies = Q(link_type__in=group.link_types)
+        figures[f"{group.key}_done"] = Case(When(applies, then=cur_count), default=0)
+        figures[f"{group.key}_prev"] = Case(When(applies, then=prev_count), default=0)
     qs = links.annotate(**figures, last_contact_at=_last_contact()).select_related(
         "member", "household__grid", "place"
     )
