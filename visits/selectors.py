@@ -457,19 +457,18 @@ def compliance_summary(
             if rule is None:
                 continue
             start, end = period_bounds(group.period, on)
-            r = entry["rules"].setdefault(
-                rule.pk,
-                {
+            r = entry["rules"].get(rule.pk)
+            if r is None:  # built once per rule: the label is translated text
+                r = entry["rules"][rule.pk] = {
                     "rule": rule,
-                    "label": rule.label,
+                    "label": str(rule.label),
                     "period": group.period,
                     "period_start": start,
                     "period_end": end,
                     "done": 0,
                     "due": 0,
                     "overdue": 0,
-                },
-            )
+                }
             status = RANK_STATUS[row[f"r_{group.key}"]]
             if status in (Status.DONE, Status.DUE, Status.OVERDUE):
                 r[str(status)] += n
