@@ -191,9 +191,9 @@ def test_assessment_page_queries_do_not_grow(town, data, login, django_assert_ma
 
     client = login(town.user("town_staff"))
     url = f"/reports/assessment/{town.town.pk}/"
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(36):
         small = client.get(url, {"year": YEAR})
     _grow(town, 30)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(36):
         large = client.get(url, {"year": YEAR})
     assert len(large.context["sheet"]["cadres"]) == len(small.context["sheet"]["cadres"]) + 30
