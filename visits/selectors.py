@@ -39,6 +39,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Greatest, Substr
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
@@ -54,6 +55,7 @@ from .models import Contact, ContactHousehold, LinkTally, QuotaRule
 from .periods import aware_bounds, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
+LIST_LIMIT = 50  # households / members listed by name on a compliance page
 
 
 # --- contacts ----------------------------------------------------------------------------------------
@@ -421,8 +423,8 @@ def compliance_summary(
 
     `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
     "member" (rows per member). Links visible to the user only; current links on `on`.
-    Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact",
-    "members_without_contact", "quarter", "month"}.
+    Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact" (count) and
+    "households_without_contact_list" (the first 50), the same for members, "quarter", "month"}.
     """
     on = on or timezone.localdate()
     groups = rule_groups()
@@ -508,14 +510,21 @@ def compliance_summary(
         "totals": totals,
         "quarter": quarter,
         "month": month,
-        "households_without_contact": households_without_contact(
-            user=user, place=place, member=member, on=on
-        ).count(),
-        "members_without_contact": members_without_contact(
-            user=user, place=place, member=member, on=on
-        ).count(),
+        "households_without_contact": 0,
+        "members_without_contact": 0,
         "rows": [],
     }
+    # The first LIST_LIMIT of each "without contact" list and its full count, in one query each.
+    for name, qs in (
+        (
+            "households_without_contact",
+            households_without_contact(user=user, place=place, member=member, on=on).select_related("grid"),
+        ),
+        ("members_without_contact", members_without_contact(user=user, place=place, member=member, on=on)),
+    ):
+        first = list(qs.annotate(full_count=Window(Count("id")))[:LIST_LIMIT])
+        result[name] = first[0].full_count if first else 0
+        result[f"{name}_list"] = first
     if group_fields:
         result["rows"] = _label_rows(areas, breakdown=breakdown)
     return result

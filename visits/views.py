@@ -309,10 +309,8 @@ def compliance_place(request, pk: int):
     summary = selectors.compliance_summary(
         user=request.user, place=place, on=on, breakdown=COMPLIANCE_KINDS[place.kind]
     )
-    behind = selectors.members_without_contact(user=request.user, place=place, on=on)[:50]
-    silent = selectors.households_without_contact(user=request.user, place=place, on=on).select_related(
-        "grid"
-    )[:50]
+    behind = summary["members_without_contact_list"]
+    silent = summary["households_without_contact_list"]
     for row in summary["rows"]:
         if COMPLIANCE_KINDS[place.kind] == "child" and row.get("place") is not None:
             row["url"] = (
