@@ -167,36 +167,45 @@ def contacts_in(*, user, place: Place, period: ReportPeriod) -> QuerySet[Contact
 
 
 def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
-    """Contacts in the period: total, by kind, by duty, by month, by child area; households reached."""
+    """Contacts in the period: total, by kind, by duty, by month, by child area; households reached.
+
+    One scan of the period's contacts grouped by (child area, month) with every count as a filtered
+    aggregate; the totals are sums of those few grouped rows (at most areas × months, whatever the data).
+    A second query counts the distinct households reached.
+    """
     contacts = contacts_in(user=user, place=place, period=period).order_by()
-    aggregates = {"total": Count("id")}
+    aggregates = {"n": Count("id")}
     for kind in ContactKind:
         aggregates[f"kind_{kind.value}"] = Count("id", filter=Q(kind=kind))
     for duty, field in DUTY_FIELDS.items():
         aggregates[f"duty_{duty.value}"] = Count("id", filter=Q(**{field: True}))
-    figures = contacts.aggregate(**aggregates)
-    by_month = dict(
-        contacts.annotate(month=TruncMonth("occurred_at", tzinfo=TZ))
-        .values_list("month")
-        .annotate(n=Count("id"))
+    grouped = list(
+        contacts.annotate(area=_area_expr(place), month=TruncMonth("occurred_at", tzinfo=TZ))
+        .values("area", "month")
+        .annotate(**aggregates)
     )
-    by_area = dict(contacts.annotate(area=_area_expr(place)).values_list("area").annotate(n=Count("id")))
+    figures = {key: sum(row[key] for row in grouped) for key in aggregates}
+    by_area: dict[str, int] = {}
+    month_counts: dict[datetime.date, int] = {}
+    for row in grouped:
+        by_area[row["area"]] = by_area.get(row["area"], 0) + row["n"]
+        if row["month"] is not None:
+            day = timezone.localtime(row["month"], TZ).date()
+            month_counts[day] = month_counts.get(day, 0) + row["n"]
     start, end = period.bounds
-    reached = (
-        ContactHousehold.objects.filter(
-            contact__in=contacts.values("pk"), occurred_at__gte=start, occurred_at__lt=end
-        )
-        .order_by()
-        .aggregate(n=Count("household_id", distinct=True))["n"]
-    )
-    months = []
-    month_counts = {timezone.localtime(k, TZ).date(): v for k, v in by_month.items() if k is not None}
-    for first_day in period.months():
-        months.append(
-            {"month": first_day, "label": f"{first_day:%Y-%m}", "count": month_counts.get(first_day, 0)}
-        )
+    reach = ContactHousehold.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    if scope_for(user).sees_path(place.path):
+        reach = reach.filter(household__path__startswith=place.path)
+    else:
+        reach = reach.filter(contact__in=contacts.values("pk"))
+    reached = reach.order_by().aggregate(n=Count("household_id", distinct=True))["n"]
+    months = [
+        {"month": first_day, "label": f"{first_day:%Y-%m}", "count": month_counts.get(first_day, 0)}
+        for first_day in period.months()
+    ]
+    total = figures["n"]
     return {
-        "total": figures["total"],
+        "total": total,
         "households_reached": reached,
         "by_kind": [
             {"key": k.value, "label": str(k.label), "count": figures[f"kind_{k.value}"]} for k in ContactKind
@@ -206,7 +215,7 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
                 "key": d.value,
                 "label": str(d.label),
                 "count": figures[f"duty_{d.value}"],
-                "share": share(figures[f"duty_{d.value}"], figures["total"]),
+                "share": share(figures[f"duty_{d.value}"], total),
             }
             for d in Duty
         ],
