@@ -34,6 +34,12 @@ class Scope:
     grid_paths: tuple[str, ...] = ()
     department_ids: tuple[int, ...] = ()
     positions: frozenset[str] = field(default_factory=frozenset)
+    # Targets of the member's current links, as literal ids: a member holds a few dozen at most, and literals
+    # (instead of `OR id IN (subquery)`) let PostgreSQL keep using the path index (0.8 ms instead of a
+    # 261 ms scan at 450,000 households).
+    own_household_ids: tuple[int, ...] = ()
+    own_place_ids: tuple[int, ...] = ()
+    own_migrant_ids: tuple[int, ...] = ()
     is_superuser: bool = False
 
     @property
@@ -123,8 +129,14 @@ def build_scope(user) -> Scope:
             grids.add(pos.place.path)
         elif pos.kind == PositionKind.DEPT_HANDLER and pos.department_id:
             departments.add(pos.department_id)
+    own = list(
+        Link.objects.current().filter(member=member).values_list("household_id", "place_id", "migrant_id")
+    )
     return Scope(
         member=member,
+        own_household_ids=tuple(sorted({h for h, _, _ in own if h})),
+        own_place_ids=tuple(sorted({p for _, p, _ in own if p})),
+        own_migrant_ids=tuple(sorted({m for _, _, m in own if m})),
         paths=_minimal(paths),
         write_paths=_minimal(write),
         town_paths=tuple(sorted(towns)),
@@ -149,21 +161,6 @@ def scope_for(user) -> Scope:
     return cached
 
 
-def _own_links(scope: Scope) -> QuerySet[Link]:
-    if scope.member is None:
-        return Link.objects.none()
-    return Link.objects.current().filter(member=scope.member)
-
-
-def _own_target_ids(scope: Scope, field_name: str) -> list[int]:
-    """Ids of the member's current link targets, as literals.
-
-    A member holds at most a few dozen links. Inlining the ids (instead of `OR id IN (subquery)`) lets
-    PostgreSQL keep using the path index: 0.8 ms instead of a 261 ms scan at 450,000 households.
-    """
-    return [pk for pk in _own_links(scope).exclude(**{field_name: None}).values_list(field_name, flat=True)]
-
-
 # --- scoped querysets: one per model ---------------------------------------------------------------
 
 
@@ -173,7 +170,7 @@ def places_visible_to(user) -> QuerySet[Place]:
         return Place.objects.all()
     q = scope.path_q()
     if scope.member is not None:
-        q |= Q(pk__in=_own_target_ids(scope, "place_id"))
+        q |= Q(pk__in=scope.own_place_ids)
     return Place.objects.filter(q)
 
 
@@ -192,7 +189,7 @@ def households_visible_to(user) -> QuerySet[Household]:
         return Household.objects.all()
     q = scope.path_q()
     if scope.member is not None:
-        q |= Q(pk__in=_own_target_ids(scope, "household_id"))
+        q |= Q(pk__in=scope.own_household_ids)
     return Household.objects.filter(q)
 
 
@@ -203,7 +200,7 @@ def members_visible_to(user) -> QuerySet[Member]:
     q = scope.path_q()
     if scope.member is not None:
         q |= Q(pk=scope.member.pk)
-        q |= Q(pk__in=_own_target_ids(scope, "migrant_id"))
+        q |= Q(pk__in=scope.own_migrant_ids)
     return Member.objects.filter(q)
 
 
