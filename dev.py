@@ -48,6 +48,7 @@ def serve() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")}
     run(PY, "manage.py", "migrate", "--noinput", env=env)
     run(PY, "manage.py", "demo_town", "--if-empty", "--password-file", ROOT / "var" / "demo-logins.txt", env=env)
+    run(PY, "manage.py", "demo_activity", "--if-empty", env=env)
     worker = subprocess.Popen(
         [str(PY), "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO",
          "--schedule", str(ROOT / "var" / "celerybeat-schedule")],

@@ -133,4 +133,5 @@ def test_demo_activity_needs_the_demo_town():
         _run()
     with pytest.raises(CommandError, match="months"):
         _run("--months", "0")
+    assert "skipped" in _run("--if-empty")  # dev.py serve on a database without the demo town
     assert not Contact.objects.exists()

@@ -1124,6 +1124,9 @@ class Command(BaseCommand):
         if not 1 <= months <= 24:
             raise CommandError("月数应在 1 到 24 之间 (months must be 1-24)")
         if not Link.objects.exists():
+            if if_empty:  # nothing to be active on (dev.py serve on a database without the demo town)
+                self.stdout.write("没有联系关系,跳过演示活动数据 (no links; demo activity skipped)")
+                return
             raise CommandError("没有联系关系,请先运行 demo_town (no links: run demo_town first)")
         started = time.monotonic()
         if connection.vendor == "sqlite":
