@@ -54,9 +54,11 @@ def _aware_to_local(value: datetime.datetime) -> datetime.datetime:
     return value
 
 
-def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
+def _cell(ws, value: Any, column: Column) -> Any:
+    # Plain values are appended as they are (openpyxl types them; no cell object per value, which is most of
+    # the writer's time on a large ledger); cells only where a format or a forced string type is needed.
     if value is None:
-        return WriteOnlyCell(ws, value=None)
+        return None
     if isinstance(value, datetime.datetime):
         cell = WriteOnlyCell(ws, value=_aware_to_local(value))
         cell.number_format = "yyyy-mm-dd hh:mm"
@@ -66,10 +68,12 @@ def _cell(ws, value: Any, column: Column) -> WriteOnlyCell:
         cell.number_format = "yyyy-mm-dd"
         return cell
     if isinstance(value, bool):
-        return WriteOnlyCell(ws, value="是" if value else "否")
+        return "是" if value else "否"
     if isinstance(value, (int, float, decimal.Decimal)) and column.kind != "text":
-        return WriteOnlyCell(ws, value=value)
+        return value
     text = str(value)
+    if not text.startswith(FORMULA_PREFIXES) and not text.startswith("#"):  # "#N/A" would become an error
+        return text
     cell = WriteOnlyCell(ws, value=text)
     # Always a string cell: openpyxl would otherwise treat a leading "=" as a formula.
     cell.data_type = "s"
