@@ -17,9 +17,13 @@ class JobRunForm(forms.Form):
     period = forms.CharField(
         label=_("周期"),
         max_length=20,
-        help_text=" · ".join(f"{JobName(k).label}: {v}" for k, v in EXAMPLES.items()),
     )
     background = forms.BooleanField(label=_("在后台运行(全市数据量大时使用)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per form, not at import, so the job names follow the request's language.
+        self.fields["period"].help_text = " · ".join(f"{JobName(k).label}: {v}" for k, v in EXAMPLES.items())
 
 
 class OrderForm(forms.Form):

@@ -195,7 +195,7 @@ def town_figures(*, town: Place, kind: str, period: JobPeriod) -> dict:
         tables.append(
             {
                 "title": _("未办结的调度令"),
-                "columns": [_("标题"), _("期限"), _("未办结/承办人"), _("")],
+                "columns": [_("标题"), _("期限"), _("未办结/承办人"), ""],
                 "rows": _orders_not_done(town, on),
             }
         )

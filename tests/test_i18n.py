@@ -299,9 +299,6 @@ def test_centre_pages_in_english(town, login):
     assert leftovers == {}
 
 
-@pytest.mark.xfail(
-    reason="dispatch/forms.py builds the period help_text with an f-string at import time", strict=False
-)
 @pytest.mark.django_db
 def test_dispatch_jobs_page_in_english(town, login):
     client = login(town.user("town_staff"))
