@@ -29,7 +29,7 @@ def run(*args: str | Path, env: dict | None = None) -> None:
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py itself may be started by an older python3
         sys.exit("Lianhu needs Python 3.11 or newer")
     if not PY.exists():
         print(f"creating virtual environment in {VENV}", flush=True)
@@ -45,16 +45,39 @@ def ensure_venv(extras: str) -> None:
 
 def serve() -> None:
     ensure_venv("")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+    }
     run(PY, "manage.py", "migrate", "--noinput", env=env)
-    run(PY, "manage.py", "demo_town", "--if-empty", "--password-file", ROOT / "var" / "demo-logins.txt", env=env)
+    run(
+        PY,
+        "manage.py",
+        "demo_town",
+        "--if-empty",
+        "--password-file",
+        ROOT / "var" / "demo-logins.txt",
+        env=env,
+    )
     run(PY, "manage.py", "demo_activity", "--if-empty", env=env)
     worker = subprocess.Popen(
-        [str(PY), "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO",
-         "--schedule", str(ROOT / "var" / "celerybeat-schedule")],
-        cwd=ROOT, env=env,
+        [
+            str(PY),
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-B",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--schedule",
+            str(ROOT / "var" / "celerybeat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
     )
-    print("background worker started (pid %d); web at http://127.0.0.1:8000" % worker.pid, flush=True)
+    print(f"background worker started (pid {worker.pid}); web at http://127.0.0.1:8000", flush=True)
     try:
         subprocess.run([str(PY), "manage.py", "runserver", "127.0.0.1:8000"], cwd=ROOT, env=env, check=False)
     except KeyboardInterrupt:
