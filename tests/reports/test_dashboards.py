@@ -208,7 +208,8 @@ def test_query_count_does_not_grow_with_data(
 ):
     client = login(town.user(persona))
     url = f"/reports/places/{getattr(town, place_attr).pk}/"
-    limit = 40  # measured: 29 (town, village), 38 (third-level grid with members and households), at both sizes
+    # Measured: 29 (town, village), 38 (third-level grid with members and households), at both sizes.
+    limit = 40
     with django_assert_max_num_queries(limit):
         small = client.get(url, SEPT)
     _grow(town, 30)
