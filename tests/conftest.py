@@ -1,6 +1,38 @@
+import os
+from importlib import import_module
+
 import pytest
 
 from .personas import build_town
+
+# Rows that data migrations seed. A transactional test (live server, real concurrency) starts from a
+# flushed database, so they are put back before it runs.
+SEEDING_MIGRATIONS = (
+    "visits.migrations.0002_seed_quota_rules",
+    "issues.migrations.0002_seed_settings",
+    "rewards.migrations.0002_seed_default_award_types",
+)
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 740}
+
+
+def reseed() -> None:
+    from django.apps import apps
+
+    for module in SEEDING_MIGRATIONS:
+        import_module(module).seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reseed_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        reseed()
 
 
 @pytest.fixture
@@ -18,3 +50,45 @@ def login(client):
         return client
 
     return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests skip when Debian's chromium is missing, except where LIANHU_REQUIRE_BROWSER is set (CI)."""
+    if os.path.exists(CHROMIUM) or os.environ.get("LIANHU_REQUIRE_BROWSER"):
+        return
+    skip = pytest.mark.skip(reason=f"needs Debian chromium at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def phone_page(live_server, settings, tmp_path):
+    """A 360×740 chromium tab (Debian's chromium driven by playwright; `playwright install` cannot run here)."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(viewport=PHONE, locale="zh-CN", accept_downloads=True)
+        tab = context.new_page()
+        tab.set_default_timeout(15000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+def no_horizontal_scroll(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+
+
+def browser_log_in(page, live_server, username: str, password: str = "pass-12345") -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

@@ -3,20 +3,13 @@
 Debian's chromium driven by playwright, as in tests/visits/test_browser.py. Skips when /usr/bin/chromium is missing.
 """
 
-import os
-
 import pytest
 
 from issues.models import Issue, IssueCategory
+from tests.conftest import browser_log_in, no_horizontal_scroll
 from tests.personas import build_town
 
-CHROMIUM = "/usr/bin/chromium"
-WIDTH, HEIGHT = 360, 740
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -26,34 +19,12 @@ def live_town(transactional_db):
 
 
 @pytest.fixture
-def page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
-        tab = context.new_page()
-        tab.set_default_timeout(15000)
-        yield tab
-        context.close()
-        browser.close()
-
-
-def no_horizontal_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, page.url
+def page(phone_page):
+    return phone_page
 
 
 def log_in(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_log_in(page, live_server, username)
 
 
 def test_member_raises_and_grid_head_escalates_on_a_phone(page, live_server, live_town):

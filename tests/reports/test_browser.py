@@ -5,15 +5,10 @@ import os
 
 import pytest
 
+from tests.conftest import no_horizontal_scroll
 from tests.personas import build_town
 
-CHROMIUM = "/usr/bin/chromium"
-WIDTH, HEIGHT = 360, 740
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -23,27 +18,8 @@ def live_town(transactional_db, settings, tmp_path):
 
 
 @pytest.fixture
-def page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(
-            viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN", accept_downloads=True
-        )
-        tab = context.new_page()
-        tab.set_default_timeout(15000)
-        yield tab
-        context.close()
-        browser.close()
-
-
-def no_horizontal_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, page.url
+def page(phone_page):
+    return phone_page
 
 
 def test_village_officer_on_a_phone(page, live_server, live_town):

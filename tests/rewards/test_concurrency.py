@@ -2,7 +2,6 @@
 PostgreSQL only (SQLite ignores select_for_update): DATABASE_URL=postgres://... pytest tests/rewards."""
 
 import threading
-from importlib import import_module
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,17 +14,6 @@ from rewards.models import Nomination, RoundEvent
 from ..personas import build_town
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
-
-
-def _seed_default_award_types():
-    """Transactional tests start from a flushed database: put back what the data migration seeds.
-
-    (serialized_rollback would do it too, but clashes with the content types that the previous
-    transactional test's flush re-created.)
-    """
-    from django.apps import apps
-
-    import_module("rewards.migrations.0002_seed_default_award_types").seed(apps, None)
 
 
 def _race(calls):
@@ -54,7 +42,6 @@ def _race(calls):
 def test_two_approvals_at_once_approve_once():
     from grids.models import Department
 
-    _seed_default_award_types()
     town = build_town()
     Department.objects.create(place=town.town, name="社会治安和应急管理办", kind="town_office")
     staff, leader = town.user("town_staff"), town.user("leader")
@@ -74,7 +61,6 @@ def test_two_approvals_at_once_approve_once():
 def test_two_nominations_for_the_last_place_let_one_in():
     from grids.models import Department
 
-    _seed_default_award_types()
     town = build_town()
     office = Department.objects.create(place=town.town, name="社会治安和应急管理办", kind="town_office")
     staff = town.user("town_staff")

@@ -4,60 +4,28 @@ Debian's chromium driven by playwright (`playwright install` cannot download bro
 /usr/bin/chromium is missing.
 """
 
-import importlib
-import os
-
 import pytest
 
+from tests.conftest import browser_log_in, no_horizontal_scroll
 from tests.personas import build_town
 from visits.models import Contact
 
-CHROMIUM = "/usr/bin/chromium"
-WIDTH, HEIGHT = 360, 740
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def live_town(transactional_db):
-    # Transactional tests flush the database between tests, seeded quota rules included: seed them again.
-    from django.apps import apps
-
-    importlib.import_module("visits.migrations.0002_seed_quota_rules").seed(apps, None)
+    # The seeded quota rules are put back after the flush by tests/conftest.py.
     return build_town()
 
 
 @pytest.fixture
-def page(live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
-        tab = context.new_page()
-        tab.set_default_timeout(15000)
-        yield tab
-        context.close()
-        browser.close()
-
-
-def no_horizontal_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, page.url
+def page(phone_page):
+    return phone_page
 
 
 def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_log_in(page, live_server, username)
 
 
 def test_member_records_a_visit_and_sees_it_done(page, live_server, live_town):
