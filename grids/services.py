@@ -1,14 +1,14 @@
 """Writes on the hierarchy."""
 
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from .enums import PARENT_KIND
-from .models import Household, Place
-from .signals import place_moved
+from .models import Place
 
 
 def rewrite_path_prefix(queryset, *, old_path: str, new_path: str, field: str = "path") -> int:
@@ -22,8 +22,10 @@ def rewrite_path_prefix(queryset, *, old_path: str, new_path: str, field: str = 
 def place_move(*, place: Place, new_parent: Place) -> Place:
     """Move a place and everything under it to a new parent.
 
-    Side effects: rewrites the materialized paths of the subtree and of its households, then sends
-    `grids.signals.place_moved` so the apps above rewrite their path copies in the same transaction.
+    Side effects: rewrites the materialized paths of the subtree and every copy of them in the same
+    transaction. By convention a model field named `path` is always a copy of a place's materialized path
+    (households, members, links, contacts, issues, orders, snapshots, flags...), so every such model, in any
+    app, is rewritten here without grids having to import the apps above it.
     """
     if PARENT_KIND.get(place.kind) != new_parent.kind:
         raise ValidationError(_("目标上级的层级不正确 (wrong parent level)"))
@@ -36,7 +38,13 @@ def place_move(*, place: Place, new_parent: Place) -> Place:
     rewrite_path_prefix(Place.objects.all(), old_path=old_path, new_path=new_path)
     if depth_change:
         Place.objects.filter(path__startswith=new_path).update(depth=F("depth") + depth_change)
-    rewrite_path_prefix(Household.objects.all(), old_path=old_path, new_path=new_path)
-    place_moved.send(sender=Place, old_path=old_path, new_path=new_path)
+    for model in apps.get_models():
+        if model is Place:
+            continue
+        try:
+            model._meta.get_field("path")
+        except FieldDoesNotExist:
+            continue
+        rewrite_path_prefix(model._default_manager.all(), old_path=old_path, new_path=new_path)
     place.refresh_from_db()
     return place

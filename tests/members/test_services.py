@@ -69,3 +69,24 @@ def test_place_move_rewrites_every_path(town):
 def test_place_move_refuses_wrong_level(town):
     with pytest.raises(ValidationError):
         place_move(place=town.grid_a1, new_parent=town.grid_b1)
+
+
+def test_place_move_rewrites_path_copies_in_every_app(town):
+    """Contacts (and every other model with a `path` copy) follow the move: the new village's officer sees them."""
+    from visits.enums import ContactKind
+    from visits.models import Contact
+    from visits.periods import TZ
+    from visits.services import contact_record
+
+    contact = contact_record(
+        user=town.user("member_a"),
+        kind=ContactKind.HOME_VISIT,
+        occurred_at=datetime.datetime(2026, 1, 5, 10, tzinfo=TZ),
+        duties=("policy",),
+        household=town.ha1,
+    )
+    village_c = PlaceFactory(kind=PlaceKind.VILLAGE, name="丙村", code="VC", parent=town.town)
+    place_move(place=town.grid_a1, new_parent=village_c)
+    contact = Contact.objects.get(pk=contact.pk)
+    assert contact.path == Place.objects.get(pk=town.grid_a1a.pk).path
+    assert contact.path.startswith(village_c.path)
