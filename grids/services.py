@@ -48,3 +48,29 @@ def place_move(*, place: Place, new_parent: Place) -> Place:
         rewrite_path_prefix(model._default_manager.all(), old_path=old_path, new_path=new_path)
     place.refresh_from_db()
     return place
+
+
+def household_paths_sync(*, household_ids) -> None:
+    """After households changed grid: copy their new path onto every row that belongs to one of them.
+
+    Same convention as place_move: any model with a `path` field and a `household` foreign key to Household
+    (links, contacts, issues...) holds a copy of its household's path; all of them are updated here.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from .models import Household
+
+    ids = sorted(set(household_ids))
+    if not ids:
+        return
+    new_path = Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("path")[:1])
+    for model in apps.get_models():
+        try:
+            model._meta.get_field("path")
+            field = model._meta.get_field("household")
+        except FieldDoesNotExist:
+            continue
+        if getattr(field, "related_model", None) is not Household or field.many_to_many:
+            continue
+        for start in range(0, len(ids), 900):
+            model._default_manager.filter(household_id__in=ids[start : start + 900]).update(path=new_path)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.admin_filters import scoped_filters
 from grids.enums import PlaceKind
 from grids.models import Department, Household, Place
+from grids.services import household_paths_sync
 
 from .access import (
     households_visible_to,
@@ -136,6 +137,11 @@ class HouseholdAdmin(ScopedAdmin):
 
     def scoped_queryset(self, request):
         return households_visible_to(request.user)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "grid" in form.changed_data:
+            household_paths_sync(household_ids=[obj.pk])
 
     def get_search_results(self, request, queryset, search_term):
         # Searching by phone or ID would need the raw numbers in URLs and logs: search by name/code/address only.

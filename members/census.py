@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
 from grids.models import Household, Place
+from grids.services import household_paths_sync
 from grids.validators import (
     mask_phone,
     normalize_id_number,
@@ -1016,7 +1017,7 @@ def census_import(*, town: Place, path: Path) -> CensusPlan:
 
     The file is checked again inside the transaction, so what changed since the preview is taken into
     account. Side effects: creates/updates households (by 户编号), members (by phone) and links (by member,
-    type, target and start date); rewrites the path copies of links whose household or migrant member moved.
+    type, target and start date); rewrites the path copies (links, contacts, issues...) of households and migrant members that moved.
     Any exception rolls everything back.
     """
     plan = _analyse(town=town, path=path)
@@ -1024,11 +1025,7 @@ def census_import(*, town: Place, path: Path) -> CensusPlan:
     moved_households = _write_households(plan, now)
     moved_members = _write_members(plan)
     _write_links(plan)
-    if moved_households:
-        for chunk in _chunks(moved_households):
-            Link.objects.filter(household_id__in=chunk).update(
-                path=Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("path")[:1])
-            )
+    household_paths_sync(household_ids=moved_households)
     if moved_members:
         for chunk in _chunks(moved_members):
             Link.objects.filter(migrant_id__in=chunk).update(

@@ -90,3 +90,36 @@ def test_place_move_rewrites_path_copies_in_every_app(town):
     contact = Contact.objects.get(pk=contact.pk)
     assert contact.path == Place.objects.get(pk=town.grid_a1a.pk).path
     assert contact.path.startswith(village_c.path)
+
+
+def test_household_grid_change_in_admin_moves_its_contacts_and_links(town, login):
+    from visits.enums import ContactKind
+    from visits.models import Contact
+    from visits.periods import TZ
+    from visits.services import contact_record
+
+    contact = contact_record(
+        user=town.user("member_a"),
+        kind=ContactKind.HOME_VISIT,
+        occurred_at=datetime.datetime(2026, 1, 5, 10, tzinfo=TZ),
+        duties=("policy",),
+        household=town.ha1,
+    )
+    client = login(town.user("town_staff"))
+    ha1 = town.ha1
+    data = {
+        "code": ha1.code,
+        "grid": town.grid_b1a.pk,
+        "head_name": ha1.head_name,
+        "address": ha1.address,
+        "phone": ha1.phone,
+        "id_number": "",
+        "people_count": 3,
+        "is_hardship": "on",
+        "notes": "",
+    }
+    response = client.post(f"/admin/grids/household/{ha1.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Contact.objects.get(pk=contact.pk).path == town.grid_b1a.path
+    assert Link.objects.get(household=ha1).path == town.grid_b1a.path
+    assert households_visible_to(town.user("officer_b")).filter(pk=ha1.pk).exists()
