@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grids.append_only import AppendOnlyModel
 from grids.models import Department, Household, PathIndex, Place
 from members.models import Member
 
@@ -265,15 +266,7 @@ class WhistleAssignment(models.Model):
         return self.is_open and is_overdue(self.deadline)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("IssueEvent rows are append-only")
-
-    def delete(self):
-        raise TypeError("IssueEvent rows are append-only")
-
-
-class IssueEvent(models.Model):
+class IssueEvent(AppendOnlyModel):
     """One change of an issue. Append-only: never edited, never deleted."""
 
     issue = models.ForeignKey(
@@ -300,8 +293,6 @@ class IssueEvent(models.Model):
     deadline = models.DateTimeField(_("新期限"), null=True, blank=True)
     note = models.TextField(_("说明"), blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
@@ -309,14 +300,6 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.issue_id} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None or not self._state.adding:
-            raise TypeError("IssueEvent rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("IssueEvent rows are append-only")
 
 
 class IssueFeedback(models.Model):

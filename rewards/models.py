@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grids.append_only import AppendOnlyModel
 from grids.models import Department, Place
 from members.models import Member
 
@@ -214,15 +215,7 @@ class Nomination(models.Model):
         return self.winner_name or str(self.subject)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("RoundEvent rows are append-only")
-
-    def delete(self):
-        raise TypeError("RoundEvent rows are append-only")
-
-
-class RoundEvent(models.Model):
+class RoundEvent(AppendOnlyModel):
     """Who did what to a round and when. Append-only: never edited, never deleted."""
 
     round = models.ForeignKey(
@@ -240,8 +233,6 @@ class RoundEvent(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     note = models.TextField(_("说明"), blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("评选记录")
         verbose_name_plural = _("评选记录")
@@ -249,14 +240,6 @@ class RoundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id} {self.get_action_display()} {self.actor_name}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("RoundEvent rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("RoundEvent rows are append-only")
 
 
 class Correction(models.Model):
