@@ -63,6 +63,28 @@ def test_town_dashboard_figures_match_the_hand_count(town, data):
     assert issues["satisfaction_share"] is None  # nobody rated yet
 
 
+def test_households_reached_counts_each_household_once_in_its_period_and_place(town, data):
+    from reports.selectors import contact_figures
+
+    def reached(persona, place, period):
+        return contact_figures(user=town.user(persona), place=place, period=period)["households_reached"]
+
+    year = period_of("year", datetime.date(2026, 5, 1))
+    assert reached("town_staff", town.town, year) == 2  # ha1 (c1, c2, c5, c6 once), hb1
+    assert reached("town_staff", town.village_a, SEPTEMBER) == 1  # ha1; c3 is a place contact
+    assert reached("officer_b", town.village_b, SEPTEMBER) == 1  # hb1
+    assert reached("town_staff", town.town, period_of("month", datetime.date(2026, 10, 1))) == 1  # c5
+    assert reached("town_staff", town.town, period_of("month", datetime.date(2026, 11, 1))) == 0
+    # 31 August 23:59 Shanghai is August: c6 counts there, not in September's first day.
+    assert (
+        reached("town_staff", town.town, custom_period(datetime.date(2026, 9, 1), datetime.date(2026, 9, 4)))
+        == 0
+    )
+    assert reached("town_staff", town.town, period_of("month", datetime.date(2026, 8, 1))) == 1
+    # A persona that does not see the place's whole subtree takes the scoped branch: same rule, own rows.
+    assert reached("officer_a", town.town, SEPTEMBER) == 1  # ha1 only
+
+
 def test_year_trend_has_every_month_and_counts_by_local_time(town, data):
     d = _build(town, "town_staff", town.town, period_of("year", datetime.date(2026, 5, 1)))
     months = {m["label"]: m["count"] for m in d["contacts"]["by_month"]}
