@@ -3,7 +3,9 @@
 Shared by the apps above; it lives in grids, the bottom layer, because it depends on nothing else.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -27,3 +29,20 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError(f"{type(self).__name__} rows are append-only")
+
+
+class EventLog(AppendOnlyModel):
+    """An append-only log row: who (the login, and the name shown at the time) did it, and when."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人账号"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人"), max_length=100)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True

@@ -8,13 +8,12 @@ version means someone else acted first.
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.append_only import AppendOnlyModel
+from grids.append_only import EventLog
 from grids.models import Department, Household, PathIndex, Place
 from members.models import Member
 
@@ -266,22 +265,13 @@ class WhistleAssignment(models.Model):
         return self.is_open and is_overdue(self.deadline)
 
 
-class IssueEvent(AppendOnlyModel):
+class IssueEvent(EventLog):
     """One change of an issue. Append-only: never edited, never deleted."""
 
     issue = models.ForeignKey(
         Issue, verbose_name=_("诉求/问题"), on_delete=models.PROTECT, related_name="events"
     )
     action = models.CharField(_("动作"), max_length=20, choices=IssueAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人账号"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_name = models.CharField(_("操作人"), max_length=100)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     from_level = models.CharField(_("原层级"), max_length=20, choices=IssueLevel.choices, blank=True)
     to_level = models.CharField(_("新层级"), max_length=20, choices=IssueLevel.choices, blank=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=IssueStatus.choices, blank=True)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
-from members.access import households_visible_to, places_visible_to, scope_for
+from members.access import display_name, households_visible_to, places_visible_to, scope_for
 from visits.services import photo_clean
 
 from . import access
@@ -71,11 +71,6 @@ class IssueConflict(IssueError):
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _actor_name(user) -> str:
-    member = scope_for(user).member
-    return member.name if member is not None else user.get_username()
-
-
 def _event(
     *, issue: Issue, user, action: str, before: tuple[str, str], note: str = "", **extra
 ) -> IssueEvent:
@@ -83,7 +78,7 @@ def _event(
         issue=issue,
         action=action,
         actor=user,
-        actor_name=_actor_name(user),
+        actor_name=display_name(user),
         from_level=before[0],
         to_level=issue.level,
         from_status=before[1],

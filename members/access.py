@@ -242,6 +242,12 @@ def get_member_for_user(user, pk) -> Member:
     return member
 
 
+def display_name(user) -> str:
+    """The name logs show for a login: its member's name, else the username."""
+    member = scope_for(user).member
+    return member.name if member is not None else user.get_username()
+
+
 def can_manage_town(user) -> bool:
     """Town staff (leading group, centre) manage the town: checks, census import, settings."""
     return scope_for(user).is_town_staff

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.append_only import AppendOnlyModel
+from grids.append_only import EventLog
 from grids.models import Department, Place
 from members.models import Member
 
@@ -215,22 +215,13 @@ class Nomination(models.Model):
         return self.winner_name or str(self.subject)
 
 
-class RoundEvent(AppendOnlyModel):
+class RoundEvent(EventLog):
     """Who did what to a round and when. Append-only: never edited, never deleted."""
 
     round = models.ForeignKey(
         AwardRound, verbose_name=_("评选批次"), on_delete=models.PROTECT, related_name="events"
     )
     action = models.CharField(_("动作"), max_length=20, choices=EventAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人账号"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_name = models.CharField(_("操作人"), max_length=100)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:

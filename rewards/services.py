@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Place
-from members.access import scope_for
+from members.access import display_name, scope_for
 from members.enums import PositionKind
 from members.models import Member, Position
 
@@ -51,14 +51,9 @@ from .models import (
 MAX_WEIGHT = Decimal(1000)
 
 
-def _actor_name(user) -> str:
-    member = scope_for(user).member
-    return member.name if member is not None else user.get_username()
-
-
 def _event(*, round_: AwardRound, user, action: str, note: str = "") -> RoundEvent:
     return RoundEvent.objects.create(
-        round=round_, action=action, actor=user, actor_name=_actor_name(user), note=note[:2000]
+        round=round_, action=action, actor=user, actor_name=display_name(user), note=note[:2000]
     )
 
 
