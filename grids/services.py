@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from .enums import PARENT_KIND
 from .models import Place
+from .signals import household_paths_moved
 
 
 def rewrite_path_prefix(queryset, *, old_path: str, new_path: str, field: str = "path") -> int:
@@ -54,7 +55,8 @@ def household_paths_sync(*, household_ids) -> None:
     """After households changed grid: copy their new path onto every row that belongs to one of them.
 
     Same convention as place_move: any model with a `path` field and a `household` foreign key to Household
-    (links, contacts, issues...) holds a copy of its household's path; all of them are updated here.
+    (links, contacts, issues...) holds a copy of its household's path; all of them are updated here. Then
+    sends grids.signals.household_paths_moved so that counts kept by path (visits' month tallies) follow.
     """
     from django.db.models import OuterRef, Subquery
 
@@ -64,6 +66,7 @@ def household_paths_sync(*, household_ids) -> None:
     if not ids:
         return
     new_path = Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("path")[:1])
+    old_paths: set[str] = set()
     for model in apps.get_models():
         try:
             model._meta.get_field("path")
@@ -73,4 +76,8 @@ def household_paths_sync(*, household_ids) -> None:
         if getattr(field, "related_model", None) is not Household or field.many_to_many:
             continue
         for start in range(0, len(ids), 900):
-            model._default_manager.filter(household_id__in=ids[start : start + 900]).update(path=new_path)
+            rows = model._default_manager.filter(household_id__in=ids[start : start + 900])
+            old_paths.update(rows.order_by().values_list("path", flat=True).distinct())
+            rows.update(path=new_path)
+    new_paths = set(Household.objects.filter(pk__in=ids).values_list("path", flat=True).distinct())
+    household_paths_moved.send(sender=Household, household_ids=ids, old_paths=old_paths, new_paths=new_paths)

@@ -12,8 +12,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import (
+    Avg,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,9 +45,9 @@ from issues.models import WhistleAssignment
 from members.access import households_visible_to, links_visible_to, members_visible_to, scope_for
 from members.models import Link, Member
 from members.selectors import uncovered_households
-from visits.enums import DUTY_FIELDS, ContactKind, Duty
-from visits.models import Contact, ContactHousehold
-from visits.periods import TZ
+from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period
+from visits.models import Contact, ContactHousehold, ContactMonthTally
+from visits.periods import TZ, aware_bounds, period_bounds
 from visits.selectors import compliance_summary, contacts_visible_to
 
 from .periods import ReportPeriod
@@ -166,32 +178,97 @@ def contacts_in(*, user, place: Place, period: ReportPeriod) -> QuerySet[Contact
     )
 
 
-def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
-    """Contacts in the period: total, by kind, by duty, by month, by child area; households reached.
-
-    One scan of the period's contacts grouped by (child area, month) with every count as a filtered
-    aggregate; the totals are sums of those few grouped rows (at most areas × months, whatever the data).
-    A second query counts the distinct households reached.
-    """
-    contacts = contacts_in(user=user, place=place, period=period).order_by()
+def _contact_aggregates() -> dict:
     aggregates = {"n": Count("id")}
     for kind in ContactKind:
         aggregates[f"kind_{kind.value}"] = Count("id", filter=Q(kind=kind))
     for duty, field in DUTY_FIELDS.items():
         aggregates[f"duty_{duty.value}"] = Count("id", filter=Q(**{field: True}))
-    grouped = list(
-        contacts.annotate(area=_area_expr(place), month=TruncMonth("occurred_at", tzinfo=TZ))
-        .values("area", "month")
-        .annotate(**aggregates)
-    )
-    figures = {key: sum(row[key] for row in grouped) for key in aggregates}
+    return aggregates
+
+
+def _tally_aggregates() -> dict:
+    """The same figures as _contact_aggregates, added up from visits' month tallies."""
+
+    def total(field: str, **condition):
+        return Coalesce(Sum(field, filter=Q(**condition) if condition else None), 0)
+
+    aggregates = {"n": total("contacts")}
+    for kind in ContactKind:
+        aggregates[f"kind_{kind.value}"] = total("contacts", kind=kind)
+    for duty, field in DUTY_FIELDS.items():
+        aggregates[f"duty_{duty.value}"] = total(field)
+    return aggregates
+
+
+def _whole_months(start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """[first, last) of the calendar months lying wholly inside [start, end); first >= last if none."""
+    first = start if start.day == 1 else period_bounds(Period.MONTH, start)[1]
+    return first, end.replace(day=1)
+
+
+def _contact_rows(*, user, place: Place, period: ReportPeriod) -> list[dict]:
+    """The period's contacts under the place counted by (child area, month): a few hundred rows at most.
+
+    Whole months come from visits' ContactMonthTally (a town's year: a few thousand counter rows instead of
+    ~360,000 contacts); the partial months at the ends of a custom range, and everything for a viewer who
+    does not see the place's whole subtree, from the contacts themselves (one grouped scan).
+    """
+    area = _area_expr(place)
+    scanned: list[tuple[datetime.date, datetime.date]] = [(period.start, period.end)]
+    rows: list[dict] = []
+    if scope_for(user).sees_path(place.path):
+        first, last = _whole_months(period.start, period.end)
+        if first < last:
+            rows += list(
+                ContactMonthTally.objects.filter(
+                    path__startswith=place.path, month__gte=first, month__lt=last
+                )
+                .annotate(area=area)
+                .values("area", "month")
+                .annotate(**_tally_aggregates())
+                .order_by()
+            )
+            scanned = [(period.start, first), (last, period.end)]
+    aggregates = _contact_aggregates()
+    for start, end in scanned:
+        if start >= end:
+            continue
+        since, until = aware_bounds((start, end))
+        rows += list(
+            under(contacts_visible_to(user), user=user, place=place)
+            .filter(occurred_at__gte=since, occurred_at__lt=until)
+            .order_by()
+            .annotate(area=area, month=TruncMonth("occurred_at", tzinfo=TZ, output_field=DateField()))
+            .values("area", "month")
+            .annotate(**aggregates)
+        )
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["area"], row["month"])
+        if key not in merged:
+            merged[key] = dict(row)
+        else:
+            for name in aggregates:
+                merged[key][name] += row[name]
+    return list(merged.values())
+
+
+def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
+    """Contacts in the period: total, by kind, by duty, by month, by child area; households reached.
+
+    The counts by (child area, month) come from _contact_rows; the totals are sums of those few rows. A
+    second query counts the households reached.
+    """
+    grouped = _contact_rows(user=user, place=place, period=period)
+    keys = list(_contact_aggregates())
+    figures = {key: sum(row[key] for row in grouped) for key in keys}
     by_area: dict[str, int] = {}
     month_counts: dict[datetime.date, int] = {}
     for row in grouped:
         by_area[row["area"]] = by_area.get(row["area"], 0) + row["n"]
         if row["month"] is not None:
-            day = timezone.localtime(row["month"], TZ).date()
-            month_counts[day] = month_counts.get(day, 0) + row["n"]
+            month_counts[row["month"]] = month_counts.get(row["month"], 0) + row["n"]
     start, end = period.bounds
     reach = ContactHousehold.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
     if scope_for(user).sees_path(place.path):
@@ -204,7 +281,7 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
             .count()
         )
     else:
-        reach = reach.filter(contact__in=contacts.values("pk"))
+        reach = reach.filter(contact__in=contacts_in(user=user, place=place, period=period).values("pk"))
         reached = reach.order_by().aggregate(n=Count("household_id", distinct=True))["n"]
     months = [
         {"month": first_day, "label": f"{first_day:%Y-%m}", "count": month_counts.get(first_day, 0)}

@@ -255,3 +255,35 @@ class LinkTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link_id} {self.period} {self.start}"
+
+
+class ContactMonthTally(models.Model):
+    """Contacts per target path, local calendar month and kind, with how many served each duty (a counter).
+
+    What the dashboards add up instead of scanning every contact of a period (reports.selectors): a town's
+    year is a few thousand rows (target paths × 12 months × kinds) instead of ~360,000 contacts. Kept by
+    visits.signals on every contact created, corrected or deleted one by one; `tallies_rebuild()` recounts
+    it after a bulk load. `path` is a copy of the contacts' path: grids.services.place_move rewrites it with
+    every other copy, and a household moving grid recounts the paths involved (visits.signals).
+    """
+
+    path = models.CharField(max_length=255)
+    month = models.DateField(help_text="first day of the month in Asia/Shanghai")
+    kind = models.CharField(max_length=20, choices=ContactKind.choices)
+    contacts = models.PositiveIntegerField(default=0)
+    duty_policy = models.PositiveIntegerField(default=0)
+    duty_opinion = models.PositiveIntegerField(default=0)
+    duty_demands = models.PositiveIntegerField(default=0)
+    duty_disputes = models.PositiveIntegerField(default=0)
+    duty_supervision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月度走访计数")
+        verbose_name_plural = _("月度走访计数")
+        indexes = [PathIndex(fields=["path"], name="month_tally_path_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "month", "kind"], name="month_tally_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.month:%Y-%m} {self.kind}"

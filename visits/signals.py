@@ -1,11 +1,17 @@
-"""Keep LinkTally in step with contacts written one by one (see visits/tallies.py)."""
+"""Keep LinkTally and ContactMonthTally in step with contacts written one by one (see visits/tallies.py)."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from grids.signals import household_paths_moved
+
+from .enums import DUTY_FIELDS
 from .models import Contact, ContactHousehold
 from .periods import local_date
-from .tallies import link_on, tally_add
+from .tallies import link_on, month_tallies_recount, month_tally_add, tally_add
+
+# What a contact's month tally depends on: where, when, which kind, which duties.
+MONTH_COUNTED = ("path", "occurred_at", "kind", *DUTY_FIELDS.values())
 
 
 @receiver(pre_save, sender=ContactHousehold)
@@ -48,3 +54,49 @@ def place_counted(sender, instance: Contact, created: bool, raw=False, **kwargs)
 def place_uncounted(sender, instance: Contact, **kwargs):
     if instance.place_id:
         tally_add(link_ids=[instance.link_id], kind=instance.kind, occurred_at=instance.occurred_at, delta=-1)
+
+
+def _month_count(values: dict, delta: int) -> None:
+    month_tally_add(
+        path=values["path"],
+        kind=values["kind"],
+        occurred_at=values["occurred_at"],
+        duty_fields=[field for field in DUTY_FIELDS.values() if values[field]],
+        delta=delta,
+    )
+
+
+@receiver(pre_save, sender=Contact)
+def month_counted_before(sender, instance: Contact, raw=False, update_fields=None, **kwargs):
+    """Before a contact is changed, remember what it counted for (one query; corrections are rare)."""
+    instance._month_counted = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and not set(update_fields) & set(MONTH_COUNTED):
+        return
+    instance._month_counted = Contact.objects.filter(pk=instance.pk).values(*MONTH_COUNTED).first()
+
+
+@receiver(post_save, sender=Contact)
+def month_counted(sender, instance: Contact, created: bool, raw=False, **kwargs):
+    if raw:
+        return
+    now = {field: getattr(instance, field) for field in MONTH_COUNTED}
+    if created:
+        _month_count(now, +1)
+        return
+    before = getattr(instance, "_month_counted", None)
+    if before is not None and before != now:
+        _month_count(before, -1)
+        _month_count(now, +1)
+
+
+@receiver(post_delete, sender=Contact)
+def month_uncounted(sender, instance: Contact, **kwargs):
+    _month_count({field: getattr(instance, field) for field in MONTH_COUNTED}, -1)
+
+
+@receiver(household_paths_moved)
+def month_recounted(sender, old_paths, new_paths, **kwargs):
+    """Households changed grid and their contacts' paths were rewritten: recount both sides."""
+    month_tallies_recount([*old_paths, *new_paths])

@@ -1,9 +1,13 @@
-"""Keeping LinkTally in step with contacts.
+"""Keeping LinkTally and ContactMonthTally in step with contacts.
 
 Every way a contact is written goes through here: the services (contact_record creates rows one by one, so
 the signals fire; contact_update moves counts explicitly) and any direct `objects.create` (tests, imports),
 through the signals in visits/signals.py. `bulk_create` fires no signal: after a bulk load call
 `tallies_rebuild()`.
+
+ContactMonthTally counts contacts per target path, local month and kind (with duty counts) for the
+dashboards; the signals add and remove contacts one by one, and `month_tallies_recount(paths)` recounts the
+rows of some paths from the contacts (after households moved grid: their contacts' paths changed).
 
 Which link a contact counts towards: the link of the contact's member to that household (or place) that was
 active on the contact's local date, stored on the row (ContactHousehold.link, Contact.link for places).
@@ -14,12 +18,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, DateField, F, Q
+from django.db.models import Count, DateField, F, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
 from members.models import Link
 
-from .enums import ContactKind, Period
+from .enums import DUTY_FIELDS, ContactKind, Period
 from .periods import TZ, local_date, period_bounds
 
 TRUNC = {
@@ -63,16 +67,74 @@ def tally_add(*, link_ids: Iterable[int], kind: str, occurred_at: datetime.datet
         )
 
 
+def month_tally_add(
+    *, path: str, kind: str, occurred_at: datetime.datetime, duty_fields: Iterable[str], delta: int = 1
+) -> None:
+    """Add `delta` contacts of `kind` at `occurred_at` on `path`, and to each duty it served."""
+    from .models import ContactMonthTally
+
+    if not path or kind not in ContactKind.values:
+        return
+    month = local_date(occurred_at).replace(day=1)
+    ContactMonthTally.objects.bulk_create(
+        [ContactMonthTally(path=path, month=month, kind=kind)], ignore_conflicts=True
+    )
+    changes = {"contacts": F("contacts") + delta}
+    changes.update({field: F(field) + delta for field in duty_fields if field in DUTY_FIELDS.values()})
+    ContactMonthTally.objects.filter(path=path, month=month, kind=kind).update(**changes)
+
+
+def _month_rows(contacts: QuerySet):
+    """ContactMonthTally rows counted from `contacts` (a Contact queryset), streamed."""
+    from .models import ContactMonthTally
+
+    counts = {"contacts": Count("pk")}
+    counts.update({field: Count("pk", filter=Q(**{field: True})) for field in DUTY_FIELDS.values()})
+    rows = (
+        contacts.annotate(month=TruncMonth("occurred_at", tzinfo=TZ, output_field=DateField()))
+        .values("path", "month", "kind")
+        .annotate(**counts)
+        .order_by()
+    )
+    for row in rows.iterator(chunk_size=BATCH):
+        yield ContactMonthTally(**row)
+
+
+def _bulk_write(model, rows) -> int:
+    written, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            model.objects.bulk_create(batch)
+            written, batch = written + len(batch), []
+    model.objects.bulk_create(batch)
+    return written + len(batch)
+
+
+def month_tallies_recount(paths: Iterable[str]) -> int:
+    """Recount the month tallies of these exact paths from the contacts. Returns the rows written."""
+    from .models import Contact, ContactMonthTally
+
+    paths = sorted({p for p in paths if p})
+    written = 0
+    for start in range(0, len(paths), 500):
+        chunk = paths[start : start + 500]
+        ContactMonthTally.objects.filter(path__in=chunk).delete()
+        written += _bulk_write(ContactMonthTally, _month_rows(Contact.objects.filter(path__in=chunk)))
+    return written
+
+
 def tallies_rebuild() -> int:
     """Recount every tally from the contacts (after a bulk load or a repair). Returns the rows written."""
-    from .models import Contact, ContactHousehold, LinkTally
+    from .models import Contact, ContactHousehold, ContactMonthTally, LinkTally
 
+    ContactMonthTally.objects.all().delete()
+    written = _bulk_write(ContactMonthTally, _month_rows(Contact.objects.all()))
     LinkTally.objects.all().delete()
     sources = [
         ContactHousehold.objects.filter(link__isnull=False),
         Contact.objects.filter(place__isnull=False, link__isnull=False),
     ]
-    written = 0
     for period, trunc in TRUNC.items():
         for source in sources:
             rows = (
@@ -81,13 +143,7 @@ def tallies_rebuild() -> int:
                 .annotate(**{kind: Count("pk", filter=Q(kind=kind)) for kind in ContactKind.values})
                 .order_by()
             )
-            batch = []
-            for row in rows.iterator(chunk_size=BATCH):
-                batch.append(LinkTally(period=period, **row))
-                if len(batch) >= BATCH:
-                    LinkTally.objects.bulk_create(batch)
-                    written += len(batch)
-                    batch = []
-            LinkTally.objects.bulk_create(batch)
-            written += len(batch)
+            written += _bulk_write(
+                LinkTally, (LinkTally(period=period, **row) for row in rows.iterator(chunk_size=BATCH))
+            )
     return written

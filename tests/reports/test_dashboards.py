@@ -103,6 +103,43 @@ def test_custom_range_and_quarter(town, data):
     assert q["contacts"]["total"] == 5  # Q3: c1..c4 + c6
 
 
+def test_custom_range_adds_whole_months_from_tallies_and_scans_the_ends(town, data):
+    """31 Aug – 3 Oct: September from the month tallies, 31 August and 1–3 October from the contacts."""
+    from reports.selectors import contact_figures
+
+    period = custom_period(datetime.date(2026, 8, 31), datetime.date(2026, 10, 3))
+    figures = contact_figures(user=town.user("town_staff"), place=town.town, period=period)
+    assert figures["total"] == 6  # c6 (31 Aug 23:59), c1..c4 (September), c5 (3 Oct)
+    assert [(m["label"], m["count"]) for m in figures["by_month"]] == [
+        ("2026-08", 1),
+        ("2026-09", 4),
+        ("2026-10", 1),
+    ]
+    assert {k["key"]: k["count"] for k in figures["by_kind"]}["home_visit"] == 4
+    assert {d["key"]: d["count"] for d in figures["by_duty"]}["policy"] == 4  # c1, c4, c5, c6
+    assert figures["by_area"] == {town.village_a.path: 5, town.village_b.path: 1}
+    # One day short of October's first three: c5 (3 Oct 10:00) drops out.
+    shorter = custom_period(datetime.date(2026, 8, 31), datetime.date(2026, 10, 2))
+    assert contact_figures(user=town.user("town_staff"), place=town.town, period=shorter)["total"] == 5
+
+
+def test_whole_months_are_counted_without_scanning_contacts(town, data):
+    """A month, quarter or year of a place the user sees whole reads visits' month tallies, not contacts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.selectors import contact_figures
+
+    with CaptureQueriesContext(connection) as ctx:
+        figures = contact_figures(user=town.user("town_staff"), place=town.town, period=SEPTEMBER)
+    assert figures["total"] == 4
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "visits_contactmonthtally" in sql
+    assert 'FROM "visits_contact"' not in sql
+    # A viewer who sees only part of the town counts the contacts they may see: the same rule, fewer rows.
+    assert contact_figures(user=town.user("officer_a"), place=town.town, period=SEPTEMBER)["total"] == 3
+
+
 def test_village_dashboard_is_only_the_village(town, data):
     d = _build(town, "officer_a", town.village_a)
     assert d["coverage"]["households"] == 3

@@ -1,13 +1,18 @@
-"""LinkTally stays equal to a recount from the contacts, whatever the write path."""
+"""LinkTally and ContactMonthTally stay equal to a recount from the contacts, whatever the write path."""
 
 import datetime
 import uuid
+from collections import defaultdict
 
+from grids.enums import PlaceKind
+from grids.models import Household, Place
+from grids.services import household_paths_sync, place_move
 from members.enums import LinkType
 from members.models import Link
-from tests.factories import LinkFactory
-from visits.enums import ContactKind
-from visits.models import Contact, ContactHousehold, LinkTally
+from tests.factories import LinkFactory, PlaceFactory
+from visits.enums import DUTY_FIELDS, ContactKind
+from visits.models import Contact, ContactHousehold, ContactMonthTally, LinkTally
+from visits.periods import local_date
 from visits.services import contact_update
 from visits.tallies import tallies_rebuild
 
@@ -85,6 +90,91 @@ def test_direct_creates_and_deletes_are_counted_by_signals(town):
     )
     assert place_contact.link == Link.objects.get(member=head, place=town.grid_a1)
     assert LinkTally.objects.get(link=place_contact.link, period="week").grid_sinkdown == 1
+    assert month_snapshot() == month_recount() != []
     contact.delete()
     place_contact.delete()
     assert nonzero(snapshot()) == []
+    assert month_snapshot() == []
+
+
+# --- month tallies (the dashboards' counts per path, month and kind) --------------------------------------
+
+
+def month_snapshot():
+    return sorted(
+        row
+        for row in ContactMonthTally.objects.values_list("path", "month", "kind", *MONTH_FIELDS)
+        if any(row[3:])
+    )
+
+
+def month_recount():
+    """What the month tallies must hold: counted straight from the contacts, in Python."""
+    counts: dict = defaultdict(lambda: [0] * len(MONTH_FIELDS))
+    for c in Contact.objects.all():
+        row = counts[(c.path, local_date(c.occurred_at).replace(day=1), c.kind)]
+        row[0] += 1
+        for i, field in enumerate(DUTY_FIELDS.values(), start=1):
+            row[i] += getattr(c, field)
+    return sorted((*key, *values) for key, values in counts.items())
+
+
+MONTH_FIELDS = ("contacts", *DUTY_FIELDS.values())
+
+
+def test_month_tallies_follow_records_corrections_and_deletes(town, record):
+    member = town.user("member_a")
+    head = town.user("grid_head_a1")
+    # 23:59 on 31 May in Shanghai is May (15:59 UTC); a minute later is June.
+    a = record(
+        member,
+        ContactKind.HOME_VISIT,
+        at(2025, 5, 31, 23, 59),
+        duties=("policy", "demands"),
+        household=town.ha1,
+    )
+    record(member, ContactKind.ONLINE, at(2025, 6, 1, 0, 0), duties=("opinion",), household=town.ha1)
+    record(head, ContactKind.YARD_MEETING, at(2025, 5, 11, 20), households=[town.ha1, town.ha2, town.ha3])
+    g = record(head, ContactKind.GRID_SINKDOWN, at(2025, 5, 12), duties=("supervision",), place=town.grid_a1)
+    assert month_snapshot() == month_recount()
+    may = ContactMonthTally.objects.get(
+        path=town.ha1.path, month=datetime.date(2025, 5, 1), kind="home_visit"
+    )
+    assert (may.contacts, may.duty_policy, may.duty_demands, may.duty_opinion) == (1, 1, 1, 0)
+    # Corrections move the count: new kind, new month, new duties.
+    contact_update(
+        user=member, contact=a, kind=ContactKind.ONLINE, occurred_at=at(2025, 6, 2), duties=["disputes"]
+    )
+    contact_update(user=head, contact=g, duties=["policy", "supervision"])
+    contact_update(user=member, contact=a, summary="只改文字")  # counts nothing new
+    assert month_snapshot() == month_recount()
+    assert not ContactMonthTally.objects.filter(
+        path=town.ha1.path, month=datetime.date(2025, 5, 1), kind="home_visit", contacts__gt=0
+    ).exists()
+    june = ContactMonthTally.objects.get(path=town.ha1.path, month=datetime.date(2025, 6, 1), kind="online")
+    assert (june.contacts, june.duty_opinion, june.duty_disputes, june.duty_policy) == (2, 1, 1, 0)
+    Contact.objects.filter(pk=g.pk).delete()  # a queryset delete still sends post_delete per row
+    assert month_snapshot() == month_recount()
+
+
+def test_month_tallies_follow_place_and_household_moves(town, record):
+    record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.ha1)
+    record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 12), household=town.ha1)
+    record(town.user("grid_head_a1"), ContactKind.GRID_SINKDOWN, at(2025, 5, 12), place=town.grid_a1)
+    record(town.user("member_b"), ContactKind.ONLINE, at(2025, 5, 13), household=town.hb1)
+    village_c = PlaceFactory(kind=PlaceKind.VILLAGE, name="丙村", code="VC", parent=town.town)
+    place_move(place=town.grid_a1, new_parent=village_c)
+    assert month_snapshot() == month_recount()
+    assert ContactMonthTally.objects.filter(path__startswith=village_c.path).count() == 2
+    # ha1 moves to village B's grid: its two contacts leave A1a's row and join B1a's.
+    household = Household.objects.get(pk=town.ha1.pk)
+    household.grid = Place.objects.get(pk=town.grid_b1a.pk)
+    household.save()
+    household_paths_sync(household_ids=[household.pk])
+    assert month_snapshot() == month_recount()
+    b1a = ContactMonthTally.objects.get(
+        path=household.path, month=datetime.date(2025, 5, 1), kind="home_visit"
+    )
+    assert b1a.contacts == 2
+    tallies_rebuild()
+    assert month_snapshot() == month_recount()
