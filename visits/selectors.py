@@ -258,27 +258,32 @@ def annotate_compliance(
         prev_start, prev_end = previous_bounds(group.period, on)
         links, cur_count, prev_count = _group_counts(links, joined, group, on)
         applies = Q(link_type__in=group.link_types)
-        required = Case(
-            *[When(link_type=lt, then=Value(rule.min_count)) for lt, rule in group.rules.items()],
-            default=Value(0),
-            output_field=IntegerField(),
-        )
+        minimums = {rule.min_count for rule in group.rules.values()}
+        if len(minimums) == 1:  # the usual case: one minimum for every link type of the group
+            required = Value(minimums.pop(), output_field=IntegerField())
+        else:
+            required = Case(
+                *[When(link_type=lt, then=Value(rule.min_count)) for lt, rule in group.rules.items()],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
         prev_full = Q(start_date__lte=prev_start) & (
             Q(end_date__isnull=True) | Q(end_date__gte=prev_end - datetime.timedelta(days=1))
         )
-        figures = {
-            f"{key}_done": Case(When(applies, then=cur_count), default=0),
-            f"{key}_prev": Case(When(applies, then=prev_count), default=0),
-            f"{key}_req": required,
-        }
-        links = links.annotate(**figures) if detail else links.alias(**figures)
+        if detail:
+            links = links.annotate(
+                **{
+                    f"{key}_done": Case(When(applies, then=cur_count), default=0),
+                    f"{key}_prev": Case(When(applies, then=prev_count), default=0),
+                    f"{key}_req": Case(When(applies, then=required), default=0),
+                }
+            )
+            cur_count, prev_count, required = F(f"{key}_done"), F(f"{key}_prev"), F(f"{key}_req")
+        # The rank tests `applies` first, so the counts need no guard of their own (smaller SQL to sort by).
         rank = Case(
             When(~applies, then=Value(STATUS_RANK[Status.NONE])),
-            When(GreaterThanOrEqual(F(f"{key}_done"), F(f"{key}_req")), then=Value(STATUS_RANK[Status.DONE])),
-            When(
-                prev_full & LessThan(F(f"{key}_prev"), F(f"{key}_req")),
-                then=Value(STATUS_RANK[Status.OVERDUE]),
-            ),
+            When(GreaterThanOrEqual(cur_count, required), then=Value(STATUS_RANK[Status.DONE])),
+            When(prev_full & LessThan(prev_count, required), then=Value(STATUS_RANK[Status.OVERDUE])),
             default=Value(STATUS_RANK[Status.DUE]),
             output_field=IntegerField(),
         )
