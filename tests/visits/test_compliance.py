@@ -305,12 +305,19 @@ def test_grid_head_position_sees_grid_summary_only(town):
     assert PlaceKind.GRID3 == town.grid_b1.kind
 
 
+@pytest.mark.parametrize("party_minimum", [1, 2])
 @pytest.mark.parametrize("on", [D(2025, 5, 15), D(2025, 6, 2), D(2025, 7, 1), D(2025, 12, 31), D(2026, 1, 5)])
-def test_sql_and_python_status_rules_agree(town, record, on):
-    """annotate_compliance (SQL, used by aggregates) and link_compliance (Python) judge alike."""
+def test_sql_and_python_status_rules_agree(town, record, on, party_minimum):
+    """annotate_compliance (SQL, used by aggregates) and link_compliance (Python) judge alike, also when
+    the link types sharing a rule group have different minimums (SQL then picks the minimum per type)."""
     from visits.enums import RANK_STATUS
     from visits.selectors import annotate_compliance, rule_groups
 
+    QuotaRule.objects.filter(link_type=LinkType.PARTY_HOUSEHOLD, period=Period.QUARTER).update(
+        min_count=party_minimum
+    )
+    LinkFactory(member=town.members["officer_a"], household=town.ha3, link_type=LinkType.VILLAGE_HOUSEHOLD)
+    record(town.user("officer_a"), ContactKind.HOME_VISIT, at(2025, 5, 11), household=town.ha3)
     user = UserFactory()
     leader = MemberFactory(role=MemberRole.CITY_LEADER, home=town.city, user=user)
     Link.objects.create(
@@ -332,3 +339,5 @@ def test_sql_and_python_status_rules_agree(town, record, on):
     }
     assert python == sql
     assert len(set(python.values())) >= 2
+    detail = annotate_compliance(links, on=on, groups=rule_groups(), detail=True)
+    assert {link.pk: RANK_STATUS[link.status_rank] for link in detail} == python
