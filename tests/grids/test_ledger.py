@@ -51,3 +51,10 @@ def test_aware_datetimes_are_written_in_shanghai_time():
         columns=[Column("a"), Column("b", kind="int"), Column("c", kind="datetime"), Column("d")],
     )
     assert wb["台账"]["C3"].value == datetime.datetime(2026, 2, 1, 0, 30)
+
+
+def test_openpyxl_writes_with_lxml():
+    """Large ledgers stream through openpyxl's lxml writer (pyproject pins lxml; docs/benchmarks.md)."""
+    from openpyxl.xml import LXML
+
+    assert LXML is True
