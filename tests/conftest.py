@@ -24,6 +24,28 @@ def reseed() -> None:
         import_module(module).seed(apps, None)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, plus: before they are dropped, end sessions other threads left open.
+
+    Live-server request threads (browser tests) can still hold a PostgreSQL session when the run ends, and
+    PostgreSQL refuses to drop a database in use ("is being accessed by other users"). The next run would
+    recreate it anyway; this only keeps the end of a run clean.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql":
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture(autouse=True)
 def _reseed_transactional(request):
     marker = request.node.get_closest_marker("django_db")
