@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,8 +41,11 @@ class PeriodForm(forms.Form):
 
 def period_from_request(request) -> tuple[PeriodForm, ReportPeriod]:
     """The bound form and the period it chose; invalid input falls back to this month (errors stay on the form)."""
-    data = request.GET if "period" in request.GET else None
-    form = PeriodForm(data or {"period": PeriodKind.MONTH})
+    data = request.GET.copy() if "period" in request.GET else QueryDict(mutable=True)
+    data.setdefault("period", PeriodKind.MONTH)
+    if not data.get("on"):  # show the day the period is taken from, not an empty box
+        data["on"] = timezone.localdate().isoformat()
+    form = PeriodForm(data)
     if form.is_valid():
         return form, form.cleaned_data["report_period"]
     return form, period_of(PeriodKind.MONTH, timezone.localdate())

@@ -104,8 +104,18 @@ def phone_page(live_server, settings, tmp_path):
         browser.close()
 
 
+# Form controls that stick out of their card (a date input's intrinsic width can push a grid track wider
+# than the card without making the page itself scroll).
+CONTROLS_OUTSIDE_CARDS = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(el => el.offsetParent !== null && el.type !== 'hidden')
+  .map(el => [el, el.closest('.card')])
+  .filter(([el, card]) => card && el.getBoundingClientRect().right > card.getBoundingClientRect().right + 0.5)
+  .map(([el]) => el.outerHTML.slice(0, 80))"""
+
+
 def no_horizontal_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+    assert page.evaluate(CONTROLS_OUTSIDE_CARDS) == [], page.url
 
 
 def browser_log_in(page, live_server, username: str, password: str = "pass-12345") -> None:
