@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from grids.models import Place
 from members.access import scope_for
@@ -27,6 +28,24 @@ class Queue:
     level: str
     title: str
     scope_attr: str  # the Scope attribute holding the area's paths
+
+
+QUEUES = {
+    "grid": Queue("grid", IssueLevel.GRID, gettext_lazy("网格待办"), "grid_paths"),
+    "village": Queue("village", IssueLevel.VILLAGE, gettext_lazy("村(社区)待办"), "village_paths"),
+    "centre": Queue("centre", IssueLevel.CENTRE, gettext_lazy("镇中心工作台"), "town_paths"),
+}
+
+
+def queue_allowed(scope, key: str) -> bool:
+    """Whether the scope's posts give it this queue: grid heads, village officers, the centre (and discipline)."""
+    if scope.is_superuser:
+        return True
+    return {
+        "grid": scope.is_grid_head,
+        "village": scope.is_village_officer,
+        "centre": scope.is_town_staff or scope.is_discipline,
+    }[key]
 
 
 def queue_area(user, queue: Queue) -> QuerySet[Issue]:

@@ -13,7 +13,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from members.access import households_visible_to, scope_for
@@ -40,11 +39,7 @@ from .services import IssueError
 
 PAGE_SIZE = 30
 
-QUEUES = {
-    "grid": selectors.Queue("grid", IssueLevel.GRID, gettext_lazy("网格待办"), "grid_paths"),
-    "village": selectors.Queue("village", IssueLevel.VILLAGE, gettext_lazy("村(社区)待办"), "village_paths"),
-    "centre": selectors.Queue("centre", IssueLevel.CENTRE, gettext_lazy("镇中心工作台"), "town_paths"),
-}
+QUEUES = selectors.QUEUES
 
 
 def _form_errors(form) -> str:
@@ -73,23 +68,13 @@ def my_issues(request):
     )
 
 
-def _queue_allowed(scope, key: str) -> bool:
-    if scope.is_superuser:
-        return True
-    return {
-        "grid": scope.is_grid_head,
-        "village": scope.is_village_officer,
-        "centre": scope.is_town_staff or scope.is_discipline,
-    }[key]
-
-
 @login_required
 def queue(request, key: str):
     """A level's queue: the grid head's, the village officer's, the town centre's desk (with filters)."""
     if key not in QUEUES:
         raise Http404
     scope = scope_for(request.user)
-    if not _queue_allowed(scope, key):
+    if not selectors.queue_allowed(scope, key):
         raise PermissionDenied
     q = QUEUES[key]
     area = selectors.queue_area(request.user, q)

@@ -300,6 +300,27 @@ def annotate_compliance(
     return links.alias(status_rank=overall)
 
 
+def member_status_counts(*, member: Member, on: datetime.date | None = None) -> dict[str, int]:
+    """How many of the member's current links are overdue, due and done (the rules, then one query)."""
+    on = on or timezone.localdate()
+    groups = rule_groups()
+    rule_types = sorted({lt for g in groups for lt in g.link_types})
+    links = Link.objects.current(on).filter(member=member, link_type__in=rule_types)
+    rows = (
+        annotate_compliance(links, on=on, groups=groups)
+        .annotate(rank=F("status_rank"))
+        .values("rank")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {str(Status.OVERDUE): 0, str(Status.DUE): 0, str(Status.DONE): 0}
+    for row in rows:
+        status = str(RANK_STATUS[row["rank"]])
+        if status in counts:
+            counts[status] += row["n"]
+    return counts
+
+
 @dataclass
 class RuleStatus:
     rule: QuotaRule
