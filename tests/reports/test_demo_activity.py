@@ -119,6 +119,18 @@ def test_demo_activity_fills_the_small_town():
     assert RecipientStatus.DONE in statuses
     assert statuses & {RecipientStatus.ACKNOWLEDGED, RecipientStatus.PENDING}
 
+    # This month's task lists exist for every member with current links (one JobRun), notices delivered.
+    from dispatch.models import JobRun, MonthlyTaskList
+    from members.enums import DeliveryStatus
+    from members.models import Delivery
+
+    month = today.replace(day=1)
+    linked = set(Link.objects.current(today).values_list("member_id", flat=True))
+    assert set(MonthlyTaskList.objects.filter(month=month).values_list("member_id", flat=True)) == linked
+    assert JobRun.objects.filter(job="task_lists", period_key=f"{month:%Y-%m}", status="done").count() == 1
+    assert not Delivery.objects.filter(notification__kind="task_list", status=DeliveryStatus.QUEUED).exists()
+    assert f"task lists       {len(linked)} for {month:%Y-%m}" in output
+
     # --if-empty: nothing more; without it, a clear refusal.
     counts = (Contact.objects.count(), Issue.objects.count(), IssueEvent.objects.count())
     assert "skipped" in _run("--if-empty")

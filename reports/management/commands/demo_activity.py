@@ -1,8 +1,8 @@
 """python manage.py demo_activity [--if-empty] [--seed N] [--months N]
 
 Months of activity for the demo town (members/demo.py builds places, households, members and links only):
-contacts, issues taken through the escalation ladder, and dispatch orders, so dashboards and compliance pages
-show a realistic mix instead of "everything overdue".
+contacts, issues taken through the escalation ladder, dispatch orders and this month's task lists, so
+dashboards, compliance pages and 任务清单 show a realistic mix instead of "everything overdue" or "not yet made".
 
 Contacts are planned in memory and written with `bulk_create` (tens of thousands of rows), filling the same
 fields, counting rows (ContactHousehold with the link it counts towards) and "create" revisions as
@@ -1066,6 +1066,28 @@ class Activity:
         self.counts["return_visits"] += 1
         return contact
 
+    # --- step 4: this month's task lists ------------------------------------------------------------------
+
+    def run_task_lists(self) -> int:
+        """This month's task lists, as the 06:30 job of the 1st makes them (dispatch.jobs.job_run, recorded as a
+        JobRun). Their notices are marked delivered: the demo's console should not scroll 3,000 log-backend
+        SMS/WeCom lines past the logins. Returns the lists made (0 if the month's run already happened)."""
+        from dispatch.jobs import JobError, job_run
+        from members.enums import DeliveryStatus, NotificationKind
+        from members.models import Delivery
+
+        key = f"{self.today:%Y-%m}"
+        try:
+            run = job_run(job="task_lists", period_key=key)
+        except JobError:
+            return 0
+        Delivery.objects.filter(
+            notification__kind=NotificationKind.TASK_LIST,
+            notification__period_key=key,
+            status=DeliveryStatus.QUEUED,
+        ).update(status=DeliveryStatus.SENT, sent_at=timezone.now())
+        return run.created
+
     # --- step 3: dispatch orders ------------------------------------------------------------------------
 
     def run_orders(self) -> None:
@@ -1166,6 +1188,9 @@ class Command(BaseCommand):
             t_contacts = time.monotonic() - started
             activity.run_issues(sources)
             activity.run_orders()
+        tick = time.monotonic()
+        task_lists = activity.run_task_lists()
+        activity.lap("task lists", tick)
         elapsed = time.monotonic() - started
         counts = activity.counts
         kinds = Counter(dict(Contact.objects.values_list("kind").annotate(n=Count("id")).order_by()))
@@ -1193,4 +1218,5 @@ class Command(BaseCommand):
         out(f"  issues           {counts['issues']} status {dict(statuses)} level {dict(levels)}")
         out(f"  issue events     {IssueEvent.objects.count()}; overdue {overdue}")
         out(f"  dispatch orders  {counts['orders']} recipients {dict(recipients)}")
+        out(f"  task lists       {task_lists} for {activity.today:%Y-%m}")
         out(f"  users created    {counts['users_created']} (no password: unusable until an admin sets one)")
