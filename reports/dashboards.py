@@ -74,6 +74,10 @@ def build_dashboard(*, user, place: Place, period: ReportPeriod) -> dict:
         charts["areas"] = bar_chart(
             [(r["place"].name, r["coverage_share"]) for r in area_rows], title=_("联户覆盖率"), percent=True
         )
+        # Coverage is near 100 % once the census is paired; who keeps up with the visits is what differs.
+        charts["areas_on_track"] = bar_chart(
+            [(r["place"].name, r["share_on_track"]) for r in area_rows], title=_("联系达标率"), percent=True
+        )
     return {
         "place": place,
         "period": period,

@@ -31,7 +31,7 @@ def test_village_officer_on_a_phone(page, live_server, live_town):
     page.goto(f"{live_server.url}/reports/")
     page.wait_for_selector("h1:has-text('甲村')")
     no_horizontal_scroll(page)
-    assert page.locator("svg.chart-svg").count() == 7
+    assert page.locator("svg.chart-svg").count() == 8
     page.select_option("select[name=period]", "quarter")
     page.click("text=查看")
     page.wait_for_url("**period=quarter**")

@@ -45,6 +45,9 @@ def test_town_dashboard_figures_match_the_hand_count(town, data):
     }
     assert [(m["label"], m["count"]) for m in d["contacts"]["by_month"]] == [("2026-09", 4)]
     rows = {r["place"].name: r for r in d["areas"]}
+    # 甲村: member_a's link on track, the grid head's weekly sink-down overdue; 乙村: member_b visited hb1.
+    on_track = {bar.label: bar.text for bar in d["charts"]["areas_on_track"].bars}
+    assert on_track == {"甲村": "50%", "乙村": "100%"}
     assert (rows["甲村"]["households"], rows["甲村"]["uncovered"], rows["甲村"]["contacts"]) == (3, 2, 3)
     assert (rows["乙村"]["households"], rows["乙村"]["uncovered"], rows["乙村"]["contacts"]) == (1, 0, 1)
     issues = d["issues"]
@@ -160,7 +163,9 @@ def test_page_shows_tables_next_to_charts(town, data, login):
     response = login(town.user("officer_a")).get(f"/reports/places/{town.village_a.pk}/", SEPT)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("<svg") == 7  # areas, trend, kinds, duties, compliance, funnel, levels
+    assert (
+        html.count("<svg") == 8
+    )  # areas' on-track and coverage, trend, kinds, duties, compliance, funnel, levels
     for table in ('id="areas"', 'id="months"', 'id="kinds"', 'id="duties"', 'id="compliance"', 'id="funnel"'):
         assert table in html
     assert '<span class="tile-n" id="n-contacts">3</span>' in html
