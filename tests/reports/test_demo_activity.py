@@ -119,6 +119,16 @@ def test_demo_activity_fills_the_small_town():
     assert RecipientStatus.DONE in statuses
     assert statuses & {RecipientStatus.ACKNOWLEDGED, RecipientStatus.PENDING}
 
+    # The printed demo logins find work waiting: the grid head at the grid, the officer at the village.
+    from config.todo import todo_rows
+
+    def waiting(username, label):
+        rows = todo_rows(get_user_model().objects.get(username=username))
+        return next(row["count"] for row in rows if row["label"] == label)
+
+    assert waiting("gridhead", "网格待办") >= 1
+    assert waiting("officer", "村(社区)待办") >= 1
+
     # This month's task lists exist for every member with current links (one JobRun), notices delivered.
     from dispatch.models import JobRun, MonthlyTaskList
     from members.enums import DeliveryStatus

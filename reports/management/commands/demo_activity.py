@@ -654,7 +654,56 @@ class Activity:
             c["duty_demands"] = True
             c["summary"] = f"入户走访,{problem[3]}。已做好解释,按程序处理。"
             chosen.append((c, problem))
-        return chosen
+        return chosen + self._persona_problems(visits, chosen)
+
+    def _persona_problems(
+        self, visits: list[dict], chosen: list[tuple[dict, tuple]]
+    ) -> list[tuple[dict, tuple]]:
+        """One problem found last week in the demo grid head's grid, left waiting at the grid, and one in another
+        grid of the demo officer's village, escalated to the village: whoever signs in as `gridhead` or `officer`
+        (the printed demo logins) finds work in their queue. Marked with the story they follow (run_issues)."""
+        posts = {
+            username: Position.objects.current(self.today)
+            .filter(member__user__username=username, kind=kind)
+            .values_list("place__path", flat=True)
+            .first()
+            for username, kind in (
+                ("gridhead", PositionKind.GRID_HEAD),
+                ("officer", PositionKind.VILLAGE_OFFICER),
+            )
+        }
+        taken = {id(c) for c, _problem in chosen}
+
+        def age(c) -> int:
+            return (self.today - local_date(c["occurred_at"])).days
+
+        # Last week or the one before if there is one (time for the escalation), else the latest before that.
+        recent = [c for c in reversed(visits) if 4 <= age(c) <= 14 and id(c) not in taken]
+        recent += [c for c in reversed(visits) if age(c) > 14 and id(c) not in taken]
+        wanted = [(posts["gridhead"], None, ["grid"])]
+        wanted.append((posts["officer"], posts["gridhead"], ["grid", "escalate"]))
+        extra = []
+        for inside, outside, steps in wanted:
+            if not inside:
+                continue
+            c = next(
+                (
+                    c
+                    for c in recent
+                    if c["path"].startswith(inside) and not (outside and c["path"].startswith(outside))
+                ),
+                None,
+            )
+            if c is None:
+                continue
+            recent.remove(c)
+            problem = self.rng.choice(PROBLEMS)
+            c["found_problem"] = True
+            c["duty_demands"] = True
+            c["summary"] = f"入户走访,{problem[3]}。已做好解释,按程序处理。"
+            c["_story"] = steps
+            extra.append((c, problem))
+        return extra
 
     def write(self, plan: Plan) -> None:
         """Insert contacts, their counting rows and "create" revisions: what contact_record writes, in bulk.
@@ -834,6 +883,8 @@ class Activity:
         )
         stories = self._stories(len(sources))
         for (row, problem), story in zip(sources, stories, strict=True):
+            if row.get("_story"):  # the demo personas' waiting work (_persona_problems)
+                story = Story(list(row["_story"]))
             contact = contacts[row["id"]]
             category = categories.get(problem[0], fallback)
             if category is None:
