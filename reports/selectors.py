@@ -46,7 +46,7 @@ from members.access import households_visible_to, links_visible_to, members_visi
 from members.models import Link, Member
 from members.selectors import uncovered_households
 from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period
-from visits.models import Contact, ContactHousehold, ContactMonthTally
+from visits.models import Contact, ContactHousehold, ContactMonthTally, LastContact
 from visits.periods import TZ, aware_bounds, period_bounds
 from visits.selectors import compliance_summary, contacts_visible_to
 
@@ -271,7 +271,13 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
             month_counts[row["month"]] = month_counts.get(row["month"], 0) + row["n"]
     start, end = period.bounds
     reach = ContactHousehold.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-    if scope_for(user).sees_path(place.path):
+    if scope_for(user).sees_path(place.path) and end > timezone.now():
+        # A period still running: no contact is ever in the future, so "reached in the period" is "last
+        # reached on or after its start" (visits.LastContact, one row per household).
+        reached = LastContact.objects.filter(
+            household__path__startswith=place.path, last_at__gte=start
+        ).count()
+    elif scope_for(user).sees_path(place.path):
         # Households under the place with a reach row in the period: one probe of (household, occurred_at)
         # per household instead of a distinct count over every reach row of the period (a year: ~300,000).
         reached = (

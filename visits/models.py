@@ -287,3 +287,27 @@ class ContactMonthTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.month:%Y-%m} {self.kind}"
+
+
+class LastContact(models.Model):
+    """When a household was last reached by any contact (a counter like the tallies, kept by visits.signals).
+
+    "Households reached this year" and "households with no contact this quarter" are, for a period still
+    running (no contact is ever in the future), "last contact on or after the period's start" and its
+    opposite: one indexed read per town instead of probing every household's contacts. Periods already over
+    still ask the contacts (reports.selectors, visits.selectors). A separate table rather than a Household
+    column, so that saving a household loaded earlier can never write back a stale time.
+    """
+
+    household = models.OneToOneField(
+        Household, primary_key=True, on_delete=models.CASCADE, related_name="last_contact"
+    )
+    last_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("最近走访")
+        verbose_name_plural = _("最近走访")
+        indexes = [models.Index(fields=["last_at"], name="last_contact_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.last_at:%Y-%m-%d %H:%M}"

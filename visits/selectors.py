@@ -591,6 +591,11 @@ def households_without_contact(
         households = households.filter(
             pk__in=Link.objects.current(on).filter(member=member).values("household_id")
         )
+    if end > timezone.now():
+        # The quarter is still running and no contact is ever in the future: "no contact this quarter" is
+        # "last contact before the quarter began, or never" (LastContact, one row per household).
+        households = households.filter(Q(last_contact__isnull=True) | Q(last_contact__last_at__lt=start))
+        return households.order_by("path", "code")
     reached = ContactHousehold.objects.filter(
         household=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end
     )

@@ -35,7 +35,7 @@ from .enums import (
 )
 from .models import Contact, ContactHousehold, ContactPhoto, ContactRevision
 from .periods import TZ, local_date
-from .tallies import tally_add
+from .tallies import last_contact_recount, tally_add
 
 MAX_PHOTOS = 3
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -372,6 +372,8 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
     ContactHousehold.objects.filter(contact=contact).update(
         kind=contact.kind, occurred_at=contact.occurred_at
     )
+    if "occurred_at" in diff:  # a queryset update fires no signal: recount the households' last contact
+        last_contact_recount(household_ids)
     ContactRevision.objects.create(
         contact=contact, action=RevisionAction.UPDATE, changed_by=user, changes=diff
     )

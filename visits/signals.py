@@ -1,4 +1,4 @@
-"""Keep LinkTally and ContactMonthTally in step with contacts written one by one (see visits/tallies.py)."""
+"""Keep LinkTally, ContactMonthTally and LastContact in step with contacts written one by one (visits/tallies.py)."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -8,7 +8,14 @@ from grids.signals import household_paths_moved
 from .enums import DUTY_FIELDS
 from .models import Contact, ContactHousehold
 from .periods import local_date
-from .tallies import link_on, month_tallies_recount, month_tally_add, tally_add
+from .tallies import (
+    last_contact_note,
+    last_contact_recount,
+    link_on,
+    month_tallies_recount,
+    month_tally_add,
+    tally_add,
+)
 
 # What a contact's month tally depends on: where, when, which kind, which duties.
 MONTH_COUNTED = ("path", "occurred_at", "kind", *DUTY_FIELDS.values())
@@ -28,11 +35,13 @@ def reached_link(sender, instance: ContactHousehold, raw=False, **kwargs):
 def reached_counted(sender, instance: ContactHousehold, created: bool, raw=False, **kwargs):
     if created and not raw:
         tally_add(link_ids=[instance.link_id], kind=instance.kind, occurred_at=instance.occurred_at)
+        last_contact_note(household_ids=[instance.household_id], at=instance.occurred_at)
 
 
 @receiver(post_delete, sender=ContactHousehold)
 def reached_uncounted(sender, instance: ContactHousehold, **kwargs):
     tally_add(link_ids=[instance.link_id], kind=instance.kind, occurred_at=instance.occurred_at, delta=-1)
+    last_contact_recount([instance.household_id])
 
 
 @receiver(pre_save, sender=Contact)

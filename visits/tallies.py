@@ -1,4 +1,4 @@
-"""Keeping LinkTally and ContactMonthTally in step with contacts.
+"""Keeping LinkTally, ContactMonthTally and LastContact in step with contacts.
 
 Every way a contact is written goes through here: the services (contact_record creates rows one by one, so
 the signals fire; contact_update moves counts explicitly) and any direct `objects.create` (tests, imports),
@@ -8,6 +8,8 @@ through the signals in visits/signals.py. `bulk_create` fires no signal: after a
 ContactMonthTally counts contacts per target path, local month and kind (with duty counts) for the
 dashboards; the signals add and remove contacts one by one, and `month_tallies_recount(paths)` recounts the
 rows of some paths from the contacts (after households moved grid: their contacts' paths changed).
+LastContact holds each household's latest reach (`last_contact_note` moves it forward on a new contact,
+`last_contact_recount` recounts it after a delete or a correction).
 
 Which link a contact counts towards: the link of the contact's member to that household (or place) that was
 active on the contact's local date, stored on the row (ContactHousehold.link, Contact.link for places).
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, DateField, F, Q, QuerySet
+from django.db.models import Count, DateField, F, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
 from members.models import Link
@@ -84,6 +86,53 @@ def month_tally_add(
     ContactMonthTally.objects.filter(path=path, month=month, kind=kind).update(**changes)
 
 
+def last_contact_note(*, household_ids: Iterable[int], at: datetime.datetime) -> None:
+    """These households were reached at `at`: move their LastContact forward where `at` is later."""
+    from .models import LastContact
+
+    ids = sorted({pk for pk in household_ids if pk})
+    if not ids:
+        return
+    LastContact.objects.bulk_create(
+        [LastContact(household_id=pk, last_at=at) for pk in ids], ignore_conflicts=True
+    )
+    LastContact.objects.filter(household_id__in=ids, last_at__lt=at).update(last_at=at)
+
+
+def last_contact_recount(household_ids: Iterable[int]) -> None:
+    """Recount these households' LastContact from their reach rows (after a delete or a correction)."""
+    from .models import ContactHousehold, LastContact
+
+    ids = sorted({pk for pk in household_ids if pk})
+    if not ids:
+        return
+    latest = dict(
+        ContactHousehold.objects.filter(household_id__in=ids)
+        .values("household_id")
+        .annotate(m=Max("occurred_at"))
+        .values_list("household_id", "m")
+        .order_by()
+    )
+    LastContact.objects.filter(household_id__in=ids).exclude(household_id__in=list(latest)).delete()
+    LastContact.objects.bulk_create(
+        [LastContact(household_id=pk, last_at=at) for pk, at in latest.items()],
+        update_conflicts=True,
+        unique_fields=["household"],
+        update_fields=["last_at"],
+    )
+
+
+def _last_contact_rows():
+    from .models import ContactHousehold
+
+    return (
+        ContactHousehold.objects.values("household_id")
+        .annotate(last_at=Max("occurred_at"))
+        .values("household_id", "last_at")
+        .order_by()
+    )
+
+
 def _month_rows(contacts: QuerySet):
     """ContactMonthTally rows counted from `contacts` (a Contact queryset), streamed."""
     from .models import ContactMonthTally
@@ -126,10 +175,14 @@ def month_tallies_recount(paths: Iterable[str]) -> int:
 
 def tallies_rebuild() -> int:
     """Recount every tally from the contacts (after a bulk load or a repair). Returns the rows written."""
-    from .models import Contact, ContactHousehold, ContactMonthTally, LinkTally
+    from .models import Contact, ContactHousehold, ContactMonthTally, LastContact, LinkTally
 
     ContactMonthTally.objects.all().delete()
     written = _bulk_write(ContactMonthTally, _month_rows(Contact.objects.all()))
+    LastContact.objects.all().delete()
+    written += _bulk_write(
+        LastContact, (LastContact(**row) for row in _last_contact_rows().iterator(chunk_size=BATCH))
+    )
     LinkTally.objects.all().delete()
     sources = [
         ContactHousehold.objects.filter(link__isnull=False),
@@ -156,10 +209,15 @@ def tallies_check() -> dict[str, int]:
     `tallies_rebuild`) and the stored non-zero rows are compared both ways with EXCEPT; a tally row that
     differs counts twice (missing from one side, extra on the other).
     """
-    from .models import Contact, ContactHousehold, ContactMonthTally, LinkTally
+    from .models import Contact, ContactHousehold, ContactMonthTally, LastContact, LinkTally
 
     kinds = list(ContactKind.values)
-    result = {"link_tallies": 0, "month_tallies": 0}
+    result = {"link_tallies": 0, "month_tallies": 0, "last_contacts": 0}
+    stored_last = LastContact.objects.values("household_id", "last_at").order_by()
+    expected_last = _last_contact_rows()
+    result["last_contacts"] = (
+        expected_last.difference(stored_last).count() + stored_last.difference(expected_last).count()
+    )
     nonzero = Q()
     for kind in kinds:
         nonzero |= Q(**{f"{kind}__gt": 0})

@@ -15,7 +15,7 @@ from members.enums import LinkType
 from members.models import Link
 from tests.factories import LinkFactory, PlaceFactory
 from visits.enums import DUTY_FIELDS, ContactKind
-from visits.models import Contact, ContactHousehold, ContactMonthTally, LinkTally
+from visits.models import Contact, ContactHousehold, ContactMonthTally, LastContact, LinkTally
 from visits.periods import local_date
 from visits.services import contact_update
 from visits.tallies import tallies_check, tallies_rebuild
@@ -195,8 +195,94 @@ def test_tallies_check_finds_drift_and_repair_recounts(town, record):
     ContactMonthTally.objects.filter(kind="home_visit").delete()
     with pytest.raises(SystemExit):
         call_command("tallies_check", stdout=io.StringIO(), stderr=io.StringIO())
-    assert tallies_check() == {"link_tallies": 2, "month_tallies": 1}
+    assert tallies_check() == {"link_tallies": 2, "month_tallies": 1, "last_contacts": 0}
     out = io.StringIO()
     call_command("tallies_check", "--repair", stdout=out)
-    assert tallies_check() == {"link_tallies": 0, "month_tallies": 0}
+    assert tallies_check() == {"link_tallies": 0, "month_tallies": 0, "last_contacts": 0}
     assert "recounted" in out.getvalue()
+
+
+# --- last contact per household (households reached / not reached in a running period) -----------------
+
+
+def last_snapshot():
+    return sorted(LastContact.objects.values_list("household_id", "last_at"))
+
+
+def last_recount():
+    latest: dict = {}
+    for household_id, occurred_at in ContactHousehold.objects.values_list("household_id", "occurred_at"):
+        latest[household_id] = max(latest.get(household_id, occurred_at), occurred_at)
+    return sorted(latest.items())
+
+
+def test_last_contact_follows_records_corrections_and_deletes(town, record):
+    member, head = town.user("member_a"), town.user("grid_head_a1")
+    a = record(member, ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.ha1)
+    # Recorded later but happened earlier (a backdated entry): the last contact stays 10 May.
+    record(member, ContactKind.ONLINE, at(2025, 5, 2), household=town.ha1)
+    yard = record(
+        head, ContactKind.YARD_MEETING, at(2025, 5, 11, 20), households=[town.ha1, town.ha2, town.ha3]
+    )
+    assert last_snapshot() == last_recount()
+    assert LastContact.objects.get(household=town.ha1).last_at == at(2025, 5, 11, 20)
+    contact_update(user=head, contact=yard, occurred_at=at(2025, 5, 9, 20))  # moved earlier
+    assert last_snapshot() == last_recount()
+    assert LastContact.objects.get(household=town.ha1).last_at == at(2025, 5, 10)
+    assert LastContact.objects.get(household=town.ha2).last_at == at(2025, 5, 9, 20)
+    Contact.objects.filter(pk=yard.pk).delete()
+    assert last_snapshot() == last_recount()
+    assert not LastContact.objects.filter(household__in=[town.ha2, town.ha3]).exists()
+    a.delete()
+    assert LastContact.objects.get(household=town.ha1).last_at == at(2025, 5, 2)
+    tallies_rebuild()
+    assert last_snapshot() == last_recount()
+    assert tallies_check()["last_contacts"] == 0
+
+
+def test_running_periods_read_last_contact_and_agree_with_the_contacts(town, record):
+    """This quarter, month and year are still running: reached / not reached come from LastContact and
+    must equal what the contacts say (the ended-period queries are the reference)."""
+    from django.utils import timezone
+
+    from reports.periods import period_of
+    from reports.selectors import contact_figures
+    from visits.enums import Period
+    from visits.periods import aware_bounds, period_bounds
+    from visits.selectors import households_without_contact
+
+    now = timezone.now()
+    today = timezone.localdate()
+    quarter_start, _end = aware_bounds(period_bounds(Period.QUARTER, today))
+    record(
+        town.user("member_a"),
+        ContactKind.HOME_VISIT,
+        now - datetime.timedelta(minutes=30),
+        household=town.ha1,
+    )
+    record(
+        town.user("member_b"),
+        ContactKind.HOME_VISIT,
+        quarter_start - datetime.timedelta(hours=1),
+        household=town.hb1,
+    )
+    staff = town.user("town_staff")
+
+    def reached_in(start, end):
+        return set(
+            ContactHousehold.objects.filter(occurred_at__gte=start, occurred_at__lt=end).values_list(
+                "household_id", flat=True
+            )
+        )
+
+    without = set(
+        households_without_contact(user=staff, place=town.town, on=today).values_list("pk", flat=True)
+    )
+    everyone = {town.ha1.pk, town.ha2.pk, town.ha3.pk, town.hb1.pk}
+    assert without == everyone - reached_in(quarter_start, now + datetime.timedelta(days=1))
+    assert town.hb1.pk in without and town.ha1.pk not in without
+    for kind in ("month", "quarter", "year"):
+        period = period_of(kind, today)
+        start, end = period.bounds
+        figures = contact_figures(user=staff, place=town.town, period=period)
+        assert figures["households_reached"] == len(reached_in(start, end)), kind

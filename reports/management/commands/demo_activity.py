@@ -63,7 +63,14 @@ from issues.services import (
 from members.enums import LinkType, PositionKind
 from members.models import Link, Member, Position
 from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period, RevisionAction, Status
-from visits.models import Contact, ContactHousehold, ContactMonthTally, ContactRevision, LinkTally
+from visits.models import (
+    Contact,
+    ContactHousehold,
+    ContactMonthTally,
+    ContactRevision,
+    LastContact,
+    LinkTally,
+)
 from visits.periods import TZ, local_date, local_midnight, period_bounds
 from visits.selectors import annotate_compliance, rule_groups
 from visits.services import contact_record
@@ -767,7 +774,15 @@ class Activity:
         if connection.vendor == "postgresql":
             # Fresh statistics, or the planner takes the tables for empty until autovacuum comes round.
             with connection.cursor() as cursor:
-                for model in (Contact, ContactHousehold, ContactRevision, LinkTally, ContactMonthTally, Link):
+                for model in (
+                    Contact,
+                    ContactHousehold,
+                    ContactRevision,
+                    LinkTally,
+                    ContactMonthTally,
+                    LastContact,
+                    Link,
+                ):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         self.lap("tallies", tick)
 
