@@ -47,7 +47,7 @@ from members.models import Link, Member
 from members.selectors import uncovered_households
 from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period
 from visits.models import Contact, ContactHousehold, ContactMonthTally, LastContact
-from visits.periods import TZ, aware_bounds, period_bounds
+from visits.periods import TZ, aware_bounds, no_contact_after, period_bounds
 from visits.selectors import compliance_summary, contacts_visible_to
 
 from .periods import ReportPeriod
@@ -271,9 +271,9 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
             month_counts[row["month"]] = month_counts.get(row["month"], 0) + row["n"]
     start, end = period.bounds
     reach = ContactHousehold.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-    if scope_for(user).sees_path(place.path) and end > timezone.now():
-        # A period still running: no contact is ever in the future, so "reached in the period" is "last
-        # reached on or after its start" (visits.LastContact, one row per household).
+    if scope_for(user).sees_path(place.path) and no_contact_after(end):
+        # A period still running: no contact lies beyond it, so "reached in the period" is "last reached on
+        # or after its start" (visits.LastContact, one row per household).
         reached = LastContact.objects.filter(
             household__path__startswith=place.path, last_at__gte=start
         ).count()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from .enums import Period
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -51,3 +53,13 @@ def previous_bounds(period: str, on: datetime.date) -> tuple[datetime.date, date
 
 def aware_bounds(bounds: tuple[datetime.date, datetime.date]) -> tuple[datetime.datetime, datetime.datetime]:
     return local_midnight(bounds[0]), local_midnight(bounds[1])
+
+
+# A contact may be stamped this far ahead of the server's clock (a phone's clock runs fast); never further.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def no_contact_after(end: datetime.datetime) -> bool:
+    """True when no contact can lie at or after `end` (visits.services refuses times beyond now + CLOCK_SKEW):
+    for such a period, "in the period" is the same as "on or after its start" (LastContact's fast paths)."""
+    return end > timezone.now() + CLOCK_SKEW

@@ -52,7 +52,7 @@ from members.models import Link, Member
 
 from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
 from .models import Contact, ContactHousehold, LinkTally, QuotaRule
-from .periods import aware_bounds, period_bounds, previous_bounds
+from .periods import aware_bounds, no_contact_after, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
 LIST_LIMIT = 50  # households / members listed by name on a compliance page
@@ -591,9 +591,9 @@ def households_without_contact(
         households = households.filter(
             pk__in=Link.objects.current(on).filter(member=member).values("household_id")
         )
-    if end > timezone.now():
-        # The quarter is still running and no contact is ever in the future: "no contact this quarter" is
-        # "last contact before the quarter began, or never" (LastContact, one row per household).
+    if no_contact_after(end):
+        # The quarter is still running and no contact lies beyond it: "no contact this quarter" is "last
+        # contact before the quarter began, or never" (LastContact, one row per household).
         households = households.filter(Q(last_contact__isnull=True) | Q(last_contact__last_at__lt=start))
         return households.order_by("path", "code")
     reached = ContactHousehold.objects.filter(

@@ -34,7 +34,7 @@ from .enums import (
     RevisionAction,
 )
 from .models import Contact, ContactHousehold, ContactPhoto, ContactRevision
-from .periods import TZ, local_date
+from .periods import CLOCK_SKEW, TZ, local_date
 from .tallies import last_contact_recount, tally_add
 
 MAX_PHOTOS = 3
@@ -42,7 +42,6 @@ PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 PHOTO_MAX_SIDE = 1600
 PHOTO_MAX_PIXELS = 40_000_000
 # A phone's clock may run a little ahead of the server's.
-CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 PLACE_KIND_FOR = {
     ContactKind.GRID_SINKDOWN: {PlaceKind.GRID3, PlaceKind.VILLAGE},

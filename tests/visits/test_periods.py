@@ -1,9 +1,18 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from visits.enums import Period
-from visits.periods import TZ, aware_bounds, local_date, period_bounds, previous_bounds
+from visits.periods import (
+    CLOCK_SKEW,
+    TZ,
+    aware_bounds,
+    local_date,
+    no_contact_after,
+    period_bounds,
+    previous_bounds,
+)
 
 D = datetime.date
 
@@ -44,3 +53,12 @@ def test_local_date_of_utc_evening_is_next_day():
     moment = datetime.datetime(2025, 3, 31, 16, 30, tzinfo=datetime.UTC)
     assert local_date(moment) == D(2025, 4, 1)
     assert moment.astimezone(TZ).hour == 0
+
+
+def test_no_contact_after_allows_for_a_fast_phone_clock():
+    """Contacts may be stamped up to CLOCK_SKEW ahead: a period ending sooner than that is not yet safe for
+    the "on or after the start" shortcut (LastContact), one ending later is."""
+    now = timezone.now()
+    assert not no_contact_after(now + CLOCK_SKEW - datetime.timedelta(seconds=30))
+    assert no_contact_after(now + CLOCK_SKEW + datetime.timedelta(seconds=30))
+    assert not no_contact_after(now - datetime.timedelta(days=1))
