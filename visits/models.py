@@ -293,7 +293,7 @@ class LastContact(models.Model):
     """When a household was last reached by any contact (a counter like the tallies, kept by visits.signals).
 
     "Households reached this year" and "households with no contact this quarter" are, for a period still
-    running (no contact is ever in the future), "last contact on or after the period's start" and its
+    running (no contact is later than now + CLOCK_SKEW: visits.periods.no_contact_after), "last contact on or after the period's start" and its
     opposite: one indexed read per town instead of probing every household's contacts. Periods already over
     still ask the contacts (reports.selectors, visits.selectors). A separate table rather than a Household
     column, so that saving a household loaded earlier can never write back a stale time.
