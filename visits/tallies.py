@@ -133,19 +133,44 @@ def _last_contact_rows():
     )
 
 
-def _month_rows(contacts: QuerySet):
-    """ContactMonthTally rows counted from `contacts` (a Contact queryset), streamed."""
-    from .models import ContactMonthTally
-
+def _month_counts(contacts: QuerySet) -> QuerySet:
+    """What ContactMonthTally must hold for `contacts` (a Contact queryset): one grouped values() query."""
     counts = {"contacts": Count("pk")}
     counts.update({field: Count("pk", filter=Q(**{field: True})) for field in DUTY_FIELDS.values()})
-    rows = (
+    return (
         contacts.annotate(month=TruncMonth("occurred_at", tzinfo=TZ, output_field=DateField()))
         .values("path", "month", "kind")
         .annotate(**counts)
         .order_by()
     )
-    for row in rows.iterator(chunk_size=BATCH):
+
+
+def _link_counts(source: QuerySet, trunc) -> QuerySet:
+    """What LinkTally must hold for one period (`trunc`) from `source` (reach rows or place contacts)."""
+    return (
+        source.annotate(start=trunc("occurred_at", tzinfo=TZ, output_field=DateField()))
+        .values("link_id", "start")
+        .annotate(**{kind: Count("pk", filter=Q(kind=kind)) for kind in ContactKind.values})
+        .order_by()
+    )
+
+
+def _link_sources():
+    """Household links count their ContactHousehold rows, place links the place contacts themselves; with the
+    condition that picks each kind of link's tallies."""
+    from .models import Contact, ContactHousehold
+
+    return (
+        (ContactHousehold.objects.filter(link__isnull=False), Q(link__household__isnull=False)),
+        (Contact.objects.filter(place__isnull=False, link__isnull=False), Q(link__place__isnull=False)),
+    )
+
+
+def _month_rows(contacts: QuerySet):
+    """ContactMonthTally rows counted from `contacts` (a Contact queryset), streamed."""
+    from .models import ContactMonthTally
+
+    for row in _month_counts(contacts).iterator(chunk_size=BATCH):
         yield ContactMonthTally(**row)
 
 
@@ -175,7 +200,7 @@ def month_tallies_recount(paths: Iterable[str]) -> int:
 
 def tallies_rebuild() -> int:
     """Recount every tally from the contacts (after a bulk load or a repair). Returns the rows written."""
-    from .models import Contact, ContactHousehold, ContactMonthTally, LastContact, LinkTally
+    from .models import Contact, ContactMonthTally, LastContact, LinkTally
 
     ContactMonthTally.objects.all().delete()
     written = _bulk_write(ContactMonthTally, _month_rows(Contact.objects.all()))
@@ -184,18 +209,9 @@ def tallies_rebuild() -> int:
         LastContact, (LastContact(**row) for row in _last_contact_rows().iterator(chunk_size=BATCH))
     )
     LinkTally.objects.all().delete()
-    sources = [
-        ContactHousehold.objects.filter(link__isnull=False),
-        Contact.objects.filter(place__isnull=False, link__isnull=False),
-    ]
     for period, trunc in TRUNC.items():
-        for source in sources:
-            rows = (
-                source.annotate(start=trunc("occurred_at", tzinfo=TZ, output_field=DateField()))
-                .values("link_id", "start")
-                .annotate(**{kind: Count("pk", filter=Q(kind=kind)) for kind in ContactKind.values})
-                .order_by()
-            )
+        for source, _links in _link_sources():
+            rows = _link_counts(source, trunc)
             written += _bulk_write(
                 LinkTally, (LinkTally(period=period, **row) for row in rows.iterator(chunk_size=BATCH))
             )
@@ -209,7 +225,7 @@ def tallies_check() -> dict[str, int]:
     `tallies_rebuild`) and the stored non-zero rows are compared both ways with EXCEPT; a tally row that
     differs counts twice (missing from one side, extra on the other).
     """
-    from .models import Contact, ContactHousehold, ContactMonthTally, LastContact, LinkTally
+    from .models import Contact, ContactMonthTally, LastContact, LinkTally
 
     kinds = list(ContactKind.values)
     result = {"link_tallies": 0, "month_tallies": 0, "last_contacts": 0}
@@ -221,19 +237,9 @@ def tallies_check() -> dict[str, int]:
     nonzero = Q()
     for kind in kinds:
         nonzero |= Q(**{f"{kind}__gt": 0})
-    sources = (
-        # Household links count ContactHousehold rows, place links the place contacts themselves.
-        (ContactHousehold.objects.filter(link__isnull=False), Q(link__household__isnull=False)),
-        (Contact.objects.filter(place__isnull=False, link__isnull=False), Q(link__place__isnull=False)),
-    )
     for period, trunc in TRUNC.items():
-        for source, links in sources:
-            expected = (
-                source.annotate(start=trunc("occurred_at", tzinfo=TZ, output_field=DateField()))
-                .values("link_id", "start")
-                .annotate(**{kind: Count("pk", filter=Q(kind=kind)) for kind in kinds})
-                .order_by()
-            )
+        for source, links in _link_sources():
+            expected = _link_counts(source, trunc)
             stored = (
                 LinkTally.objects.filter(nonzero, links, period=period)
                 .values("link_id", "start", *kinds)
@@ -242,19 +248,10 @@ def tallies_check() -> dict[str, int]:
             result["link_tallies"] += (
                 expected.difference(stored).count() + stored.difference(expected).count()
             )
-    month_fields = ["contacts", *DUTY_FIELDS.values()]
-    expected = (
-        Contact.objects.annotate(month=TruncMonth("occurred_at", tzinfo=TZ, output_field=DateField()))
-        .values("path", "month", "kind")
-        .annotate(
-            contacts=Count("pk"),
-            **{field: Count("pk", filter=Q(**{field: True})) for field in DUTY_FIELDS.values()},
-        )
-        .order_by()
-    )
+    expected = _month_counts(Contact.objects.all())
     stored = (
         ContactMonthTally.objects.filter(contacts__gt=0)
-        .values("path", "month", "kind", *month_fields)
+        .values("path", "month", "kind", "contacts", *DUTY_FIELDS.values())
         .order_by()
     )
     result["month_tallies"] = expected.difference(stored).count() + stored.difference(expected).count()
