@@ -271,13 +271,14 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
             month_counts[row["month"]] = month_counts.get(row["month"], 0) + row["n"]
     start, end = period.bounds
     reach = ContactHousehold.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-    if scope_for(user).sees_path(place.path) and no_contact_after(end):
+    sees_whole = scope_for(user).sees_path(place.path)
+    if sees_whole and no_contact_after(end):
         # A period still running: no contact lies beyond it, so "reached in the period" is "last reached on
         # or after its start" (visits.LastContact, one row per household).
         reached = LastContact.objects.filter(
             household__path__startswith=place.path, last_at__gte=start
         ).count()
-    elif scope_for(user).sees_path(place.path):
+    elif sees_whole:
         # Households under the place with a reach row in the period: one probe of (household, occurred_at)
         # per household instead of a distinct count over every reach row of the period (a year: ~300,000).
         reached = (
