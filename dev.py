@@ -97,6 +97,7 @@ def test(pytest_args: list[str]) -> None:
     run(ruff, "check", ".", env=env)
     run(ruff, "format", "--check", ".", env=env)
     run(PY, "manage.py", "makemigrations", "--check", "--dry-run", env=env)
+    run(BIN / "lint-imports", env=env)  # the layers contract in pyproject.toml
     run(PY, "-m", "pytest", *pytest_args, env=env)
 
 

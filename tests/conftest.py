@@ -114,8 +114,22 @@ CONTROLS_OUTSIDE_CARDS = """() => [...document.querySelectorAll('input, select, 
 
 
 def no_horizontal_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
-    assert page.evaluate(CONTROLS_OUTSIDE_CARDS) == [], page.url
+    from playwright.sync_api import Error as PlaywrightError
+
+    # A click on a link only starts the navigation: on a busy machine the old document may be gone and the
+    # new one not yet there when we measure. Measure once the page has loaded, again if it was replaced.
+    for attempt in range(5):
+        try:
+            page.wait_for_load_state("load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            outside = page.evaluate(CONTROLS_OUTSIDE_CARDS)
+            break
+        except PlaywrightError:
+            if attempt == 4:
+                raise
+            page.wait_for_timeout(200)
+    assert width <= PHONE["width"], page.url
+    assert outside == [], page.url
 
 
 def browser_log_in(page, live_server, username: str, password: str = "pass-12345") -> None:

@@ -47,6 +47,7 @@ def test_member_raises_and_grid_head_escalates_on_a_phone(page, live_server, liv
     page.goto(f"{live_server.url}/issues/queue/grid/")
     no_horizontal_scroll(page)
     page.click(f"text=#{issue.pk}")
+    page.wait_for_url(f"{live_server.url}/issues/{issue.pk}/")
     no_horizontal_scroll(page)
     page.fill("form[action$='/escalate/'] textarea[name=reason]", "网格无法解决")
     page.click("form[action$='/escalate/'] button[type=submit]")
