@@ -8,6 +8,7 @@ from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewS
 from members.inbox_api import NotificationViewSet
 from reports.api import DashboardViewSet
 from rewards.api import AwardRoundViewSet
+from verification.api import CallViewSet, CaseViewSet, FlagViewSet
 from visits.api import ContactViewSet, LinkComplianceViewSet, MemberComplianceViewSet, PlaceComplianceViewSet
 
 router = DefaultRouter()
@@ -26,3 +27,6 @@ router.register("award-rounds", AwardRoundViewSet, basename="award-round")
 router.register("reports/dashboards", DashboardViewSet, basename="report-dashboard")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("dispatch-orders", DispatchOrderViewSet, basename="dispatch-order")
+router.register("verification/flags", FlagViewSet, basename="verification-flag")
+router.register("verification/calls", CallViewSet, basename="verification-call")
+router.register("verification/cases", CaseViewSet, basename="verification-case")

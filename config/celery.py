@@ -24,6 +24,11 @@ app.conf.beat_schedule = {
     "deliveries-sweep": {"task": "members.deliveries_sweep", "schedule": MINUTE},
     # Ledger files are kept for a limited time: delete expired ones hourly (the export log rows stay).
     "exports-purge": {"task": "reports.exports_purge", "schedule": 60 * MINUTE},
+    # 回访核实: bursts, reused photos, look-alike summaries, month-end rushes (one task per town), at night.
+    "verification-patterns": {
+        "task": "verification.patterns_nightly",
+        "schedule": crontab(minute=40, hour=2),
+    },
     # 一单: each member's 每月一走访工作任务清单 on the 1st.
     "monthly-task-lists": {
         "task": "dispatch.run_scheduled_job",

@@ -144,6 +144,7 @@ class ContactViewSet(
                 found_problem=values["found_problem"],
                 client_id=values["client_id"],
                 photos=request.FILES.getlist("photos"),
+                position=(values.get("latitude"), values.get("longitude"), values.get("accuracy")),
                 **target,
             )
         except DjangoValidationError as error:

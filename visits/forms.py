@@ -34,6 +34,10 @@ class ContactForm(forms.Form):
     summary = forms.CharField(label=_("走访情况"), widget=forms.Textarea, required=False, max_length=2000)
     found_problem = forms.BooleanField(label=_("发现问题,需要上报"), required=False)
     client_id = forms.UUIDField(widget=forms.HiddenInput)
+    # Filled by static/js/position.js when the member taps "附上当前位置" (home visits only; never required).
+    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
+    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+    accuracy = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, kinds, default_kind: str, households_qs=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -69,6 +69,11 @@ class Contact(models.Model):
     summary = models.TextField(_("走访情况"), blank=True)
     found_problem = models.BooleanField(_("发现问题"), default=False)
     client_id = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4)
+    # Where the phone was when a home visit was recorded (optional; ~10 m is all a check needs, so no finer).
+    # Shown to reviewers only, as a distance from the household (verification app), never to other members.
+    latitude = models.DecimalField(_("纬度"), max_digits=7, decimal_places=4, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=8, decimal_places=4, null=True, blank=True)
+    accuracy_m = models.PositiveIntegerField(_("定位精度(米)"), null=True, blank=True)
     path = models.CharField(_("对象路径"), max_length=255, editable=False, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -51,6 +51,19 @@ class ContactCreateSerializer(serializers.Serializer):
     duties = serializers.ListField(child=serializers.ChoiceField(choices=Duty.choices), allow_empty=False)
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     found_problem = serializers.BooleanField(required=False, default=False)
+    latitude = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=8,
+        required=False,
+        allow_null=True,
+        min_value=-90,
+        max_value=90,
+        help_text="入户走访时手机的位置(可选),只保存到约 10 米",
+    )
+    longitude = serializers.DecimalField(
+        max_digits=12, decimal_places=8, required=False, allow_null=True, min_value=-180, max_value=180
+    )
+    accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0, help_text="定位精度(米)")
 
 
 class ContactUpdateSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ gloss, so a form shows them next to the field and the API answers 400 with the s
 from __future__ import annotations
 
 import datetime
+import decimal
 import io
 import uuid
 from collections.abc import Iterable, Sequence
@@ -137,6 +138,22 @@ def _check_time(occurred_at: datetime.datetime) -> datetime.datetime:
     return occurred_at
 
 
+def _clean_position(position) -> tuple:
+    """(latitude, longitude, accuracy) rounded to about 10 m, or Nones; a ValidationError when out of range."""
+    if not position or position[0] in (None, "") or position[1] in (None, ""):
+        return None, None, None
+    try:
+        lat = decimal.Decimal(str(position[0])).quantize(decimal.Decimal("0.0001"))
+        lon = decimal.Decimal(str(position[1])).quantize(decimal.Decimal("0.0001"))
+        accuracy = position[2] if len(position) > 2 else None
+        accuracy = None if accuracy in (None, "") else max(0, min(int(float(accuracy)), 100_000))
+    except (decimal.InvalidOperation, ValueError, TypeError):
+        raise ValidationError({"position": _("位置信息无效")}) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError({"position": _("位置信息无效")})
+    return lat, lon, accuracy
+
+
 def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) -> Link | None:
     """The member's link to the target on that day, None for scope-based recording, or a ValidationError."""
     field = "household" if isinstance(target, Household) else "place"
@@ -176,8 +193,12 @@ def contact_record(
     found_problem: bool = False,
     client_id: uuid.UUID | str | None = None,
     photos: Sequence = (),
+    position: tuple | None = None,
 ) -> Contact:
     """Record a contact by the user's member and return it.
+
+    `position` (latitude, longitude, accuracy in metres) is the phone's location, kept for home visits only,
+    rounded to 4 decimals (about 10 m).
 
     Idempotent on `client_id`: if a contact with that id exists (a retry after a lost answer), it is returned
     unchanged and nothing is written; `contact.created` tells which happened. Writes the contact, one
@@ -237,6 +258,7 @@ def contact_record(
         path = _common_path(h.path for h in reached)
 
     cleaned_photos = [photo_clean(upload) for upload in photos]
+    lat, lon, accuracy = _clean_position(position) if kind == ContactKind.HOME_VISIT else (None, None, None)
 
     contact = Contact(
         member=member,
@@ -250,6 +272,9 @@ def contact_record(
         client_id=client_id,
         path=path,
         created_by=user,
+        latitude=lat,
+        longitude=lon,
+        accuracy_m=accuracy,
         **{field: duty in chosen for duty, field in DUTY_FIELDS.items()},
     )
     try:

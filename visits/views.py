@@ -171,6 +171,7 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
                 found_problem=data["found_problem"],
                 client_id=data["client_id"],
                 photos=photos,
+                position=(data.get("latitude"), data.get("longitude"), data.get("accuracy")),
                 **target_kwargs,
             )
         except ValidationError as error:

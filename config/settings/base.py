@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "visits",
     "issues",
     "dispatch",
+    "verification",
     "rewards",
     "reports",
 ]
