@@ -8,6 +8,8 @@ Every model with a `path` keeps a copy of a place's materialized path (the conta
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +29,8 @@ from .enums import (
     LocationStatus,
     SignalKind,
 )
+
+_SETTINGS_CACHE: dict[str, tuple[float, SignalSettings]] = {}
 
 DEFAULTS = {
     "far_metres": 500,
@@ -89,6 +93,21 @@ class SignalSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.town)
+
+    @classmethod
+    def cached_for_path(cls, path: str) -> SignalSettings:
+        """for_path, kept a minute in this process (checked on every contact saved; edited rarely)."""
+        town_path = "/".join(path.split("/")[:3]) + "/"
+        now = time.monotonic()
+        hit = _SETTINGS_CACHE.get(town_path)
+        if hit is None or hit[0] < now:
+            hit = (now + 60, cls.for_path(path))
+            _SETTINGS_CACHE[town_path] = hit
+        return hit[1]
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _SETTINGS_CACHE.clear()
 
     @classmethod
     def for_path(cls, path: str) -> SignalSettings:

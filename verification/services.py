@@ -138,16 +138,17 @@ def reason_text(flag: Flag) -> str:
 # --- evidence and save-time signals ---------------------------------------------------------------------
 
 
-def check_contact(contact_id: int) -> list[Flag]:
+def check_contact(contact_id: int, *, created: bool = False) -> list[Flag]:
     """Save-time signals of one contact (far from the household, late entry, while away, before the link).
 
     Also proposes the household's location from its first located home visit (the grid head confirms it).
     Run again after a correction: findings that no longer hold are removed while still unreviewed.
+    A new home visit costs two queries (the contact, the member's links to it); the town's settings are cached.
     """
     contact = Contact.objects.select_related("member", "household").filter(pk=contact_id).first()
     if contact is None:
         return []
-    cfg = SignalSettings.for_path(contact.path)
+    cfg = SignalSettings.cached_for_path(contact.path)
     on = local_date(contact.occurred_at)
     month = on.replace(day=1)
     found: list[tuple[str, dict]] = []
@@ -192,7 +193,12 @@ def check_contact(contact_id: int) -> list[Flag]:
     if member.is_exempt and member.exempt_reason == ExemptReason.WORKING_AWAY:
         found.append((SignalKind.WHILE_AWAY, {"reason": member.exempt_reason}))
 
-    reached = list(ContactHousehold.objects.filter(contact=contact).values_list("household_id", flat=True))
+    if contact.household_id is not None:
+        reached = [contact.household_id]
+    else:
+        reached = list(
+            ContactHousehold.objects.filter(contact=contact).values_list("household_id", flat=True)
+        )
     if reached:
         firsts = (
             Link.objects.filter(member=member, household_id__in=reached)
@@ -224,8 +230,11 @@ def check_contact(contact_id: int) -> list[Flag]:
                 path=contact.path,
             )
         )
-    stale = [f"{kind}:{contact.pk}" for kind in SAVE_TIME_KINDS]
-    Flag.objects.filter(key__in=[k for k in stale if k not in kept_keys], status=FlagStatus.OPEN).delete()
+    if not created:  # a new contact has no earlier findings to withdraw
+        stale = [
+            f"{kind}:{contact.pk}" for kind in SAVE_TIME_KINDS if f"{kind}:{contact.pk}" not in kept_keys
+        ]
+        Flag.objects.filter(key__in=stale, status=FlagStatus.OPEN).delete()
     return flags
 
 
@@ -571,6 +580,8 @@ def sample_draw(
     if town.kind != PlaceKind.TOWN:
         raise ValidationError({"town": _("请选择镇")})
     month = month.replace(day=1)
+    if month_bounds(month)[1] > timezone.now():
+        raise ValidationError({"month": _("该月尚未结束,月末之后再抽取回访名单")})
     existing = Sample.objects.filter(town=town, month=month).first()
     if existing is not None:
         return existing
@@ -647,7 +658,11 @@ def may_call(user, call: Call) -> bool:
 @transaction.atomic
 def call_record(*, user, call: Call, outcome: str, note: str = "") -> Call:
     """The caller records what the household said; "no such contact" opens a case for the discipline commission."""
-    call = Call.objects.select_for_update().select_related("caller_village", "contact").get(pk=call.pk)
+    call = (
+        Call.objects.select_for_update(of=("self",))
+        .select_related("caller_village", "contact")
+        .get(pk=call.pk)
+    )
     if not may_call(user, call):
         raise PermissionDenied(_("这条回访不在您的回访名单中"))
     if outcome not in (CallOutcome.CONFIRMED, CallOutcome.DENIED, CallOutcome.UNREACHABLE):

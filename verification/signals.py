@@ -12,7 +12,7 @@ from .services import check_contact
 
 
 @receiver(post_save, sender=Contact, dispatch_uid="verification_check_contact")
-def contact_saved(sender, instance: Contact, raw=False, **kwargs):
+def contact_saved(sender, instance: Contact, created: bool = False, raw=False, **kwargs):
     if raw:
         return
-    transaction.on_commit(partial(check_contact, instance.pk))
+    transaction.on_commit(partial(check_contact, instance.pk, created=created))

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, Count, Q, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,6 +39,10 @@ def _month(value: str | None) -> datetime.date:
     return chosen
 
 
+def _previous_month() -> datetime.date:
+    return (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
 def _qs(request) -> str:
     """The page's query string without `page`, ready for "?{qs}page=N"."""
     params = request.GET.copy()
@@ -60,8 +65,11 @@ def index(request):
     """Open signals by village and the filtered list (centre staff and the discipline commission)."""
     _require_reviewer(request.user)
     scope = scope_for(request.user)
-    month = _month(request.GET.get("month"))
-    flags = selectors.flags_visible_to(request.user).filter(month=month)
+    # Without a month: every month (what is still open matters more than when it was found).
+    month = _month(request.GET["month"]) if request.GET.get("month") else None
+    flags = selectors.flags_visible_to(request.user)
+    if month:
+        flags = flags.filter(month=month)
     village = None
     if request.GET.get("village", "").isdigit():
         village = Place.objects.filter(
@@ -141,7 +149,8 @@ def calls(request):
     visible = selectors.calls_visible_to(request.user)
     if not (selectors.is_reviewer(request.user) or scope.is_village_officer):
         raise PermissionDenied(_("只有镇网格化综合服务中心、镇纪委和村专干可以查看回访名单"))
-    month = _month(request.GET.get("month") or request.POST.get("month"))
+    # By default the month just ended: a month's sample is drawn once it is over.
+    month = _month(request.GET.get("month") or request.POST.get("month") or f"{_previous_month():%Y-%m}")
     towns = list(selectors.towns_reviewed_by(request.user)) if scope.is_town_staff else []
     if request.method == "POST":
         town = next((t for t in towns if str(t.pk) == request.POST.get("town")), None)
@@ -160,12 +169,19 @@ def calls(request):
                 % {"month": f"{month:%Y-%m}", "n": sample.calls.count()},
             )
         return redirect(f"{reverse('verification:calls')}?month={month:%Y-%m}")
-    listed = (
-        visible.filter(sample__month=month)
-        .select_related("contact__member", "household", "village", "caller_village")
-        .order_by("outcome" if request.GET.get("pending") else "village__path", "-flagged", "id")
+    month_calls = visible.filter(sample__month=month)
+    progress = month_calls.aggregate(
+        total=Count("id"),
+        pending=Count("id", filter=Q(outcome=CallOutcome.PENDING)),
+        denied=Count("id", filter=Q(outcome=CallOutcome.DENIED)),
     )
-    page = Paginator(listed, 30).get_page(request.GET.get("page"))
+    # Calls still to make first, then by village; flagged contacts first within each.
+    listed = (
+        month_calls.select_related("contact__member", "household", "village", "caller_village")
+        .annotate(done=Case(When(outcome=CallOutcome.PENDING, then=0), default=1))
+        .order_by("done", "village__path", "-flagged", "id")
+    )
+    page = Paginator(listed, 20).get_page(request.GET.get("page"))
     for call in page:
         call.can_call = call.outcome == CallOutcome.PENDING and services.may_call(request.user, call)
     context = {
@@ -176,6 +192,8 @@ def calls(request):
         "outcomes": [c for c in CallOutcome.choices if c[0] != CallOutcome.PENDING],
         "is_reviewer": selectors.is_reviewer(request.user),
         "qs": _qs(request),
+        "progress": progress,
+        "month_over": month < timezone.localdate().replace(day=1),
     }
     return render(request, "verification/calls.html", context)
 

@@ -16,6 +16,16 @@ from visits.services import contact_record
 BASE = (Decimal("28.1000"), Decimal("112.3000"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_settings_cache():
+    """Town thresholds are cached per process; a rolled-back test must not leave its own behind."""
+    from verification.models import _SETTINGS_CACHE
+
+    _SETTINGS_CACHE.clear()
+    yield
+    _SETTINGS_CACHE.clear()
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -66,6 +66,12 @@ def test_the_sample_takes_a_share_per_village_flagged_first_and_is_reproducible(
     assert len(others | {tuple(first)}) > 1  # other seeds draw other lists
 
 
+def test_a_month_is_sampled_once_it_is_over(town, month_of_contacts):
+    with pytest.raises(ValidationError):
+        services.sample_draw(user=town.user("town_staff"), town=town.town, month=timezone.localdate())
+    assert not Sample.objects.exists()
+
+
 @pytest.mark.parametrize("persona", ["discipline", "officer_a", "member_a", "grid_head_a1"])
 def test_only_the_centre_draws_the_sample(town, month_of_contacts, persona):
     with pytest.raises(PermissionDenied):
