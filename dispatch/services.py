@@ -51,6 +51,13 @@ def _recipients_for(
     return result, empty
 
 
+def _attachment_name(upload) -> str:
+    """The uploaded file's own name (without any client-side folder), kept for Content-Disposition only."""
+    if not upload:
+        return ""
+    return str(upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
+
+
 def order_issue(
     *,
     user,
@@ -94,6 +101,7 @@ def order_issue(
             task=task.strip(),
             due_date=due_date,
             attachment=attachment or "",
+            attachment_name=_attachment_name(attachment),
             issued_by=scope.member,
         )
         order.target_places.set(places)

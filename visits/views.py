@@ -17,13 +17,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.private import private_file_response
 from members.access import get_household_for_user, get_place_for_user, households_visible_to, scope_for
 from members.models import Link
 
 from . import selectors, services
 from .enums import HOUSEHOLD_KINDS, MULTI_HOUSEHOLD_KINDS, PLACE_KINDS, ContactKind
 from .forms import ContactEditForm, ContactForm
-from .models import Contact
+from .models import Contact, ContactPhoto
 from .services import PLACE_KIND_FOR
 
 HISTORY_PAGE = 20
@@ -253,6 +254,17 @@ def contact_detail(request, pk: int):
             "revisions": revisions,
             "editable": services.contact_is_editable(user=request.user, contact=contact),
         },
+    )
+
+
+@login_required
+def contact_photo(request, pk: int):
+    """A contact's photo, only to those who may see the contact (photos have no public URL)."""
+    photo = get_object_or_404(
+        ContactPhoto, pk=pk, contact__in=selectors.contacts_visible_to(request.user).values("pk")
+    )
+    return private_file_response(
+        photo.image, filename=f"photo-{photo.pk}.jpg", as_attachment=False, content_type="image/jpeg"
     )
 
 
