@@ -73,7 +73,10 @@ def acts_at_level(scope: Scope, issue: Issue, level: str) -> bool:
     if level == IssueLevel.VILLAGE:
         return _covers(scope.village_paths, issue.path)
     if level == IssueLevel.CENTRE:
-        return scope.is_superuser or (scope.is_town_staff and _covers(scope.town_paths, issue.path))
+        # A town the user works in as staff (town_paths also holds towns seen read-only by the discipline
+        # commission, so a town is the centre's only if it is in the write scope too).
+        staff_towns = tuple(p for p in scope.town_paths if scope.writes_path(p))
+        return scope.is_superuser or (scope.is_town_staff and _covers(staff_towns, issue.path))
     return False
 
 

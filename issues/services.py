@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
-from members.access import display_name, households_visible_to, places_visible_to, scope_for
+from members.access import (
+    display_name,
+    households_visible_to,
+    places_visible_to,
+    require_write,
+    scope_for,
+)
 from visits.services import photo_clean
 
 from . import access
@@ -189,6 +195,8 @@ def issue_raise(
         or not places_visible_to(user).filter(pk=place.pk).exists()
     ):
         raise IssueError(_("不能为该地点提出诉求 (place not in your area)"))
+    # Seeing is not enough: write scope over the household or place, or the member's own link (403).
+    require_write(scope_for(user), household or place)
     if not category.active:
         raise IssueError(_("该类别已停用 (category no longer in use)"))
     if len(photos) > MAX_PHOTOS:

@@ -108,7 +108,7 @@ def household_page(request, pk: int):
             "mine": mine,
             "links": links,
             "saved": request.GET.get("saved", ""),
-            "can_record": scope.member is not None,
+            "can_record": services.may_record_for(user=request.user, target=household),
         },
     )
 
@@ -135,7 +135,7 @@ def place_page(request, pk: int):
             "mine": mine,
             "links": links,
             "saved": request.GET.get("saved", ""),
-            "can_record": scope.member is not None,
+            "can_record": services.may_record_for(user=request.user, target=place),
             "compliance_url": reverse("visits:compliance", args=[place.pk])
             if scope.sees_path(place.path)
             else "",
@@ -145,7 +145,7 @@ def place_page(request, pk: int):
 
 def _record(request, *, target, kinds, default_kind, households_qs, back, template_context):
     scope = scope_for(request.user)
-    if scope.member is None:
+    if not services.may_record_for(user=request.user, target=target):
         raise PermissionDenied
     default_kind = selectors.last_kind_for(member=scope.member, kinds=kinds, default=default_kind)
     form = ContactForm(
