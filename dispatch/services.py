@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,8 +117,8 @@ def order_issue(
 def _own_row(*, user, order: DispatchOrder) -> OrderRecipient:
     member = scope_for(user).member
     row = OrderRecipient.objects.filter(order=order, member=member).first() if member else None
-    if row is None:
-        raise DispatchError(_("该调度令不是下发给您的 (this order was not sent to you)"))
+    if row is None:  # refused because of who asks: 403 on pages and the API
+        raise PermissionDenied(_("该调度令不是下发给您的 (this order was not sent to you)"))
     return row
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -67,6 +67,10 @@ class IssueError(Exception):
         self.message = message
 
 
+class IssueForbidden(IssueError, PermissionDenied):
+    """Refused because of who asks (their post, level or department): 403 on the API, a message on pages."""
+
+
 class IssueConflict(IssueError):
     """Someone else changed the issue since the user loaded it."""
 
@@ -108,7 +112,7 @@ def _check(user, issue: Issue, action: str, **kwargs) -> None:
         raise IssueError(_("诉求不存在 (no such issue)"))
     reason = access.refusal(user, issue, action, **kwargs)
     if reason:
-        raise IssueError(reason)
+        raise (IssueForbidden if isinstance(reason, access.Forbidden) else IssueError)(reason)
 
 
 def _required(text: str, message: str) -> str:
