@@ -118,6 +118,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions end after a working day without activity (members/sessions.py slides the expiry forward, writing
+# at most once per LIANHU_SESSION_REFRESH_SECONDS); a password change ends the user's other sessions.
+SESSION_COOKIE_AGE = int(float(os.environ.get("LIANHU_SESSION_IDLE_HOURS", "10")) * 3600)
+LIANHU_SESSION_REFRESH_SECONDS = int(os.environ.get("LIANHU_SESSION_REFRESH_SECONDS", "300"))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "members.sessions.IdleSessionMiddleware",
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
