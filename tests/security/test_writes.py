@@ -548,3 +548,19 @@ def test_centre_rights_come_from_the_write_scope_not_from_seeing_a_town(town):
     response = _send(_client(town, "discipline"), method, url, body)
     assert response.status_code == 403
     assert _fingerprint() == before
+
+
+@pytest.mark.parametrize("persona", ["discipline", "officer_a", "member_b"])
+def test_running_a_job_by_hand_is_town_staff_only_in_the_service(town, persona):
+    from django.core.exceptions import PermissionDenied
+
+    from dispatch.jobs import job_run_by_hand
+    from dispatch.models import JobRun
+
+    with pytest.raises(PermissionDenied):
+        job_run_by_hand(job="task_lists", period_key=f"{today():%Y-%m}", user=town.user(persona))
+    response = _client(town, persona).post(
+        reverse("dispatch:jobs"), {"job": "task_lists", "period": f"{today():%Y-%m}"}
+    )
+    assert response.status_code == 403
+    assert not JobRun.objects.exists()
