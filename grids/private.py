@@ -66,6 +66,26 @@ def random_name(folder: str, filename: str = "", *, suffix: str | None = None) -
     return f"{folder}/{uuid.uuid4().hex}.{suffix}"
 
 
+def api_or_session_user(request):
+    """The logged-in user of a page (session) or of an API client (the API's authentication classes), or None.
+
+    For file views whose URLs the API hands out (contact photos): an API client that authenticates per request
+    must be able to fetch them too. A failed authentication counts as no user.
+    """
+    if request.user.is_authenticated:
+        return request.user
+    from rest_framework.exceptions import APIException
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    authenticators = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    try:
+        user = Request(request, authenticators=authenticators).user
+    except APIException:
+        return None
+    return user if user is not None and user.is_authenticated else None
+
+
 def private_file_response(
     fieldfile, *, filename: str, as_attachment: bool = True, content_type: str | None = None
 ) -> HttpResponse:

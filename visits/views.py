@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -17,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
-from grids.private import private_file_response
+from grids.private import api_or_session_user, private_file_response
 from members.access import get_household_for_user, get_place_for_user, households_visible_to, scope_for
 from members.models import Link
 
@@ -257,11 +258,16 @@ def contact_detail(request, pk: int):
     )
 
 
-@login_required
 def contact_photo(request, pk: int):
-    """A contact's photo, only to those who may see the contact (photos have no public URL)."""
+    """A contact's photo, only to those who may see the contact (photos have no public URL).
+
+    The API hands out these URLs too, so an API client's own authentication is accepted as well as a session.
+    """
+    user = api_or_session_user(request)
+    if user is None:
+        return redirect_to_login(request.get_full_path())
     photo = get_object_or_404(
-        ContactPhoto, pk=pk, contact__in=selectors.contacts_visible_to(request.user).values("pk")
+        ContactPhoto, pk=pk, contact__in=selectors.contacts_visible_to(user).values("pk")
     )
     return private_file_response(
         photo.image, filename=f"photo-{photo.pk}.jpg", as_attachment=False, content_type="image/jpeg"
