@@ -12,6 +12,7 @@ import datetime
 import logging
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,8 +134,13 @@ def job_run(*, job: str, period_key: str | None = None, user=None, manual: bool 
 def job_run_by_hand(*, job: str, period_key: str, user, background: bool = False) -> JobRun | None:
     """Town staff run a job for a period: now (returns the run) or in the worker (returns None).
 
-    Raises JobError for a bad period, a completed period, or (background) a broker that is down.
+    Raises JobError for a bad period, a completed period, or (background) a broker that is down;
+    PermissionDenied for anyone but town staff (the page checks it too; the service is the rule).
     """
+    from members.access import scope_for
+
+    if not scope_for(user).is_town_staff:
+        raise PermissionDenied(_("只有镇工作人员可以手动运行任务 (town staff only)"))
     if job not in JOBS:
         raise JobError(_("未知的任务 (unknown job)"))
     try:

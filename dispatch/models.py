@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import PathIndex, Place
+from grids.private import get_private_storage, random_name
 from members.models import Member
 
 from .enums import JobName, RecipientStatus, RunStatus, SnapshotKind
@@ -56,7 +57,8 @@ class JobRun(models.Model):
 
 
 def attachment_path(instance: "DispatchOrder", filename: str) -> str:
-    return f"dispatch/{timezone.localdate():%Y/%m}/{filename}"
+    # A random name: the uploaded one is kept in `attachment_name` and sent only in Content-Disposition.
+    return random_name(f"dispatch/{timezone.localdate():%Y/%m}", filename)
 
 
 class DispatchOrder(models.Model):
@@ -67,7 +69,11 @@ class DispatchOrder(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     task = models.TextField(_("任务内容"))
     due_date = models.DateField(_("完成期限"))
-    attachment = models.FileField(_("附件"), upload_to=attachment_path, blank=True)
+    # Private: served only by dispatch.views.order_attachment to those who see the order.
+    attachment = models.FileField(
+        _("附件"), upload_to=attachment_path, storage=get_private_storage, blank=True
+    )
+    attachment_name = models.CharField(_("附件原文件名"), max_length=200, blank=True)
     issued_by = models.ForeignKey(
         Member, verbose_name=_("下发人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +52,13 @@ def _recipients_for(
     return result, empty
 
 
+def _attachment_name(upload) -> str:
+    """The uploaded file's own name (without any client-side folder), kept for Content-Disposition only."""
+    if not upload:
+        return ""
+    return str(upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
+
+
 def order_issue(
     *,
     user,
@@ -94,6 +102,7 @@ def order_issue(
             task=task.strip(),
             due_date=due_date,
             attachment=attachment or "",
+            attachment_name=_attachment_name(attachment),
             issued_by=scope.member,
         )
         order.target_places.set(places)
@@ -108,8 +117,8 @@ def order_issue(
 def _own_row(*, user, order: DispatchOrder) -> OrderRecipient:
     member = scope_for(user).member
     row = OrderRecipient.objects.filter(order=order, member=member).first() if member else None
-    if row is None:
-        raise DispatchError(_("该调度令不是下发给您的 (this order was not sent to you)"))
+    if row is None:  # refused because of who asks: 403 on pages and the API
+        raise PermissionDenied(_("该调度令不是下发给您的 (this order was not sent to you)"))
     return row
 
 

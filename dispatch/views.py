@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from grids.enums import PlaceKind
 from grids.models import Place
+from grids.private import private_file_response
 from members.access import scope_for
 
 from . import selectors
@@ -186,15 +186,12 @@ def order_done(request, pk: int):
 
 @login_required
 def order_attachment(request, pk: int):
-    """The attachment, only to those who see the order (media files are not served publicly)."""
+    """The attachment, only to those who see the order (private files have no URL of their own)."""
     order = get_order_for_user(request.user, pk)
     if not order.attachment:
         raise Http404
-    name = order.attachment.name.rsplit("/", 1)[-1]
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(
-        order.attachment.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    name = order.attachment_name or order.attachment.name.rsplit("/", 1)[-1]
+    return private_file_response(order.attachment, filename=name, as_attachment=True)
 
 
 # --- 每月一走访工作任务清单 ------------------------------------------------------------------------------

@@ -73,7 +73,10 @@ def acts_at_level(scope: Scope, issue: Issue, level: str) -> bool:
     if level == IssueLevel.VILLAGE:
         return _covers(scope.village_paths, issue.path)
     if level == IssueLevel.CENTRE:
-        return scope.is_superuser or (scope.is_town_staff and _covers(scope.town_paths, issue.path))
+        # A town the user works in as staff (town_paths also holds towns seen read-only by the discipline
+        # commission, so a town is the centre's only if it is in the write scope too).
+        staff_towns = tuple(p for p in scope.town_paths if scope.writes_path(p))
+        return scope.is_superuser or (scope.is_town_staff and _covers(staff_towns, issue.path))
     return False
 
 
@@ -84,6 +87,10 @@ def is_centre(scope: Scope, issue: Issue) -> bool:
 def supervises(scope: Scope, issue: Issue) -> bool:
     """The town centre and the discipline commission supervise (督办) issues in their town."""
     return is_centre(scope, issue) or (scope.is_discipline and _covers(scope.town_paths, issue.path))
+
+
+class Forbidden(str):
+    """A refusal because of who asks (not of the issue's state): pages show it, the API answers 403."""
 
 
 NOT_YOURS = "不在您的办理层级或范围 (not at your level or in your area)"
@@ -119,20 +126,20 @@ def refusal(
                 return _("不能越级上报,只有应急事项可由网格直接报镇中心 (skipping a level is not allowed)")
             if acts_at_level(scope, issue, IssueLevel.GRID) or is_centre(scope, issue):
                 return None
-            return _(NOT_YOURS)
-        return None if acts_at_level(scope, issue, issue.level) else _(NOT_YOURS)
+            return Forbidden(_(NOT_YOURS))
+        return None if acts_at_level(scope, issue, issue.level) else Forbidden(_(NOT_YOURS))
     if action == IssueAction.RESOLVE:
         if issue.status == IssueStatus.REVIEW:
-            return None if is_centre(scope, issue) else _(NOT_YOURS)
+            return None if is_centre(scope, issue) else Forbidden(_(NOT_YOURS))
         if issue.status == IssueStatus.WHISTLED:
             return _("部门尚未全部答复,不能办结 (departments have not all answered)")
         if issue.status != IssueStatus.OPEN:
             return _(FINISHED)
-        return None if acts_at_level(scope, issue, issue.level) else _(NOT_YOURS)
+        return None if acts_at_level(scope, issue, issue.level) else Forbidden(_(NOT_YOURS))
     if action == IssueAction.WHISTLE:
         if not issue.is_active or issue.level not in (IssueLevel.CENTRE, IssueLevel.DEPARTMENT):
             return _("只有镇中心层级的事项可以吹哨 (only issues at the town centre can be whistled)")
-        return None if is_centre(scope, issue) else _(NOT_YOURS)
+        return None if is_centre(scope, issue) else Forbidden(_(NOT_YOURS))
     if action == IssueAction.RETURN:
         if issue.status not in (IssueStatus.REVIEW, IssueStatus.WHISTLED):
             return _("没有可退回的部门答复 (nothing to send back to a department)")
@@ -141,10 +148,10 @@ def refusal(
             AssignmentStatus.SENT_BACK,
         ):
             return _("该部门尚未答复 (the department has not answered yet)")
-        return None if is_centre(scope, issue) else _(NOT_YOURS)
+        return None if is_centre(scope, issue) else Forbidden(_(NOT_YOURS))
     if action in (IssueAction.ACCEPT, IssueAction.REPLY, IssueAction.SEND_BACK):
         if assignment is None or assignment.department_id not in scope.department_ids:
-            return _("不是交办给您部门的事项 (not assigned to your department)")
+            return Forbidden(_("不是交办给您部门的事项 (not assigned to your department)"))
         if issue.status != IssueStatus.WHISTLED or assignment.status not in OPEN_ASSIGNMENT_STATUSES:
             return _("该交办已答复 (this assignment is already answered)")
         if action == IssueAction.ACCEPT and assignment.status != AssignmentStatus.PENDING:
@@ -156,7 +163,7 @@ def refusal(
         return (
             None
             if supervises(scope, issue)
-            else _("只有镇中心和镇纪委可以督办 (only the centre and discipline may supervise)")
+            else Forbidden(_("只有镇中心和镇纪委可以督办 (only the centre and discipline may supervise)"))
         )
     if action == IssueAction.FEEDBACK:
         if issue.status != IssueStatus.RESOLVED:
@@ -164,9 +171,9 @@ def refusal(
         return (
             None
             if acts_at_level(scope, issue, IssueLevel.ON_SPOT)
-            else _("只有提出人可以回访评价 (only the raiser records feedback)")
+            else Forbidden(_("只有提出人可以回访评价 (only the raiser records feedback)"))
         )
-    return _(NOT_YOURS)
+    return Forbidden(_(NOT_YOURS))
 
 
 def can_act(user, issue: Issue, action: str, **kwargs) -> bool:

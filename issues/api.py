@@ -91,6 +91,8 @@ class IssueFilter(django_filters.FilterSet):
 
 def _domain_error(exc: IssueError) -> Response:
     code = status.HTTP_409_CONFLICT if isinstance(exc, IssueConflict) else status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, services.IssueForbidden):  # refused because of who asks
+        code = status.HTTP_403_FORBIDDEN
     return Response({"detail": exc.message}, status=code)
 
 

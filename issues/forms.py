@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.enums import PlaceKind
 from grids.models import Department, Household, Place
-from members.access import households_visible_to, places_visible_to, scope_for, villages_visible_to
+from members.access import (
+    households_writable_by,
+    places_writable_by,
+    scope_for,
+    villages_visible_to,
+)
 from members.models import Link
 
 from .enums import IssueKind, IssueLevel, IssueStatus, Satisfaction, Urgency, WhistleKind
@@ -66,7 +71,8 @@ class RaiseForm(forms.Form):
     def __init__(self, *args, user, initial_household: Household | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        visible = households_visible_to(user)
+        # Only where the user may write (write scope or own links): seeing a household is not enough.
+        visible = households_writable_by(user)
         self.fields["household"].queryset = visible
         # Only the member's own households are listed (a town has thousands); others by code.
         member = scope_for(user).member
@@ -81,7 +87,7 @@ class RaiseForm(forms.Form):
         self.fields["household"].choices = [("", "---------")] + [
             (h.pk, f"{h.head_name}({h.code})") for h in listed
         ]
-        self.fields["place"].queryset = places_visible_to(user).filter(
+        self.fields["place"].queryset = places_writable_by(user).filter(
             kind__in=[PlaceKind.VILLAGE, PlaceKind.GRID3, PlaceKind.GRID4]
         )
 
@@ -89,7 +95,7 @@ class RaiseForm(forms.Form):
         data = super().clean()
         code = (data.get("household_code") or "").strip()
         if code and not data.get("household"):
-            household = households_visible_to(self.user).filter(code=code).first()
+            household = households_writable_by(self.user).filter(code=code).first()
             if household is None:
                 self.add_error(
                     "household_code", _("找不到该户或不在您的范围 (no such household in your area)")

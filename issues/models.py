@@ -6,8 +6,6 @@ events are append-only. `version` grows with every change of level or status: fo
 version means someone else acted first.
 """
 
-import uuid
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
 from grids.models import Department, Household, PathIndex, Place
+from grids.private import get_private_storage, random_name
 from members.models import Member
 
 from .deadlines import deadline_after, is_overdue
@@ -198,14 +197,15 @@ class Issue(models.Model):
 
 def photo_path(instance: "IssuePhoto", filename: str) -> str:
     # The original file name may hold a phone number or a person's name: store under a random name.
-    return f"issues/{uuid.uuid4().hex}.jpg"
+    return random_name("issues", suffix="jpg")
 
 
 class IssuePhoto(models.Model):
     issue = models.ForeignKey(
         Issue, verbose_name=_("诉求/问题"), on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(_("照片"), upload_to=photo_path)
+    # Private: served only by issues.views.photo to those who see the issue.
+    image = models.ImageField(_("照片"), upload_to=photo_path, storage=get_private_storage)
     uploaded_by = models.ForeignKey(
         Member, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
     )

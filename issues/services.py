@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -19,7 +19,13 @@ from django.utils.translation import gettext as _
 
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
-from members.access import display_name, households_visible_to, places_visible_to, scope_for
+from members.access import (
+    display_name,
+    households_visible_to,
+    places_visible_to,
+    require_write,
+    scope_for,
+)
 from visits.services import photo_clean
 
 from . import access
@@ -59,6 +65,10 @@ class IssueError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class IssueForbidden(IssueError, PermissionDenied):
+    """Refused because of who asks (their post, level or department): 403 on the API, a message on pages."""
 
 
 class IssueConflict(IssueError):
@@ -102,7 +112,7 @@ def _check(user, issue: Issue, action: str, **kwargs) -> None:
         raise IssueError(_("诉求不存在 (no such issue)"))
     reason = access.refusal(user, issue, action, **kwargs)
     if reason:
-        raise IssueError(reason)
+        raise (IssueForbidden if isinstance(reason, access.Forbidden) else IssueError)(reason)
 
 
 def _required(text: str, message: str) -> str:
@@ -189,6 +199,8 @@ def issue_raise(
         or not places_visible_to(user).filter(pk=place.pk).exists()
     ):
         raise IssueError(_("不能为该地点提出诉求 (place not in your area)"))
+    # Seeing is not enough: write scope over the household or place, or the member's own link (403).
+    require_write(scope_for(user), household or place)
     if not category.active:
         raise IssueError(_("该类别已停用 (category no longer in use)"))
     if len(photos) > MAX_PHOTOS:

@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.private import private_file_response
 from members.access import households_visible_to, scope_for
 
 from . import selectors, services
@@ -277,7 +278,12 @@ def detail(request, pk: int):
 @login_required
 def photo(request, pk: int):
     photo = get_object_or_404(IssuePhoto, pk=pk, issue__in=issues_visible_to(request.user))
-    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    return private_file_response(
+        photo.image,
+        filename=f"issue-{photo.issue_id}-{photo.pk}.jpg",
+        as_attachment=False,
+        content_type="image/jpeg",
+    )
 
 
 # --- actions: one POST each ------------------------------------------------------------------------

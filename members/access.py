@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
 from grids.models import Household, Place
@@ -216,6 +218,50 @@ def links_visible_to(user) -> QuerySet[Link]:
 
 def households_editable_by(user) -> QuerySet[Household]:
     return Household.objects.filter(scope_for(user).path_q(write=True))
+
+
+# --- writing: write scope or the member's own links ---------------------------------------------------
+# Reading is wider than writing: the discipline commission sees its town but changes nothing in it. Every
+# service that records something for a household or a place asks here (pages, API and admin call the
+# services, so they agree).
+
+
+def households_writable_by(user) -> QuerySet[Household]:
+    """Households the user may record things for: under a write path, or targets of their own links."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Household.objects.all()
+    q = scope.path_q(write=True)
+    if scope.member is not None:
+        q |= Q(pk__in=scope.own_household_ids)
+    return Household.objects.filter(q)
+
+
+def places_writable_by(user) -> QuerySet[Place]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Place.objects.all()
+    q = scope.path_q(write=True)
+    if scope.member is not None:
+        q |= Q(pk__in=scope.own_place_ids)
+    return Place.objects.filter(q)
+
+
+def writes(scope: Scope, target: Household | Place) -> bool:
+    """May the scope record things for this household or place (write path or own link)?"""
+    if scope.writes_path(target.path):
+        return True
+    own = scope.own_household_ids if isinstance(target, Household) else scope.own_place_ids
+    return target.pk in own
+
+
+WRITE_REFUSED = "您只有查看权限,不能在此范围内录入或办理 (read-only here: you may not change anything)"
+
+
+def require_write(scope: Scope, *targets: Household | Place) -> None:
+    """Raise PermissionDenied unless the scope may write for every target (a 403 on pages and the API)."""
+    if not targets or not all(writes(scope, target) for target in targets):
+        raise PermissionDenied(_(WRITE_REFUSED))
 
 
 # --- one access helper per object ------------------------------------------------------------------

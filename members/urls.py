@@ -1,4 +1,5 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from . import inbox_views, views
 
@@ -14,4 +15,11 @@ urlpatterns = [
     path("census/preview/", views.census_preview, name="census-preview"),
     path("census/confirm/", views.census_confirm, name="census-confirm"),
     path("census/cancel/", views.census_cancel, name="census-cancel"),
+    # Changing one's password ends one's other sessions (members/sessions.py); this one stays logged in.
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("members:password-change-done")),
+        name="password-change",
+    ),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
 ]

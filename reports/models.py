@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Place
+from grids.private import get_private_storage, random_name
 
 from .enums import AssessmentStatus, Component, ExportStatus, LedgerKind
 
@@ -138,8 +139,8 @@ class AssessmentResult(models.Model):
 
 
 def export_path(instance: ExportJob, filename: str) -> str:
-    # A random name: the file is served only through the download view, never by its URL.
-    return f"exports/{instance.token.hex}.xlsx"
+    # A random name (not the token): the file is served only through the download view, never by its URL.
+    return random_name("exports", suffix="xlsx")
 
 
 class ExportJob(models.Model):
@@ -158,7 +159,8 @@ class ExportJob(models.Model):
     )
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     error = models.CharField(_("错误"), max_length=300, blank=True)
-    file = models.FileField(_("文件"), upload_to=export_path, blank=True)
+    # Private: served only by reports.views.export_download to the requester while not expired.
+    file = models.FileField(_("文件"), upload_to=export_path, storage=get_private_storage, blank=True)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

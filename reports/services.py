@@ -130,7 +130,7 @@ def export_request(
 ) -> ExportJob:
     """Log an export and write it now if small, else enqueue it after commit. Returns the job.
 
-    Side effects: an ExportJob row; a log line (ids only); a file under MEDIA_ROOT/exports/ (now or later).
+    Side effects: an ExportJob row; a log line (ids only); a file under LIANHU_PRIVATE_ROOT/exports/ (now or later).
     """
     export_check(user=user, kind=kind, place=place, full_numbers=full_numbers)
     rows = estimate_rows(user=user, kind=kind, place=place, period=period)
@@ -184,7 +184,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
             counts = write_ledger(sheets, tmp)
             tmp.seek(0)
             with transaction.atomic():
-                job.file.save(f"{job.token.hex}.xlsx", File(tmp), save=False)
+                job.file.save("ledger.xlsx", File(tmp), save=False)
                 job.status = ExportStatus.DONE
                 job.row_count = sum(counts.values())
                 job.finished_at = timezone.now()

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.private import private_file_response
 from visits.enums import ContactKind
 
 from . import assessment, selectors, services
@@ -189,7 +190,7 @@ def export_request_view(request, pk: int):
         messages.error(request, str(exc))
         return redirect(back)
     if job.is_downloadable():
-        return redirect("reports:export-download", token=job.token)
+        return redirect("reports:export-download", pk=job.pk)
     messages.info(request, _("台账较大,正在后台生成,完成后可在“我的导出”下载 (running in the background)"))
     return redirect("reports:exports")
 
@@ -201,12 +202,13 @@ def export_list(request):
 
 
 @login_required
-def export_download(request, token):
-    job = ExportJob.objects.filter(token=token, requested_by=request.user).select_related("place").first()
+def export_download(request, pk: int):
+    """The requester's own export while it has not expired; anyone else gets 404."""
+    job = ExportJob.objects.filter(pk=pk, requested_by=request.user).select_related("place").first()
     if job is None:
         raise Http404
     if not job.is_downloadable():
         messages.error(request, _("文件已过期或尚未生成 (file expired or not ready)"))
         return redirect("reports:exports")
     services.export_log_download(job=job)
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    return private_file_response(job.file, filename=job.filename, as_attachment=True)

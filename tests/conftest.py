@@ -57,6 +57,12 @@ def _reseed_transactional(request):
         reseed()
 
 
+@pytest.fixture(autouse=True)
+def _private_root(settings, tmp_path):
+    """Private files (photos, attachments, exports) of a test go to its own directory, removed after it."""
+    settings.LIANHU_PRIVATE_ROOT = tmp_path / "private"
+
+
 @pytest.fixture
 def town(db):
     """The persona town (tests/personas.py)."""

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Household, PathIndex, Place
+from grids.private import get_private_storage, random_name
 from members.enums import LinkType
 from members.models import Link, Member
 
@@ -147,12 +148,13 @@ class ContactHousehold(models.Model):
 
 def photo_path(instance: ContactPhoto, filename: str) -> str:
     # The original name may hold a phone number or a person's name: store under a random name.
-    return f"visits/{uuid.uuid4().hex}.jpg"
+    return random_name("visits", suffix="jpg")
 
 
 class ContactPhoto(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("照片"), upload_to=photo_path)
+    # Private: served only by visits.views.contact_photo to those who see the contact.
+    image = models.ImageField(_("照片"), upload_to=photo_path, storage=get_private_storage)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from .enums import ContactKind, Duty, Period, Status
@@ -36,7 +37,10 @@ class ContactSerializer(serializers.ModelSerializer):
         return sorted(h.pk for h in obj.households.all())
 
     def get_photos(self, obj) -> list[str]:
-        return [photo.image.url for photo in obj.photos.all()]
+        """Links to the scoped photo view (photos have no public URL)."""
+        request = self.context.get("request")
+        urls = [reverse("visits:photo", args=[photo.pk]) for photo in obj.photos.all()]
+        return [request.build_absolute_uri(url) for url in urls] if request is not None else urls
 
 
 class ContactCreateSerializer(serializers.Serializer):

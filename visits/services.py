@@ -22,7 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from grids.enums import PlaceKind
 from grids.models import Household, Place
-from members.access import households_visible_to, scope_for
+from members.access import households_visible_to, require_write, scope_for, writes
 from members.models import Link, Member
 
 from .enums import (
@@ -180,6 +180,33 @@ def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) ->
     )
 
 
+def may_record_for(*, user, target: Household | Place) -> bool:
+    """Write scope over the target, or a link of the user's member to it (its dates are checked later).
+
+    A read-only scope (the discipline commission) records nothing: issue 11, finding 2.
+    """
+    scope = scope_for(user)
+    if scope.member is None:
+        return False
+    if writes(scope, target):
+        return True
+    field = "household" if isinstance(target, Household) else "place"
+    return Link.objects.filter(member=scope.member, **{field: target}).exists()
+
+
+def _require_record_rights(*, user, kind: str, household: Household | None, place: Place | None) -> None:
+    """Refuse (403) a target the user sees but may not write for; out-of-sight targets get the usual 400."""
+    target = household if kind in HOUSEHOLD_KINDS else place if kind in PLACE_KINDS else None
+    if target is None:
+        return  # yard meetings: every household is checked below
+    scope = scope_for(user)
+    own = scope.own_household_ids if isinstance(target, Household) else scope.own_place_ids
+    if (scope.sees_path(target.path) or target.pk in own) and not may_record_for(user=user, target=target):
+        raise PermissionDenied(
+            _("您只有查看权限,不能在此范围内录入或办理 (read-only here: you may not change anything)")
+        )
+
+
 def contact_record(
     *,
     user,
@@ -224,6 +251,7 @@ def contact_record(
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": _("最多上传 3 张照片 (at most 3 photos)")})
 
+    _require_record_rights(user=user, kind=kind, household=household, place=place)
     link = None
     reached: list[Household] = []
     if kind in HOUSEHOLD_KINDS:
@@ -253,6 +281,7 @@ def contact_record(
             raise ValidationError(
                 {"households": _("屋场夜话的户必须在您的范围内 (households must be within your scope)")}
             )
+        require_write(scope, *unique.values())  # seen is not enough: write scope or own links
         reached = list(unique.values())
         household = None
         path = _common_path(h.path for h in reached)

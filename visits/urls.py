@@ -11,6 +11,7 @@ urlpatterns = [
     path("places/<int:pk>/record/", views.place_record, name="place-record"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
+    path("photos/<int:pk>/", views.contact_photo, name="photo"),
     path("compliance/", views.compliance_home, name="compliance-home"),
     path("compliance/<int:pk>/", views.compliance_place, name="compliance"),
 ]

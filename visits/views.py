@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -17,13 +18,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.private import api_or_session_user, private_file_response
 from members.access import get_household_for_user, get_place_for_user, households_visible_to, scope_for
 from members.models import Link
 
 from . import selectors, services
 from .enums import HOUSEHOLD_KINDS, MULTI_HOUSEHOLD_KINDS, PLACE_KINDS, ContactKind
 from .forms import ContactEditForm, ContactForm
-from .models import Contact
+from .models import Contact, ContactPhoto
 from .services import PLACE_KIND_FOR
 
 HISTORY_PAGE = 20
@@ -107,7 +109,7 @@ def household_page(request, pk: int):
             "mine": mine,
             "links": links,
             "saved": request.GET.get("saved", ""),
-            "can_record": scope.member is not None,
+            "can_record": services.may_record_for(user=request.user, target=household),
         },
     )
 
@@ -134,7 +136,7 @@ def place_page(request, pk: int):
             "mine": mine,
             "links": links,
             "saved": request.GET.get("saved", ""),
-            "can_record": scope.member is not None,
+            "can_record": services.may_record_for(user=request.user, target=place),
             "compliance_url": reverse("visits:compliance", args=[place.pk])
             if scope.sees_path(place.path)
             else "",
@@ -144,7 +146,7 @@ def place_page(request, pk: int):
 
 def _record(request, *, target, kinds, default_kind, households_qs, back, template_context):
     scope = scope_for(request.user)
-    if scope.member is None:
+    if not services.may_record_for(user=request.user, target=target):
         raise PermissionDenied
     default_kind = selectors.last_kind_for(member=scope.member, kinds=kinds, default=default_kind)
     form = ContactForm(
@@ -254,6 +256,22 @@ def contact_detail(request, pk: int):
             "revisions": revisions,
             "editable": services.contact_is_editable(user=request.user, contact=contact),
         },
+    )
+
+
+def contact_photo(request, pk: int):
+    """A contact's photo, only to those who may see the contact (photos have no public URL).
+
+    The API hands out these URLs too, so an API client's own authentication is accepted as well as a session.
+    """
+    user = api_or_session_user(request)
+    if user is None:
+        return redirect_to_login(request.get_full_path())
+    photo = get_object_or_404(
+        ContactPhoto, pk=pk, contact__in=selectors.contacts_visible_to(user).values("pk")
+    )
+    return private_file_response(
+        photo.image, filename=f"photo-{photo.pk}.jpg", as_attachment=False, content_type="image/jpeg"
     )
 
 

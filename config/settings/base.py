@@ -119,6 +119,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions end after a working day without activity (members/sessions.py slides the expiry forward, writing
+# at most once per LIANHU_SESSION_REFRESH_SECONDS); a password change ends the user's other sessions.
+SESSION_COOKIE_AGE = int(float(os.environ.get("LIANHU_SESSION_IDLE_HOURS", "10")) * 3600)
+LIANHU_SESSION_REFRESH_SECONDS = int(os.environ.get("LIANHU_SESSION_REFRESH_SECONDS", "300"))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "members.sessions.IdleSessionMiddleware",
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -133,6 +141,12 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "staticfiles")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+# Private files (photos, dispatch attachments, ledger exports): outside every public root, served only by
+# views that check scope (grids/private.py). With LIANHU_X_ACCEL_REDIRECT those views answer with an
+# X-Accel-Redirect to nginx's `internal` location LIANHU_X_ACCEL_PREFIX, which maps to this directory.
+LIANHU_PRIVATE_ROOT = Path(os.environ.get("DJANGO_PRIVATE_ROOT", VAR_DIR / "private"))
+LIANHU_X_ACCEL_REDIRECT = env_bool("LIANHU_X_ACCEL_REDIRECT", False)
+LIANHU_X_ACCEL_PREFIX = os.environ.get("LIANHU_X_ACCEL_PREFIX", "/_private/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

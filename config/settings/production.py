@@ -24,3 +24,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# nginx serves private files from its `internal` location after the view has checked who asks (README).
+LIANHU_X_ACCEL_REDIRECT = env_bool("LIANHU_X_ACCEL_REDIRECT", True)

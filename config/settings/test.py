@@ -8,6 +8,8 @@ from .base import VAR_DIR
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
+LIANHU_PRIVATE_ROOT = VAR_DIR / "test-private"
+LIANHU_X_ACCEL_REDIRECT = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = False
 # Tests never publish to a shared queue a dev worker could consume (it would act on the dev database):

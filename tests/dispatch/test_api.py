@@ -58,7 +58,7 @@ def test_orders_api_acknowledge_done_and_progress(town, login):
         "acknowledged": 0,
         "done": 1,
     }
-    assert staff.post(f"/api/dispatch-orders/{order.pk}/acknowledge/").status_code == 400  # not a recipient
+    assert staff.post(f"/api/dispatch-orders/{order.pk}/acknowledge/").status_code == 403  # not a recipient
 
 
 @pytest.mark.parametrize("persona", ["officer_b", "member_a", "handler", "grid_head_b1"])

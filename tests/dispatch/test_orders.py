@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -128,7 +129,7 @@ def test_acknowledge_then_report_done(town):
     assert (row.status, row.report) == ("done", "已排查3处")
     with pytest.raises(DispatchError, match="已经办结"):
         order_report_done(user=officer, order=order, report="again")
-    with pytest.raises(DispatchError, match="不是下发给您的"):
+    with pytest.raises(PermissionDenied, match="不是下发给您的"):
         order_acknowledge(user=town.user("officer_b"), order=order)
 
 

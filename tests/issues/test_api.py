@@ -113,7 +113,7 @@ def test_refusals_and_conflicts_are_400_and_409(town, login, ladder):
         f"/api/issues/{issue.pk}/resolve/", {"version": 2, "result": "x"}, content_type="application/json"
     )
     assert (r.status_code, r.json()) == (
-        400,
+        403,
         {"detail": "不在您的办理层级或范围 (not at your level or in your area)"},
     )
     r = login(town.user("officer_b")).post(
@@ -146,7 +146,7 @@ def test_department_cannot_answer_another_departments_assignment_via_api(town, l
         content_type="application/json",
     )
     assert (r.status_code, r.json()) == (
-        400,
+        403,
         {"detail": "不是交办给您部门的事项 (not assigned to your department)"},
     )
     # a handler with no link to the issue does not even see the assignment
@@ -226,7 +226,7 @@ def test_supervise_via_api(town, login, ladder, clock):
         {"note": "x", "deadline": "2024-03-31"},
         content_type="application/json",
     )
-    assert r.status_code == 400
+    assert r.status_code == 403  # not the centre nor the discipline commission
 
 
 def test_api_list_query_count_does_not_grow(town, login, ladder, django_assert_max_num_queries):

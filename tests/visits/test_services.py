@@ -113,7 +113,7 @@ def test_grid_head_and_town_staff_record_in_their_scope_without_a_link(town, rec
     staff = record(town.user("town_staff"), ContactKind.ONSITE, at(2025, 5, 10), place=town.village_b)
     assert staff.link is None and staff.path == town.village_b.path
     # The discipline commission sees the town read-only: it may not record for the town.
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         record(town.user("discipline"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.hb1)
 
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('grids', '0002_household_path_code_idx'),
         ('members', '0002_notification_delivery_outboxevent_and_more'),
-        ('visits', '0007_contact_position'),
+        ('visits', '0008_contact_position'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

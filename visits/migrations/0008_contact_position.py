@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0006_last_contact'),
+        ('visits', '0007_contact_photo_private'),
     ]
 
     operations = [

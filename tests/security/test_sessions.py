@@ -1,0 +1,147 @@
+"""Issue 11, beyond the findings: sessions end after a working day without activity, and a password change
+ends the user's other sessions (tried with two clients, as two phones would)."""
+
+import datetime
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from members.sessions import SEEN_KEY
+
+PASSWORD = "pass-12345"
+NEW_PASSWORD = "新的密码-Lianhu-2026"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """clock.set(aware datetime) freezes django.utils.timezone.now (sessions and their expiry use it)."""
+
+    class Clock:
+        moment = timezone.now()
+
+        def set(self, moment):
+            self.moment = moment
+            monkeypatch.setattr(timezone, "now", lambda: moment)
+
+        def forward(self, **delta):
+            self.set(self.moment + datetime.timedelta(**delta))
+
+    clock = Clock()
+    clock.set(clock.moment)
+    return clock
+
+
+def _phone(town, persona="member_a") -> Client:
+    client = Client()
+    assert client.login(username=persona, password=PASSWORD)
+    return client
+
+
+def _logged_in(client) -> bool:
+    response = client.get(reverse("members:inbox"))
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+        return False
+    assert response.status_code == 200
+    return True
+
+
+def test_idle_for_a_working_day_logs_out(town, clock, settings):
+    assert settings.SESSION_COOKIE_AGE == 10 * 3600
+    client = _phone(town)
+    clock.forward(hours=9, minutes=59)
+    assert _logged_in(client)
+    # Activity slides the expiry: another 9 hours later (18 h after login) the user is still in.
+    clock.forward(hours=9)
+    assert _logged_in(client)
+    # Then a working day (10 h) without any request: out.
+    clock.forward(hours=10, minutes=1)
+    assert not _logged_in(client)
+
+
+def test_no_activity_after_login_expires_after_ten_hours(town, clock):
+    client = _phone(town)
+    clock.forward(hours=10, minutes=1)
+    assert not _logged_in(client)
+
+
+def test_idle_hours_are_a_setting(town, clock, settings):
+    settings.SESSION_COOKIE_AGE = 3600
+    client = _phone(town)
+    clock.forward(minutes=61)
+    assert not _logged_in(client)
+
+
+def test_expiry_is_refreshed_at_most_every_few_minutes(town, clock, settings):
+    """Sliding the expiry writes the session row at most once per LIANHU_SESSION_REFRESH_SECONDS."""
+    settings.LIANHU_SESSION_REFRESH_SECONDS = 300
+    client = _phone(town)
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    clock.forward(minutes=2)
+    assert _logged_in(client)
+    assert Session.objects.get(session_key=key).expire_date == first  # nothing written
+    clock.forward(minutes=4)
+    assert _logged_in(client)
+    later = Session.objects.get(session_key=key).expire_date
+    assert later == first + datetime.timedelta(minutes=6)
+    assert client.session[SEEN_KEY] == int(clock.moment.timestamp())
+
+
+def test_password_change_ends_the_other_sessions_and_keeps_this_one(town):
+    phone, desktop = _phone(town), _phone(town)
+    other_user = _phone(town, "member_b")
+    desktop_key = desktop.session.session_key
+    assert _logged_in(phone) and _logged_in(desktop)
+    page = phone.get(reverse("members:password-change"))
+    assert page.status_code == 200 and "修改密码" in page.content.decode()
+    response = phone.post(
+        reverse("members:password-change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("members:password-change-done")
+    assert _logged_in(phone)  # the device that changed it stays in
+    # The other device's session is gone from the table at once, not only refused on its next request.
+    assert not Session.objects.filter(session_key=desktop_key).exists()
+    assert not _logged_in(desktop)
+    assert _logged_in(other_user)  # another user's session is untouched
+    # The new password works, the old one not.
+    assert Client().login(username="member_a", password=NEW_PASSWORD)
+    assert not Client().login(username="member_a", password=PASSWORD)
+
+
+def test_a_wrong_old_password_changes_nothing(town):
+    phone, desktop = _phone(town), _phone(town)
+    response = phone.post(
+        reverse("members:password-change"),
+        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 200 and response.context["form"].errors
+    assert _logged_in(phone) and _logged_in(desktop)
+
+
+def test_password_set_elsewhere_ends_every_session_of_that_user(town):
+    """An administrator (or manage.py changepassword) resets a password: all that user's sessions end."""
+    phone = _phone(town)
+    key = phone.session.session_key
+    user = town.user("member_a")
+    user.set_password(NEW_PASSWORD)
+    user.save()
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not _logged_in(phone)
+
+
+def test_saving_a_user_without_a_new_password_keeps_sessions(town):
+    phone = _phone(town)
+    user = town.user("member_a")
+    user.first_name = "甲"
+    user.save()
+    assert _logged_in(phone)
+
+
+def test_password_change_needs_login(client):
+    response = client.get(reverse("members:password-change"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
