@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place, path_segment
+from grids.crypto import id_number_hash
 from grids.validators import id_number_checksum
 
 from .enums import ExemptReason, LinkType, MemberRole, PositionKind, VillageSubRole
@@ -652,8 +653,9 @@ class _Run:
         self.size = size
         self.seed = seed
         self.rng = random.Random(seed)
-        self.id_numbers: set[str] = set(
-            Household.objects.exclude(id_number="").values_list("id_number", flat=True)
+        # ID numbers are stored encrypted: compare keyed hashes (grids/crypto.py), nothing is decrypted.
+        self.id_hashes: set[str] = set(
+            Household.objects.exclude(id_number_hash="").values_list("id_number_hash", flat=True)
         )
         self.phones: set[str] = set(Member.objects.exclude(phone="").values_list("phone", flat=True))
 
@@ -677,8 +679,9 @@ class _Run:
             birth = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
             first17 = f"{CITY_CODE}{birth:%Y%m%d}{rng.randrange(1000):03d}"
             number = first17 + id_number_checksum(first17)
-            if number not in self.id_numbers:
-                self.id_numbers.add(number)
+            hashed = id_number_hash(number)
+            if hashed not in self.id_hashes:
+                self.id_hashes.add(hashed)
                 return number
 
     def build_city(self) -> None:

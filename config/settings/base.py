@@ -265,6 +265,14 @@ LIANHU = {
     "CONTACT_EDIT_DAYS": int(os.environ.get("LIANHU_CONTACT_EDIT_DAYS", "7")),
 }
 
+# Resident ID numbers are encrypted at rest with this Fernet key (grids/crypto.py, README "Production").
+# Without it, development and test settings derive a fixed key from SECRET_KEY; production refuses to start.
+LIANHU_ID_KEY = os.environ.get("LIANHU_ID_KEY", "")
+LIANHU_ID_KEY_DEV_FALLBACK = False
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed when the access log records
+# the requester's address (members/privacy.py client_ip); empty: REMOTE_ADDR only.
+LIANHU_TRUSTED_PROXIES = env_list("LIANHU_TRUSTED_PROXIES", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
