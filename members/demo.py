@@ -33,9 +33,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from grids.crypto import id_number_hash
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place, path_segment
-from grids.crypto import id_number_hash
 from grids.validators import id_number_checksum
 
 from .enums import ExemptReason, LinkType, MemberRole, PositionKind, VillageSubRole
