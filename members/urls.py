@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inbox_views, views
+from . import inbox_views, privacy_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("census/preview/", views.census_preview, name="census-preview"),
     path("census/confirm/", views.census_confirm, name="census-confirm"),
     path("census/cancel/", views.census_cancel, name="census-cancel"),
+    path("reveal/<str:kind>/<int:pk>/<str:field>/", privacy_views.reveal, name="reveal"),
 ]
