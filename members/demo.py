@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -174,6 +175,11 @@ PERSONAS = (
     ("cityhandler", _("市直部门经办人"), False),
     ("cityleader", _("联镇市领导"), False),
 )
+
+
+# Who may reveal a full phone or ID number (grids.reveal_personal_number, each reveal logged): the centre's
+# designated staff only (the superuser has every permission). Nobody else, discipline commission included.
+REVEAL_PERSONAS = frozenset({"centre"})
 
 
 @dataclass
@@ -714,6 +720,8 @@ def _create_logins(personas: dict[str, Member]) -> list[PersonaLogin]:
         user = User(username=username, first_name=member.name, is_staff=staff, password=hashed)
         user.is_superuser = username == "town_admin"
         user.save()
+        if username in REVEAL_PERSONAS:
+            user.user_permissions.add(Permission.objects.get(codename="reveal_personal_number"))
         Member.objects.filter(pk=member.pk).update(user=user)
         member.user = user
         logins.append(
