@@ -27,8 +27,8 @@
       headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest" },
     })
       .then(function (response) {
-        return response.json().then(function (body) {
-          return { ok: response.ok, body: body };
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          return { ok: response.ok, status: response.status, body: body };
         });
       })
       .then(function (result) {
@@ -36,11 +36,10 @@
           output.textContent = result.body.value || "—";
           button.parentNode.removeChild(button);
         } else {
-          button.disabled = false;
-          button.title = (result.body && result.body.error) || "";
-          if (output && result.body && result.body.error) {
-            output.setAttribute("data-error", result.body.error);
-          }
+          var note = document.createElement("span");
+          note.className = "errornote";
+          note.textContent = (result.body && result.body.error) || String(result.status || "");
+          button.parentNode.replaceChild(note, button);
         }
       })
       .catch(function () {

@@ -264,3 +264,33 @@ def test_links_made_by_the_service_in_a_request_carry_the_request_user(town, cli
     entry = entries(AccessAction.LINK_CHANGE)[-1]
     assert (entry.actor, entry.ip) == (town.user("officer_a"), "10.9.9.9")
     assert Position.objects.exists()
+
+
+def test_no_full_number_reaches_the_log_output(town, client, caplog):
+    """Phones stay plain in the database but never appear in log lines (reveal, census import, full export)."""
+    import logging
+
+    from tests.members.test_census import ID_1
+
+    caplog.set_level(logging.DEBUG)
+    town.ha1.phone = "13812345678"
+    town.ha1.save()
+    user = full_numbers_user(town)
+    user.user_permissions.add(Permission.objects.get(codename="reveal_personal_number"))
+    user = type(user).objects.get(pk=user.pk)
+    client.force_login(user)
+    assert client.post(reverse("members:reveal", args=["household", town.ha1.pk, "phone"])).status_code == 200
+    page = preview(client, good_file(town))
+    client.post(CONFIRM, {"token": page.context["token"]})
+    post = {
+        "period": "custom",
+        "start": "2026-09-01",
+        "end": "2026-09-30",
+        "kind": "grid",
+        "full_numbers": "on",
+    }
+    response = client.post(reverse("reports:export", args=[town.grid_a1.pk]), post)
+    client.get(response["Location"])
+    assert caplog.records and AccessLog.objects.filter(action=AccessAction.CENSUS_IMPORT).exists()
+    for number in ("13812345678", "13800001111", ID_1):
+        assert number not in caplog.text

@@ -195,3 +195,34 @@ def test_api_shows_masked_numbers_only(numbered, login):
     assert ID_A not in body and "13812345678" not in body
     body = client.get(f"/api/members/{numbered.members['member_a'].pk}/").content.decode()
     assert "13987654321" not in body
+
+
+def test_member_phone_is_replaced_by_typing_and_must_stay_unique(numbered, login):
+    member = numbered.members["member_a"]
+    client = login(numbered.user("town_staff"))
+    page = client.get(member_page(member.pk))
+    form = page.context["adminform"].form
+    assert "phone" not in form.fields and not form["new_phone"].value()
+    data = {
+        "name": member.name,
+        "role": member.role,
+        "home": member.home_id,
+        "is_party_member": "on",
+        "new_phone": "",
+        "positions-TOTAL_FORMS": "0",
+        "positions-INITIAL_FORMS": "0",
+        "positions-MIN_NUM_FORMS": "0",
+        "positions-MAX_NUM_FORMS": "1000",
+        "_save": "1",
+    }
+    response = client.post(member_page(member.pk), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    member.refresh_from_db()
+    assert member.phone == "13987654321"
+    Member.objects.filter(pk=numbered.members["member_b"].pk).update(phone="13911112222")
+    response = client.post(member_page(member.pk), {**data, "new_phone": "13911112222"})
+    assert response.status_code == 200 and "该号码已被另一条记录使用" in response.content.decode()
+    response = client.post(member_page(member.pk), {**data, "new_phone": "13911113333"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.phone == "13911113333"
