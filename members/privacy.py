@@ -29,6 +29,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from grids.models import Household
+from grids.validators import mask_id_number, mask_phone
 
 from .access import display_name, get_household_for_user, get_member_for_user, scope_for
 from .enums import AccessAction
@@ -121,6 +122,12 @@ def _refuse_numbers(value) -> None:
         raise ValueError("the access log never holds phone or ID numbers")
 
 
+def _masked_text(text: str) -> str:
+    """A name or code as shown, with anything shaped like a phone or ID number masked."""
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+
+
 def access_log(
     *,
     action: str,
@@ -146,7 +153,7 @@ def access_log(
         path = path or getattr(obj, "path", "") or ""
     detail = detail or {}
     _refuse_numbers(detail)
-    _refuse_numbers(object_repr)
+    object_repr = _masked_text(object_repr)
     return AccessLog.objects.create(
         actor=user,
         actor_name=(display_name(user) if user is not None else _("系统"))[:100],

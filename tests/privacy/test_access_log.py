@@ -294,3 +294,8 @@ def test_no_full_number_reaches_the_log_output(town, client, caplog):
     assert caplog.records and AccessLog.objects.filter(action=AccessAction.CENSUS_IMPORT).exists()
     for number in ("13812345678", "13800001111", ID_1):
         assert number not in caplog.text
+
+
+def test_names_shaped_like_numbers_are_masked_in_the_log(town):
+    entry = access_log(action=AccessAction.REVEAL, object_repr="户主 13812345678", object_type="household")
+    assert entry.object_repr == "户主 138****5678"

@@ -57,3 +57,22 @@ def test_reveal_button_shows_the_full_number_under_a_strict_csp(phone_page, live
     assert not [v for v in violations if "reveal.js" in v]
     [entry] = AccessLog.objects.filter(action=AccessAction.REVEAL)
     assert (entry.object_id, entry.detail["field"]) == (live_town.ha1.pk, "id_number")
+
+
+def test_discipline_reads_the_access_log_on_a_phone(phone_page, live_server, live_town):
+    from members.privacy import access_log
+
+    access_log(
+        action=AccessAction.REVEAL,
+        user=live_town.user("town_staff"),
+        obj=live_town.ha1,
+        detail={"field": "phone"},
+    )
+    browser_log_in(phone_page, live_server, "discipline")
+    phone_page.goto(f"{live_server.url}/admin/members/accesslog/")
+    assert phone_page.locator("#result_list tbody tr").count() >= 1
+    assert "查看完整号码" in phone_page.content()
+    if os.environ.get("LIANHU_SCREENSHOTS"):
+        phone_page.screenshot(
+            path=os.path.join(os.environ["LIANHU_SCREENSHOTS"], "access-log.png"), full_page=True
+        )
