@@ -7,4 +7,7 @@ class GridsConfig(AppConfig):
     verbose_name = _("网格与户")
 
     def ready(self) -> None:
-        from . import private  # noqa: F401  (registers the private-root check)
+        from . import (
+            checks,  # noqa: F401  (registers the ID-key checks)
+            private,  # noqa: F401  (registers the private-root check)
+        )

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .enums import CATEGORY_FIELDS, PARENT_KIND, DepartmentKind, HouseholdCategory, PlaceKind
+from .fields import EncryptedIdNumberField, IdNumberHashField
 from .validators import (
     mask_id_number,
     mask_phone,
@@ -159,9 +160,11 @@ class Household(models.Model):
     head_name = models.CharField(_("户主姓名"), max_length=50)
     address = models.CharField(_("住址"), max_length=200)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
-    id_number = models.CharField(
-        _("户主身份证号"), max_length=18, blank=True, validators=[validate_id_number]
+    # Encrypted at rest (a Fernet token of an 18-character number is 120 characters); see grids/crypto.py.
+    id_number = EncryptedIdNumberField(
+        _("户主身份证号"), max_length=160, blank=True, validators=[validate_id_number]
     )
+    id_number_hash = IdNumberHashField(_("身份证号散列"), source="id_number")
     people_count = models.PositiveSmallIntegerField(_("人口数"), default=1)
     is_hardship = models.BooleanField(_("困难户"), default=False)
     is_disability = models.BooleanField(_("残疾户"), default=False)
@@ -188,9 +191,12 @@ class Household(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number"], condition=~Q(id_number=""), name="household_unique_id_number"
+                fields=["id_number_hash"],
+                condition=~Q(id_number_hash=""),
+                name="household_unique_id_number_hash",
             ),
         ]
+        permissions = [("reveal_personal_number", _("查看完整电话和身份证号"))]
 
     def __str__(self) -> str:
         return f"{self.head_name}({self.code})"

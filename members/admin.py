@@ -26,6 +26,7 @@ from .access import (
     places_visible_to,
     scope_for,
 )
+from .admin_privacy import MaskedNumbersAdmin
 from .models import Link, Member, Position
 
 admin.site.site_header = _("联户 · 四联五到位 管理后台")
@@ -110,8 +111,12 @@ class DepartmentAdmin(ScopedAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedAdmin):
+class HouseholdAdmin(MaskedNumbersAdmin, ScopedAdmin):
     staff_edits = True
+    # Change pages show these masked; the full number only on purpose (members/admin_privacy.py).
+    personal_numbers = ("phone", "id_number")
+    personal_unique = ("id_number",)
+    reveal_kind = "household"
     list_display = ("code", "head_name", "masked_phone", "where", "people_count", "category_badges")
     list_filter = (
         VillageFilter,
@@ -190,7 +195,10 @@ class PositionInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedAdmin):
+class MemberAdmin(MaskedNumbersAdmin, ScopedAdmin):
+    personal_numbers = ("phone",)
+    personal_unique = ("phone",)
+    reveal_kind = "member"
     list_display = ("name", "role", "masked_phone", "home", "is_party_member", "is_exempt", "is_migrant")
     list_filter = (VillageFilter, "role", "is_exempt", "is_migrant", "is_party_member")
     search_fields = ("name", "unit")

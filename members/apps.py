@@ -17,3 +17,4 @@ class MembersConfig(AppConfig):
         post_save.connect(
             sessions.on_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="lianhu_session_pw"
         )
+        from . import privacy  # noqa: F401  (access-log receivers for links and posts)

@@ -33,6 +33,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from grids.crypto import id_number_hash
 from grids.enums import PlaceKind
 from grids.models import Household, Place
 from grids.services import household_paths_sync
@@ -746,12 +747,13 @@ def _lookup_households(
     for chunk in _chunks(codes):
         for household in Household.objects.filter(code__in=chunk):
             by_code[household.code] = household
-    missing_ids = {n for n in id_numbers if n}
-    for chunk in _chunks(missing_ids):
-        for household in Household.objects.filter(id_number__in=chunk).only(
-            "id", "code", "id_number", "path"
+    # ID numbers are stored encrypted: match them by their keyed hash (grids/crypto.py).
+    by_hash = {id_number_hash(n): n for n in id_numbers if n}
+    for chunk in _chunks(by_hash):
+        for household in Household.objects.filter(id_number_hash__in=chunk).only(
+            "id", "code", "id_number_hash", "path"
         ):
-            by_id[household.id_number] = household
+            by_id[by_hash[household.id_number_hash]] = household
     return by_code, by_id
 
 
@@ -1062,7 +1064,7 @@ def _write_households(plan: CensusPlan, now) -> list[int]:
             changed.append(household)
     _bulk_create(Household, new, "code")
     if changed:
-        Household.objects.bulk_update(changed, [*HOUSEHOLD_FIELDS, "path", "updated_at"])
+        Household.objects.bulk_update(changed, [*HOUSEHOLD_FIELDS, "id_number_hash", "path", "updated_at"])
     return moved
 
 

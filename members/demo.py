@@ -29,10 +29,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from grids.crypto import id_number_hash
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place, path_segment
 from grids.validators import id_number_checksum
@@ -173,6 +175,11 @@ PERSONAS = (
     ("cityhandler", _("市直部门经办人"), False),
     ("cityleader", _("联镇市领导"), False),
 )
+
+
+# Who may reveal a full phone or ID number (grids.reveal_personal_number, each reveal logged): the centre's
+# designated staff only (the superuser has every permission). Nobody else, discipline commission included.
+REVEAL_PERSONAS = frozenset({"centre"})
 
 
 @dataclass
@@ -652,8 +659,9 @@ class _Run:
         self.size = size
         self.seed = seed
         self.rng = random.Random(seed)
-        self.id_numbers: set[str] = set(
-            Household.objects.exclude(id_number="").values_list("id_number", flat=True)
+        # ID numbers are stored encrypted: compare keyed hashes (grids/crypto.py), nothing is decrypted.
+        self.id_hashes: set[str] = set(
+            Household.objects.exclude(id_number_hash="").values_list("id_number_hash", flat=True)
         )
         self.phones: set[str] = set(Member.objects.exclude(phone="").values_list("phone", flat=True))
 
@@ -677,8 +685,9 @@ class _Run:
             birth = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
             first17 = f"{CITY_CODE}{birth:%Y%m%d}{rng.randrange(1000):03d}"
             number = first17 + id_number_checksum(first17)
-            if number not in self.id_numbers:
-                self.id_numbers.add(number)
+            hashed = id_number_hash(number)
+            if hashed not in self.id_hashes:
+                self.id_hashes.add(hashed)
                 return number
 
     def build_city(self) -> None:
@@ -711,6 +720,8 @@ def _create_logins(personas: dict[str, Member]) -> list[PersonaLogin]:
         user = User(username=username, first_name=member.name, is_staff=staff, password=hashed)
         user.is_superuser = username == "town_admin"
         user.save()
+        if username in REVEAL_PERSONAS:
+            user.user_permissions.add(Permission.objects.get(codename="reveal_personal_number"))
         Member.objects.filter(pk=member.pk).update(user=user)
         member.user = user
         logins.append(

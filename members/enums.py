@@ -158,3 +158,14 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("待处理")
     DONE = "done", _("已处理")
     FAILED = "failed", _("失败")
+
+
+class AccessAction(models.TextChoices):
+    """What the access log (members.AccessLog) records."""
+
+    REVEAL = "reveal", _("查看完整号码")
+    EXPORT = "export", _("导出含完整号码的台账")
+    EXPORT_DOWNLOAD = "export_download", _("下载含完整号码的台账")
+    CENSUS_IMPORT = "census_import", _("导入摸底数据")
+    LINK_CHANGE = "link_change", _("变更联系")
+    POST_CHANGE = "post_change", _("变更职务")

@@ -9,12 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.append_only import EventLog
 from grids.enums import PlaceKind
 from grids.models import Department, Household, PathIndex, Place
 from grids.validators import mask_phone, normalize_phone, validate_phone
 
 from .enums import (
     LINK_TARGET,
+    AccessAction,
     Channel,
     DeliveryStatus,
     ExemptReason,
@@ -372,3 +374,37 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk} {self.status}"
+
+
+# --- the access log (services in members/privacy.py) ---------------------------------------------------------
+
+
+class AccessLog(EventLog):
+    """访问日志: who revealed a full number, exported or downloaded one, imported a census, or changed a link or a
+    post; when, and from which address. Append-only, like the issue events; the discipline commission reads it.
+
+    `place_path` is the path of the place the row concerns (household, member, link, post, export or census
+    town) at the time, so each town reads its own log. It is not named `path`: path copies are rewritten
+    when places move (grids.services), and this log is never rewritten. `detail` never holds a phone or ID number (members.privacy.access_log refuses them).
+    """
+
+    action = models.CharField(_("动作"), max_length=20, choices=AccessAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=30, blank=True)
+    object_id = models.PositiveBigIntegerField(_("对象编号"), null=True, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    place_path = models.CharField(_("地点路径"), max_length=255, blank=True, default="")
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("访问日志")
+        verbose_name_plural = _("访问日志")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            PathIndex(fields=["place_path"], name="accesslog_path_idx"),
+            models.Index(fields=["action", "created_at"], name="accesslog_action_idx"),
+            models.Index(fields=["actor", "created_at"], name="accesslog_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"

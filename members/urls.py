@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import inbox_views, views
+from . import inbox_views, privacy_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -22,4 +22,5 @@ urlpatterns = [
         name="password-change",
     ),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    path("reveal/<str:kind>/<int:pk>/<str:field>/", privacy_views.reveal, name="reveal"),
 ]

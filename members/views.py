@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -15,6 +15,8 @@ from grids.models import Place
 
 from . import census, selectors
 from .access import scope_for
+from .enums import AccessAction
+from .privacy import access_log
 
 
 @login_required
@@ -146,7 +148,9 @@ def census_confirm(request):
         return redirect("members:census-import")
     token, town = pending
     try:
-        plan = census.census_import(town=town, path=census.census_file_path(token))
+        with transaction.atomic():
+            plan = census.census_import(town=town, path=census.census_file_path(token))
+            _census_logged(town, plan)
     except census.CensusFileError as exc:
         _census_forget(request)
         messages.error(request, str(exc))
@@ -168,6 +172,15 @@ def census_confirm(request):
     )
     messages.success(request, _("摸底导入完成。") + summary)
     return redirect("members:census-import")
+
+
+def _census_logged(town, plan) -> None:
+    """Every census import is in the access log (counts per sheet), in the import's transaction."""
+    counts = {
+        sheet: {"new": c.new, "updated": c.updated, "unchanged": c.unchanged, "bad": c.bad}
+        for sheet, c in plan.counts().items()
+    }
+    access_log(action=AccessAction.CENSUS_IMPORT, obj=town, object_type="census", detail={"counts": counts})
 
 
 @login_required

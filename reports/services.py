@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from grids.enums import PlaceKind
 from grids.ledger import write_ledger
 from grids.models import Place
+from members.enums import AccessAction
 
 from . import assessment, exports
 from .enums import AssessmentStatus, ExportStatus, LedgerKind
@@ -152,6 +153,8 @@ def export_request(
             job.params["end_inclusive"],
             full_numbers,
         )
+        if full_numbers:
+            _log_full_numbers(job, AccessAction.EXPORT, user=user)
         if rows > sync_row_limit():
             from .tasks import export_run_task
 
@@ -209,6 +212,23 @@ def export_log_download(*, job: ExportJob) -> None:
             download_count=F("download_count") + 1, last_downloaded_at=now
         )
     logger.info("export downloaded job=%s user=%s", job.pk, job.requested_by_id)
+    if job.full_numbers:
+        _log_full_numbers(job, AccessAction.EXPORT_DOWNLOAD, user=job.requested_by)
+
+
+def _log_full_numbers(job: ExportJob, action: str, *, user) -> None:
+    """Full-number exports and their downloads go to the access log too (the discipline commission reads it)."""
+    from members.privacy import access_log
+
+    access_log(
+        action=action,
+        user=user,
+        object_type="exportjob",
+        object_id=job.pk,
+        object_repr=f"{job.get_kind_display()} · {job.place.name}",
+        path=job.place.path,
+        detail={"kind": job.kind, "start": job.params.get("start"), "end": job.params.get("end_inclusive")},
+    )
 
 
 def exports_purge(*, now: datetime.datetime | None = None) -> int:

@@ -74,8 +74,9 @@ class CallSerializer(serializers.ModelSerializer):
     def get_phone(self, obj) -> str:
         if obj.household_id is None:
             return ""
-        user = self.context["request"].user
-        if obj.outcome == CallOutcome.PENDING and services.may_call(user, obj):
+        request = self.context["request"]
+        if obj.outcome == CallOutcome.PENDING and services.may_call(request.user, obj):
+            services.phones_shown(calls=[obj], request=request)
             return obj.household.phone
         return mask_phone(obj.household.phone)
 

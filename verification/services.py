@@ -646,6 +646,21 @@ def sample_draw(
     return sample
 
 
+def phones_shown(*, calls: Iterable[Call], request=None) -> None:
+    """Record in the access log that the caller was shown these households' full phone numbers."""
+    from members.enums import AccessAction
+    from members.privacy import access_log
+
+    for call in calls:
+        if call.household_id is not None:
+            access_log(
+                action=AccessAction.REVEAL,
+                obj=call.household,
+                detail={"field": "phone", "via": "verification_call", "call": call.pk},
+                request=request,
+            )
+
+
 def may_call(user, call: Call) -> bool:
     scope = scope_for(user)
     if scope.is_superuser:

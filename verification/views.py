@@ -184,6 +184,7 @@ def calls(request):
     page = Paginator(listed, 20).get_page(request.GET.get("page"))
     for call in page:
         call.can_call = call.outcome == CallOutcome.PENDING and services.may_call(request.user, call)
+    services.phones_shown(calls=[call for call in page if call.can_call], request=request)
     context = {
         "month": month,
         "page": page,

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "members.privacy.AccessContextMiddleware",  # who and from where, for the access log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -279,6 +280,14 @@ LIANHU = {
     # Days during which the author of a contact may still correct it.
     "CONTACT_EDIT_DAYS": int(os.environ.get("LIANHU_CONTACT_EDIT_DAYS", "7")),
 }
+
+# Resident ID numbers are encrypted at rest with this Fernet key (grids/crypto.py, README "Production").
+# Without it, development and test settings derive a fixed key from SECRET_KEY; production refuses to start.
+LIANHU_ID_KEY = os.environ.get("LIANHU_ID_KEY", "")
+LIANHU_ID_KEY_DEV_FALLBACK = False
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed when the access log records
+# the requester's address (members/privacy.py client_ip); empty: REMOTE_ADDR only.
+LIANHU_TRUSTED_PROXIES = env_list("LIANHU_TRUSTED_PROXIES", "")
 
 LOGGING = {
     "version": 1,

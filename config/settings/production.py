@@ -12,6 +12,12 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a long random value in production")
 
+# Resident ID numbers are encrypted with this key (README "Production"): no key, no start.
+LIANHU_ID_KEY = os.environ.get("LIANHU_ID_KEY", "")
+LIANHU_ID_KEY_DEV_FALLBACK = False
+if not LIANHU_ID_KEY:
+    raise ImproperlyConfigured("LIANHU_ID_KEY must be set in production (a Fernet key; see the README)")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))

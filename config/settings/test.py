@@ -22,3 +22,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A fixed ID-number key derived from SECRET_KEY unless LIANHU_ID_KEY is set (grids/crypto.py).
+LIANHU_ID_KEY_DEV_FALLBACK = True

@@ -182,6 +182,7 @@ def test_production_settings_pass_check_deploy(monkeypatch):
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 30 + "-production-test-key-" + "y" * 30,
         "DJANGO_ALLOWED_HOSTS": "lianhu.example.org",
+        "LIANHU_ID_KEY": "0BYo7mIi9Ypre_1BoV8O3yiZ-MSGjXz6z6sSG25mH0Q=",  # a Fernet key (ID numbers)
         "PATH": "/usr/bin:/bin",
     }
     import os

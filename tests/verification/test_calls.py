@@ -97,7 +97,11 @@ def test_cross_checking_officers_call_only_the_other_village_and_a_denial_opens_
     )
     client = login(town.user("officer_b"))
     page = client.get(f"/verification/calls/?month={month:%Y-%m}").content.decode()
-    assert call_a.household.phone in page  # the caller sees the full number to dial
+    assert call_a.household.phone in page  # the caller sees the full number to dial, and it is logged
+    from members.models import AccessLog
+
+    shown = AccessLog.objects.filter(action="reveal", object_id=call_a.household_id)
+    assert shown.count() == 1 and shown.get().actor == town.user("officer_b")
     with pytest.raises(ValidationError):  # a denial needs the household's words
         services.call_record(user=town.user("officer_b"), call=call_a, outcome=CallOutcome.DENIED)
     client.post(
