@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import inbox_views, views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("census/preview/", views.census_preview, name="census-preview"),
     path("census/confirm/", views.census_confirm, name="census-confirm"),
     path("census/cancel/", views.census_cancel, name="census-cancel"),
+    path("", include("members.channels.urls")),
 ]

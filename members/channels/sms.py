@@ -1,0 +1,73 @@
+"""What the two SMS providers share: template lookup, the folded count of digests, masked logging."""
+
+from __future__ import annotations
+
+import logging
+
+from grids.validators import mask_phone
+
+from ..enums import Channel
+from ..models import Delivery, Member, Notification
+from ..notifications import ChannelBackend, ChannelError
+from . import rules
+from .templates import SmsTemplate, TemplateConfigError, field_values, template_for
+
+logger = logging.getLogger("members.channels")
+
+
+class TemplateSmsChannel(ChannelBackend):
+    """An SMS backend that sends approved templates. Subclasses implement `_send` and return the provider id."""
+
+    channel = Channel.SMS
+    provider = ""
+    # Quiet hours and the daily cap apply (members.channels.rules).
+    metered = True
+
+    def address_for(self, member: Member) -> str:
+        return member.phone
+
+    def _send(self, *, phone: str, template: SmsTemplate, values: dict[str, str], reference: str) -> str:
+        raise NotImplementedError
+
+    def send(self, *, member: Member, notification: Notification) -> str:
+        return self._send_one(member=member, notification=notification, folded_ids=[], reference="")
+
+    def send_delivery(self, delivery: Delivery) -> str:
+        notification = delivery.notification
+        member = notification.recipient
+        folded_ids = rules.folded_waiting(member) if notification.kind in rules.DIGEST_KINDS else []
+        ref = self._send_one(
+            member=member,
+            notification=notification,
+            folded_ids=folded_ids,
+            reference=f"delivery-{delivery.pk}",
+        )
+        if folded_ids:
+            Delivery.objects.filter(pk__in=folded_ids, folded_into__isnull=True).update(folded_into=delivery)
+        return ref
+
+    def _send_one(
+        self, *, member: Member, notification: Notification, folded_ids: list[int], reference: str
+    ) -> str:
+        if not member.phone:
+            raise ChannelError("no phone number", permanent=True)
+        try:
+            template = template_for(notification.kind)
+        except TemplateConfigError as exc:
+            raise ChannelError(str(exc), permanent=True) from exc
+        if template is None:
+            raise ChannelError(f"no SMS template for {notification.kind}", permanent=True)
+        values = field_values(member=member, notification=notification, folded=len(folded_ids))
+        try:
+            ref = self._send(phone=member.phone, template=template, values=values, reference=reference)
+        except TemplateConfigError as exc:
+            raise ChannelError(str(exc), permanent=True) from exc
+        logger.info(
+            "sms via %s to %s: template %s, %s (%s)",
+            self.provider,
+            mask_phone(member.phone),
+            template.template,
+            notification.kind,
+            ref,
+        )
+        return ref
