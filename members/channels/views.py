@@ -93,10 +93,14 @@ def my_channels(request):
 
 class PeriodForm(forms.Form):
     start = forms.DateField(
-        label=gettext_lazy("从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("从"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label=gettext_lazy("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("到"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     channel = forms.ChoiceField(
         label=gettext_lazy("渠道"),
@@ -163,6 +167,15 @@ def deliveries(request):
         }
         for c in Channel
     ]
+    # On a phone three channel columns fit, seven status columns do not: the page shows statuses as rows.
+    status_rows = [
+        {
+            "status": s,
+            "cells": [{"channel": c, "n": counts.get((c.value, s.value), 0)} for c in Channel],
+            "total": sum(counts.get((c.value, s.value), 0) for c in Channel),
+        }
+        for s in statuses
+    ]
 
     listed = in_period
     if channel:
@@ -200,6 +213,8 @@ def deliveries(request):
             "start": start,
             "end": end,
             "table": table,
+            "status_rows": status_rows,
+            "grand_total": sum(counts.values()),
             "statuses": statuses,
             "channels": list(Channel),
             "page": page,

@@ -180,3 +180,17 @@ def test_census_imports_wecom_user_id_and_a_blank_cell_keeps_it(town, login):
     confirm(client, preview(client, data))
     wang = Member.objects.get(phone="13712340001")
     assert (wang.unit, wang.wecom_userid) == ("合作社", "WangDangYuan")
+
+
+def test_channel_pages_in_english(town, login):
+    from tests.test_i18n import _chinese_left, _data_names
+
+    _failed(_send(town.members["member_a"]))
+    client = login(town.user("town_staff"))
+    html = client.get(reverse("members:deliveries"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sent per month" in html and "Resend" in html
+    assert _chinese_left(html, _data_names(town) | {"任务清单"}) == set()
+    client = login(town.user("member_a"))
+    html = client.get(reverse("members:my-channels"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My reminder channels" in html
+    assert _chinese_left(html, _data_names(town)) == set()
