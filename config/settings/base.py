@@ -265,12 +265,19 @@ _IM_PROVIDERS = {
     "log": "members.notifications.LogImChannel",
     "wecom": "members.channels.wecom.WecomChannel",
 }
+
+
+def _provider(variable: str, choices: dict[str, str]) -> str:
+    name = os.environ.get(variable, "").strip().lower()
+    if name not in choices:
+        raise ValueError(f"{variable}={name!r}: expected one of {', '.join(sorted(filter(None, choices)))}")
+    return choices[name]
+
+
 LIANHU_NOTIFICATION_CHANNELS = {
     "email": os.environ.get("LIANHU_EMAIL_CHANNEL", "members.notifications.EmailChannel"),
-    "sms": os.environ.get("LIANHU_SMS_CHANNEL")
-    or _SMS_PROVIDERS[os.environ.get("LIANHU_SMS_PROVIDER", "").strip().lower()],
-    "wecom": os.environ.get("LIANHU_IM_CHANNEL")
-    or _IM_PROVIDERS[os.environ.get("LIANHU_IM_PROVIDER", "").strip().lower()],
+    "sms": os.environ.get("LIANHU_SMS_CHANNEL") or _provider("LIANHU_SMS_PROVIDER", _SMS_PROVIDERS),
+    "wecom": os.environ.get("LIANHU_IM_CHANNEL") or _provider("LIANHU_IM_PROVIDER", _IM_PROVIDERS),
 }
 # Provider settings (README "Production" lists them). SMS in China goes through approved templates: each
 # notification kind maps to a template and the fields that fill its parameters (members/channels/templates.py).

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..models import Member, Notification
 
@@ -66,9 +66,12 @@ def field_values(*, member: Member, notification: Notification, folded: int = 0)
     from ..notifications import absolute_link
 
     limit = settings.LIANHU_SMS.get("PARAM_MAX_LENGTH", 20)
+    # The approved templates are Chinese: the kind's name is too, whatever language the worker runs in.
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = str(notification.get_kind_display())
     values = {
         "title": notification.title,
-        "kind": str(notification.get_kind_display()),
+        "kind": kind,
         "name": member.name,
         "link": absolute_link(notification.link) or settings.LIANHU_SITE_URL,
         "folded": str(folded),

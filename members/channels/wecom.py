@@ -23,6 +23,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from ..enums import Channel
 from ..models import Member, Notification
@@ -88,7 +89,8 @@ def access_token(*, refresh: bool = False) -> str:
 
 def textcard(*, member: Member, notification: Notification) -> dict:
     conf = _conf()
-    description = notification.body.strip() or str(notification.get_kind_display())
+    with translation.override(settings.LANGUAGE_CODE):  # the card is Chinese, like the inbox row
+        description = notification.body.strip() or str(notification.get_kind_display())
     return {
         "touser": member.wecom_userid,
         "msgtype": "textcard",

@@ -213,12 +213,21 @@ def test_tencent_signature_check_would_catch_a_wrong_key(town, settings, httpser
 def test_tencent_titles_are_cut_to_the_parameter_limit_and_unknown_kinds_use_the_default(
     town, settings, httpserver
 ):
+    from django.utils import translation
+
     _sms_settings(settings, httpserver, TENCENT, PARAM_MAX_LENGTH=6)
     httpserver.expect_request("/", method="POST").respond_with_json(tencent_ok())
+    translation.activate("en")  # a worker's language does not change the approved (Chinese) template's text
+    try:
+        kind_label_in_english = str(NotificationKind.REVIEW.label)
+    finally:
+        translation.deactivate()
+    assert kind_label_in_english != "季讲评/年总评"
     delivery = _sms(
         _send(town.members["member_a"], kind=NotificationKind.REVIEW, title="季度讲评结果已经公布请查看")
     )
-    assert notifications.delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.SENT
+    with translation.override("en"):
+        assert notifications.delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.SENT
     body = json.loads(httpserver.log[0][0].get_data())
     assert body["TemplateId"] == "900001"
     assert body["TemplateParamSet"] == ["季讲评/年…", "季度讲评结…"]
@@ -661,3 +670,15 @@ def test_receipts_are_applied_in_two_queries(town, settings, httpserver, django_
              for i in range(1, 50)]  # fmt: skip
     with django_assert_num_queries(2):
         assert receipts_apply(items=items) == 1
+
+
+def test_check_warns_about_a_provider_without_keys_or_templates(settings):
+    from members.channels.checks import channels_configured
+
+    settings.LIANHU_NOTIFICATION_CHANNELS = {"sms": TENCENT, "wecom": WECOM}
+    settings.LIANHU_SMS = {**settings.LIANHU_SMS, "TENCENT_SECRET_ID": "", "TEMPLATES": "{not json"}
+    settings.LIANHU_WECOM = {**settings.LIANHU_WECOM, "SECRET": ""}
+    ids = sorted(w.id for w in channels_configured(None))
+    assert ids == ["lianhu.W101", "lianhu.W102", "lianhu.W103"]
+    settings.LIANHU_NOTIFICATION_CHANNELS = {"sms": "members.notifications.LogSmsChannel"}
+    assert channels_configured(None) == []  # nothing configured: nothing to say
