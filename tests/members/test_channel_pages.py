@@ -194,3 +194,19 @@ def test_channel_pages_in_english(town, login):
     html = client.get(reverse("members:my-channels"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My reminder channels" in html
     assert _chinese_left(html, _data_names(town)) == set()
+
+
+def test_town_staff_sets_the_town_policy_in_the_admin(town, login):
+    client = login(town.user("town_staff"))
+    add = reverse("admin:members_townchannels_add")
+    page = client.get(add)
+    assert page.status_code == 200
+    assert list(page.context["adminform"].form.fields["town"].queryset) == [town.town]
+    response = client.post(add, {"town": town.town.pk, "email": "on", "wecom": "on"})
+    assert response.status_code == 302
+    assert TownChannels.objects.get().allowed() == {"email", "wecom"}
+    member_page = client.get(reverse("admin:members_member_change", args=[town.members["member_a"].pk]))
+    assert 'name="wecom_userid"' in member_page.content.decode()
+    # A village officer sees the policy but cannot change it.
+    client = login(town.user("officer_a"))
+    assert client.post(add, {"town": town.town.pk}).status_code == 403
