@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from grids.validators import mask_phone
 
@@ -13,6 +14,19 @@ from . import rules
 from .templates import SmsTemplate, TemplateConfigError, field_values, template_for
 
 logger = logging.getLogger("members.channels")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")  # as grids.validators
+
+
+def _uses_folded(kind: str) -> bool:
+    """Whether the kind's template has a parameter for the folded count (only then are folded rows counted)."""
+    try:
+        template = template_for(kind)
+    except TemplateConfigError:
+        return False
+    if template is None:
+        return False
+    fields = template.params.values() if isinstance(template.params, dict) else template.params
+    return "folded" in fields
 
 
 class TemplateSmsChannel(ChannelBackend):
@@ -24,7 +38,8 @@ class TemplateSmsChannel(ChannelBackend):
     metered = True
 
     def address_for(self, member: Member) -> str:
-        return member.phone
+        # Only mobiles get SMS (a member's number may be a landline: 0731-...).
+        return member.phone if MOBILE.match(member.phone or "") else ""
 
     def _send(self, *, phone: str, template: SmsTemplate, values: dict[str, str], reference: str) -> str:
         raise NotImplementedError
@@ -35,7 +50,9 @@ class TemplateSmsChannel(ChannelBackend):
     def send_delivery(self, delivery: Delivery) -> str:
         notification = delivery.notification
         member = notification.recipient
-        folded_ids = rules.folded_waiting(member) if notification.kind in rules.DIGEST_KINDS else []
+        folded_ids = []
+        if notification.kind in rules.DIGEST_KINDS and _uses_folded(notification.kind):
+            folded_ids = rules.folded_waiting(member)
         ref = self._send_one(
             member=member,
             notification=notification,

@@ -682,3 +682,24 @@ def test_check_warns_about_a_provider_without_keys_or_templates(settings):
     assert ids == ["lianhu.W101", "lianhu.W102", "lianhu.W103"]
     settings.LIANHU_NOTIFICATION_CHANNELS = {"sms": "members.notifications.LogSmsChannel"}
     assert channels_configured(None) == []  # nothing configured: nothing to say
+
+
+def test_landlines_get_no_sms_delivery_from_a_provider(town, settings, httpserver):
+    _sms_settings(settings, httpserver, TENCENT)
+    member = town.members["member_a"]
+    member.phone = "0731-87654321"
+    member.save()
+    assert not _send(member).deliveries.exists()
+
+
+def test_a_digest_template_without_the_folded_field_leaves_folded_rows_waiting(town, settings, httpserver):
+    templates = {"default": {"template": "1", "params": ["title"]}}
+    _sms_settings(settings, httpserver, TENCENT, DAILY_CAP=1, TEMPLATES=json.dumps(templates))
+    httpserver.expect_request("/", method="POST").respond_with_json(tencent_ok())
+    member = town.members["member_a"]
+    first, second = (_sms(_send(member, period=p)) for p in ("a", "b"))
+    assert [notifications.delivery_attempt(delivery_id=d.pk) for d in (first, second)] == ["sent", "folded"]
+    digest = _sms(_send(member, period="w", kind=NotificationKind.GRID_DIGEST))
+    assert notifications.delivery_attempt(delivery_id=digest.pk) == "sent"
+    second.refresh_from_db()
+    assert second.folded_into_id is None
