@@ -16,6 +16,7 @@ from members.enums import NotificationKind, PositionKind
 from members.models import Position
 from members.notifications import Draft, notifications_send
 
+from .enums import WhistleKind
 from .models import Issue
 
 
@@ -51,8 +52,11 @@ def notify_whistled(issue: Issue, department_ids: Iterable[int]) -> None:
     )
     title = _("吹哨交办:诉求 #%(id)d (%(kind)s)") % {"id": issue.pk, "kind": issue.get_whistle_kind_display()}
     link = reverse("issues:detail", args=[issue.pk])
+    # An emergency whistle's SMS goes out at once, even in quiet hours (members/channels/rules.py).
+    urgent = issue.whistle_kind == WhistleKind.EMERGENCY
     notifications_send(
         drafts=[
-            Draft(recipient_id=m, kind=NotificationKind.GENERAL, title=title, link=link) for m in handlers
+            Draft(recipient_id=m, kind=NotificationKind.GENERAL, title=title, link=link, urgent=urgent)
+            for m in handlers
         ]
     )

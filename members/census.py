@@ -133,6 +133,9 @@ def member_columns() -> tuple[Column, ...]:
         Column("unit", "单位/职务", False, _("选填"), 16),
         Column("exempt_reason", "免于联户原因", False, _("选填:") + _labels(ExemptReason), 16),
         Column("is_migrant", "是否流动党员", False, _("是/否"), 10),
+        Column(
+            "wecom_userid", "企业微信账号", False, _("选填,企业微信通讯录中的账号(UserID);留空不改"), 14, True
+        ),
     )
 
 
@@ -573,6 +576,7 @@ MEMBER_FIELDS = (
     "unit",
     "is_exempt",
     "exempt_reason",
+    "wecom_userid",
 )
 
 
@@ -709,6 +713,7 @@ def _parse_members(rows: list[_Row], places: _Places) -> None:
             "unit": _limited(row, cols["unit"], _text(row.values.get("unit")), 100),
             "is_exempt": bool(exempt_reason),
             "exempt_reason": exempt_reason,
+            "wecom_userid": _limited(row, cols["wecom_userid"], _text(row.values.get("wecom_userid")), 64),
         }
 
 
@@ -814,6 +819,8 @@ def _check_members(plan: CensusPlan, by_phone: dict[str, Member]) -> None:
             row.bad(_("该手机号已属于本镇以外的人员 (phone belongs to a member outside this town)"))
             existing = None
         row.existing = existing
+        if existing is not None and not row.data.get("wecom_userid"):
+            row.data["wecom_userid"] = existing.wecom_userid  # a blank cell keeps the id set in the admin
         if existing is not None and row.ok:
             row.changed = any(getattr(existing, name) != row.data[name] for name in MEMBER_FIELDS)
 

@@ -152,6 +152,10 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("失败")
+    # Receipt from the provider: the phone got it (members/channels/receipts.py).
+    DELIVERED = "delivered", _("已送达")
+    # Over the member's daily SMS cap: not sent alone, counted in the next digest SMS.
+    FOLDED = "folded", _("并入汇总")
 
 
 class OutboxStatus(models.TextChoices):

@@ -60,6 +60,11 @@ class Member(models.Model):
     )
     exempt_note = models.CharField(_("免于联户说明"), max_length=200, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
+    wecom_userid = models.CharField(
+        _("企业微信账号"), max_length=64, blank=True, help_text=_("企业微信通讯录中的成员账号(UserID)")
+    )
+    # Channels the member turned off on their profile page (members/channels/prefs.py).
+    muted_channels = models.JSONField(_("关闭的提醒渠道"), default=list, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -290,6 +295,8 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
+    # Emergency whistles: SMS goes out even in quiet hours and over the daily cap.
+    urgent = models.BooleanField(_("紧急"), default=False)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
@@ -335,12 +342,26 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # The provider's id for the message (Tencent SerialNo, Aliyun BizId, WeCom msgid): receipts find it by this.
+    provider_ref = models.CharField(_("服务商流水号"), max_length=64, blank=True)
+    receipt_code = models.CharField(_("回执状态码"), max_length=40, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    # A folded SMS (over the daily cap) points at the digest SMS that counted it.
+    folded_into = models.ForeignKey(
+        "self", verbose_name=_("并入"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("发送记录")
         verbose_name_plural = _("发送记录")
         ordering = ["notification_id", "channel"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(
+                fields=["channel", "provider_ref"], condition=~Q(provider_ref=""), name="delivery_ref_idx"
+            ),
+            models.Index(fields=["channel", "sent_at"], name="delivery_sent_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel"),
         ]
@@ -408,3 +429,31 @@ class AccessLog(EventLog):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
+
+
+class TownChannels(models.Model):
+    """Which external channels a town lets its members be reached by (no row: all of them).
+
+    Members choose among these on their profile page; SMS costs the town money, so a town may turn it off.
+    """
+
+    town = models.OneToOneField(
+        Place,
+        verbose_name=_("镇"),
+        on_delete=models.CASCADE,
+        related_name="channel_policy",
+        limit_choices_to={"kind": PlaceKind.TOWN},
+    )
+    email = models.BooleanField(_("允许电子邮件"), default=True)
+    sms = models.BooleanField(_("允许短信"), default=True)
+    wecom = models.BooleanField(_("允许企业微信"), default=True)
+
+    class Meta:
+        verbose_name = _("镇提醒渠道设置")
+        verbose_name_plural = _("镇提醒渠道设置")
+
+    def __str__(self) -> str:
+        return str(self.town)
+
+    def allowed(self) -> set[str]:
+        return {c for c in (Channel.EMAIL, Channel.SMS, Channel.WECOM) if getattr(self, c)}

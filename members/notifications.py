@@ -127,6 +127,8 @@ class Draft:
     body: str = ""
     link: str = ""
     period_key: str = ""
+    # Emergency whistles: SMS ignores quiet hours and the daily cap (members/channels/rules.py).
+    urgent: bool = False
 
 
 def _enqueue_deliveries(ids: list[int]) -> None:
@@ -173,17 +175,24 @@ def notifications_send(*, drafts: Iterable[Draft]) -> list[Notification]:
                     title=d.title[:200],
                     body=d.body,
                     link=d.link[:300],
+                    urgent=d.urgent,
                 )
             )
         created = Notification.objects.bulk_create(new, batch_size=500)
         backends = channel_backends()
         if created and backends:
-            members = Member.objects.only("id", "email", "phone").in_bulk({n.recipient_id for n in created})
+            from .channels.prefs import member_wants, town_policies
+
+            members = Member.objects.only(
+                "id", "email", "phone", "wecom_userid", "muted_channels", "path"
+            ).in_bulk({n.recipient_id for n in created})
+            policies = town_policies()
             deliveries = [
                 Delivery(notification=n, channel=name)
                 for n in created
                 for name, backend in backends.items()
                 if backend.address_for(members[n.recipient_id])
+                and member_wants(members[n.recipient_id], name, policies)
             ]
             deliveries = Delivery.objects.bulk_create(deliveries, batch_size=500)
             ids = [d.pk for d in deliveries]
@@ -227,10 +236,21 @@ def delivery_attempt(*, delivery_id: int, now: datetime.datetime | None = None) 
         return None
     delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
     backend = channel_backends().get(delivery.channel)
+    if backend is not None and getattr(backend, "metered", False):
+        from .channels.rules import hold_or_fold
+
+        held = hold_or_fold(delivery, now)
+        if held is not None:
+            return held
     try:
         if backend is None:
             raise ChannelError("channel disabled", permanent=True)
-        backend.send(member=delivery.notification.recipient, notification=delivery.notification)
+        # Provider backends (members/channels/) take the delivery and return the provider's message id.
+        send_delivery = getattr(backend, "send_delivery", None)
+        if send_delivery is not None:
+            ref = send_delivery(delivery)
+        else:
+            ref = backend.send(member=delivery.notification.recipient, notification=delivery.notification)
     except Exception as exc:
         permanent = isinstance(exc, ChannelError) and exc.permanent
         reason = str(exc) if isinstance(exc, ChannelError) else f"{exc.__class__.__name__}: {exc}"
@@ -251,7 +271,10 @@ def delivery_attempt(*, delivery_id: int, now: datetime.datetime | None = None) 
         enqueue(delivery_send_task, delivery_id, countdown=delay.total_seconds())
         return DeliveryStatus.QUEUED
     Delivery.objects.filter(pk=delivery_id).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        provider_ref=ref[:64] if isinstance(ref, str) else "",
     )
     return DeliveryStatus.SENT
 

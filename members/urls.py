@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 
 from . import inbox_views, privacy_views, views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     ),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("reveal/<str:kind>/<int:pk>/<str:field>/", privacy_views.reveal, name="reveal"),
+    path("", include("members.channels.urls")),
 ]

@@ -268,10 +268,64 @@ CELERY_ENABLE_UTC = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Notification channels (members.notifications): name → backend dotted path; empty disables a channel.
+# LIANHU_SMS_PROVIDER=tencent|aliyun and LIANHU_IM_PROVIDER=wecom pick the real senders (members/channels/);
+# without them SMS and WeCom only write a log line.
+_SMS_PROVIDERS = {
+    "": "members.notifications.LogSmsChannel",
+    "log": "members.notifications.LogSmsChannel",
+    "tencent": "members.channels.tencent_sms.TencentSmsChannel",
+    "aliyun": "members.channels.aliyun_sms.AliyunSmsChannel",
+}
+_IM_PROVIDERS = {
+    "": "members.notifications.LogImChannel",
+    "log": "members.notifications.LogImChannel",
+    "wecom": "members.channels.wecom.WecomChannel",
+}
+
+
+def _provider(variable: str, choices: dict[str, str]) -> str:
+    name = os.environ.get(variable, "").strip().lower()
+    if name not in choices:
+        raise ValueError(f"{variable}={name!r}: expected one of {', '.join(sorted(filter(None, choices)))}")
+    return choices[name]
+
+
 LIANHU_NOTIFICATION_CHANNELS = {
     "email": os.environ.get("LIANHU_EMAIL_CHANNEL", "members.notifications.EmailChannel"),
-    "sms": os.environ.get("LIANHU_SMS_CHANNEL", "members.notifications.LogSmsChannel"),
-    "wecom": os.environ.get("LIANHU_IM_CHANNEL", "members.notifications.LogImChannel"),
+    "sms": os.environ.get("LIANHU_SMS_CHANNEL") or _provider("LIANHU_SMS_PROVIDER", _SMS_PROVIDERS),
+    "wecom": os.environ.get("LIANHU_IM_CHANNEL") or _provider("LIANHU_IM_PROVIDER", _IM_PROVIDERS),
+}
+# Provider settings (README "Production" lists them). SMS in China goes through approved templates: each
+# notification kind maps to a template and the fields that fill its parameters (members/channels/templates.py).
+LIANHU_SMS = {
+    "SIGN_NAME": os.environ.get("LIANHU_SMS_SIGN_NAME", ""),
+    # JSON: {"default": {"template": "123", "params": ["title"]}, "task_list": {...}, ...}
+    "TEMPLATES": os.environ.get("LIANHU_SMS_TEMPLATES", ""),
+    "PARAM_MAX_LENGTH": int(os.environ.get("LIANHU_SMS_PARAM_MAX_LENGTH", "20")),
+    "QUIET_START": os.environ.get("LIANHU_SMS_QUIET_START", "21:30"),
+    "QUIET_END": os.environ.get("LIANHU_SMS_QUIET_END", "07:30"),
+    "DAILY_CAP": int(os.environ.get("LIANHU_SMS_DAILY_CAP", "5")),
+    # Secret path segment of the receipt callback URLs given to the provider's console.
+    "RECEIPT_TOKEN": os.environ.get("LIANHU_SMS_RECEIPT_TOKEN", ""),
+    "TENCENT_SECRET_ID": os.environ.get("TENCENTCLOUD_SECRET_ID", ""),
+    "TENCENT_SECRET_KEY": os.environ.get("TENCENTCLOUD_SECRET_KEY", ""),
+    "TENCENT_SDK_APP_ID": os.environ.get("LIANHU_TENCENT_SMS_SDK_APP_ID", ""),
+    "TENCENT_REGION": os.environ.get("LIANHU_TENCENT_SMS_REGION", "ap-guangzhou"),
+    "TENCENT_ENDPOINT": os.environ.get("LIANHU_TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+    "TENCENT_PROTOCOL": "https",
+    "ALIYUN_ACCESS_KEY_ID": os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID", ""),
+    "ALIYUN_ACCESS_KEY_SECRET": os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ""),
+    "ALIYUN_ENDPOINT": os.environ.get("LIANHU_ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com"),
+    "ALIYUN_PROTOCOL": "https",
+    "TIMEOUT_SECONDS": 10,
+}
+LIANHU_WECOM = {
+    "CORP_ID": os.environ.get("LIANHU_WECOM_CORP_ID", ""),
+    "AGENT_ID": os.environ.get("LIANHU_WECOM_AGENT_ID", ""),
+    "SECRET": os.environ.get("LIANHU_WECOM_SECRET", ""),
+    # 政务微信 and private deployments have their own API host.
+    "API_BASE": os.environ.get("LIANHU_WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+    "TIMEOUT_SECONDS": 10,
 }
 # Absolute links in emails and SMS.
 LIANHU_SITE_URL = os.environ.get("LIANHU_SITE_URL", "http://127.0.0.1:8000")

@@ -156,7 +156,7 @@ def test_town_staff_downloads_template_with_chinese_headers_and_grid_names(town,
     ]  # fmt: skip
     assert [c.value for c in wb["人员"][1]] == [
         "姓名", "手机号", "身份", "村干部类别", "是否党员", "所在村(社区)", "所在网格", "单位/职务",
-        "免于联户原因", "是否流动党员",
+        "免于联户原因", "是否流动党员", "企业微信账号",
     ]  # fmt: skip
     assert [c.value for c in wb["联系"][1]] == [
         "人员手机号",
