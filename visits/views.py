@@ -188,7 +188,10 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
 
 @login_required
 def household_record(request, pk: int):
-    household = get_household_for_user(request.user, pk)
+    # Also a household of a link that has ended: a late entry dated inside it (visits.services).
+    household = services.households_recordable_by(request.user).select_related("grid").filter(pk=pk).first()
+    if household is None:
+        raise Http404
     grid3 = household.grid if household.grid.kind == PlaceKind.GRID3 else household.grid.parent
     households_qs = (
         households_visible_to(request.user)
@@ -212,7 +215,9 @@ def household_record(request, pk: int):
 
 @login_required
 def place_record(request, pk: int):
-    place = get_place_for_user(request.user, pk)
+    place = services.places_recordable_by(request.user).filter(pk=pk).first()
+    if place is None:
+        raise Http404
     kinds = {kind for kind in PLACE_KINDS if place.kind in PLACE_KIND_FOR[kind]}
     if not kinds:
         raise Http404

@@ -1,0 +1,187 @@
+"""The quota rules at their edges (issue 19): late entries, corrected dates, "as of" a date, exempt members,
+inactive links, the compliance page's 正常率. Each rule is checked on the service/selector, so the pages, the
+API and the admin, which all call them, agree."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from members.enums import LinkType
+from members.models import Link
+from tests.factories import LinkFactory
+from visits.enums import ContactKind, Period
+from visits.models import ContactHousehold, LinkTally
+from visits.periods import TZ, period_bounds
+from visits.services import contact_update
+from visits.tallies import tallies_check
+
+ZERO = {"link_tallies": 0, "month_tallies": 0, "last_contacts": 0}
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def day_at(day: datetime.date, hh: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hh), tzinfo=TZ)
+
+
+def counted(link: Link, day: datetime.date, kind: str, period: str = Period.QUARTER) -> int:
+    row = LinkTally.objects.filter(link=link, period=period, start=period_bounds(period, day)[0]).first()
+    return getattr(row, kind) if row else 0
+
+
+def messages_of(excinfo) -> str:
+    return " ".join(excinfo.value.messages)
+
+
+# --- 1. a late entry inside a link's life ---------------------------------------------------------------
+
+
+def test_late_entry_dated_inside_an_ended_link_is_accepted_and_counts_for_it(town, record, login):
+    """Link ended 16 days ago, visit dated 19 days ago, entered today: accepted, counted for that link."""
+    link = Link.objects.get(member=town.members["member_a"], household=town.ha1)
+    Link.objects.filter(pk=link.pk).update(end_date=today() - datetime.timedelta(days=16))
+    visit_day = today() - datetime.timedelta(days=19)
+    contact = record(town.user("member_a"), ContactKind.HOME_VISIT, day_at(visit_day), household=town.ha1)
+    assert contact.link == link
+    assert counted(link, visit_day, "home_visit") == 1
+    # The API takes it too (it used to answer 400 "target out of scope": today's links only).
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "kind": "online",
+        "occurred_at": day_at(visit_day, 11).isoformat(),
+        "duties": ["policy"],
+        "household": town.ha1.pk,
+    }
+    answer = login(town.user("member_a")).post("/api/contacts/", body, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["link"] == link.pk
+    assert counted(link, visit_day, "online") == 1
+    # The record page opens for it as well.
+    assert login(town.user("member_a")).get(f"/visits/households/{town.ha1.pk}/record/").status_code == 200
+    assert tallies_check() == ZERO
+
+
+def test_late_entry_dated_after_the_link_ended_is_refused(town, record):
+    link = Link.objects.get(member=town.members["member_a"], household=town.ha1)
+    Link.objects.filter(pk=link.pk).update(end_date=today() - datetime.timedelta(days=16))
+    with pytest.raises(ValidationError) as exc:
+        record(
+            town.user("member_a"),
+            ContactKind.HOME_VISIT,
+            day_at(today() - datetime.timedelta(days=3)),
+            household=town.ha1,
+        )
+    assert "the link was not active on that date" in messages_of(exc)
+    # Another member never could record for it, inside the link's life or not.
+    with pytest.raises(ValidationError) as exc:
+        record(
+            town.user("member_b"),
+            ContactKind.HOME_VISIT,
+            day_at(today() - datetime.timedelta(days=20)),
+            household=town.ha1,
+        )
+    assert "only for your own links" in messages_of(exc)
+
+
+# --- 2. corrections pass the same checks as new contacts --------------------------------------------------
+
+
+def _new_links(town, start: datetime.date):
+    """member_a linked to ha1 and ha2 from `start`."""
+    Link.objects.filter(member=town.members["member_a"], household=town.ha1).update(start_date=start)
+    LinkFactory(
+        member=town.members["member_a"],
+        household=town.ha2,
+        link_type=LinkType.PARTY_HOUSEHOLD,
+        start_date=start,
+    )
+    return list(Link.objects.filter(member=town.members["member_a"]).order_by("household_id"))
+
+
+def test_yard_meeting_moved_before_its_households_links_began_is_refused(town, record):
+    start = today() - datetime.timedelta(days=5)
+    links = _new_links(town, start)
+    user = town.user("member_a")
+    contact = record(
+        user,
+        ContactKind.YARD_MEETING,
+        day_at(today() - datetime.timedelta(days=1)),
+        households=[town.ha1, town.ha2],
+    )
+    assert all(
+        counted(link, today() - datetime.timedelta(days=1), "yard_meeting", Period.YEAR) == 1
+        for link in links
+    )
+    before = start - datetime.timedelta(days=2)
+    with pytest.raises(ValidationError) as exc:
+        contact_update(user=user, contact=contact, occurred_at=day_at(before))
+    assert "date before the link began" in messages_of(exc)
+    # A new yard meeting on that date is refused the same way, and so is the same correction on a home visit.
+    with pytest.raises(ValidationError) as exc:
+        record(user, ContactKind.YARD_MEETING, day_at(before), households=[town.ha1, town.ha2])
+    assert "date before the link began" in messages_of(exc)
+    visit = record(
+        user, ContactKind.HOME_VISIT, day_at(today() - datetime.timedelta(days=1)), household=town.ha1
+    )
+    with pytest.raises(ValidationError):
+        contact_update(user=user, contact=visit, occurred_at=day_at(before))
+    contact.refresh_from_db()
+    assert contact.occurred_at == day_at(today() - datetime.timedelta(days=1))
+    assert tallies_check() == ZERO
+
+
+def test_corrected_yard_meeting_counts_for_the_links_of_its_new_date(town, record):
+    """A grid head's yard meeting in their grid: ha2 is linked to them from 5 days ago, ha3 to no one. Moved to
+    before that link began, it is still a valid contact (both households are in the grid head's grid) but no
+    longer counts for the link; the counters follow."""
+    head = town.members["grid_head_a1"]
+    start = today() - datetime.timedelta(days=5)
+    link = LinkFactory(member=head, household=town.ha2, link_type=LinkType.TOWN_HOUSEHOLD, start_date=start)
+    user = town.user("grid_head_a1")
+    day = today() - datetime.timedelta(days=1)
+    contact = record(user, ContactKind.YARD_MEETING, day_at(day), households=[town.ha2, town.ha3])
+    assert counted(link, day, "yard_meeting", Period.YEAR) == 1
+    earlier = start - datetime.timedelta(days=3)
+    contact_update(user=user, contact=contact, occurred_at=day_at(earlier))
+    assert ContactHousehold.objects.get(contact=contact, household=town.ha2).link_id is None
+    assert (
+        counted(link, day, "yard_meeting", Period.YEAR) + counted(link, earlier, "yard_meeting", Period.YEAR)
+        == 0
+    )
+    assert tallies_check() == ZERO
+    # And back inside the link: it counts again.
+    contact_update(user=user, contact=contact, occurred_at=day_at(day))
+    assert ContactHousehold.objects.get(contact=contact, household=town.ha2).link_id == link.pk
+    assert counted(link, day, "yard_meeting", Period.YEAR) == 1
+    assert tallies_check() == ZERO
+
+
+def test_corrected_home_visit_moves_to_the_link_of_its_new_date(town, record, settings):
+    """member_a's link to ha1 was ended and started again (a new link): moving a visit from the new link's
+    life into the old one's moves its count to the old link."""
+    old = Link.objects.get(member=town.members["member_a"], household=town.ha1)
+    Link.objects.filter(pk=old.pk).update(end_date=today() - datetime.timedelta(days=10))
+    new = LinkFactory(
+        member=town.members["member_a"],
+        household=town.ha1,
+        link_type=LinkType.PARTY_HOUSEHOLD,
+        start_date=today() - datetime.timedelta(days=9),
+    )
+    user = town.user("member_a")
+    recent, earlier = today() - datetime.timedelta(days=2), today() - datetime.timedelta(days=12)
+    visit = record(user, ContactKind.HOME_VISIT, day_at(recent), household=town.ha1)
+    assert visit.link == new and counted(new, recent, "home_visit", Period.YEAR) == 1
+    contact_update(user=user, contact=visit, occurred_at=day_at(earlier))
+    visit.refresh_from_db()
+    assert visit.link_id == old.pk
+    assert ContactHousehold.objects.get(contact=visit).link_id == old.pk
+    assert counted(old, earlier, "home_visit", Period.YEAR) == 1
+    assert counted(new, recent, "home_visit", Period.YEAR) == 0
+    assert tallies_check() == ZERO
