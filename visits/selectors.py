@@ -52,7 +52,7 @@ from members.models import Link, Member
 
 from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
 from .models import Contact, ContactHousehold, LinkTally, QuotaRule
-from .periods import aware_bounds, no_contact_after, period_bounds, previous_bounds
+from .periods import aware_bounds, local_midnight, no_contact_after, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
 LIST_LIMIT = 50  # households / members listed by name on a compliance page
@@ -213,18 +213,44 @@ def _tally_lookup(group: RuleGroup, start: datetime.date):
     )
 
 
+def as_of_end(on: datetime.date) -> datetime.datetime:
+    """Where "as of `on`" stops counting: local midnight after that day (contacts dated on `on` count)."""
+    return local_midnight(on + datetime.timedelta(days=1))
+
+
+def _counted_until(group: RuleGroup, start: datetime.date, until: datetime.datetime):
+    """One link's contacts of the group's kinds from `start` (local) to `until`, counted from the rows."""
+    if not group.kinds:
+        return Value(0, output_field=IntegerField())
+    if group.target == "place":
+        rows = Contact.objects.filter(link_id=OuterRef("pk"), place__isnull=False)
+    else:
+        rows = ContactHousehold.objects.filter(link_id=OuterRef("pk"))
+    rows = rows.filter(occurred_at__gte=local_midnight(start), occurred_at__lt=until, kind__in=group.kinds)
+    n = rows.order_by().values("link_id").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(n), 0, output_field=IntegerField())
+
+
 def _group_counts(links: QuerySet[Link], joined: set[str], group: RuleGroup, on: datetime.date):
-    """(links, current count, previous count) for a rule group.
+    """(links, current count, previous count) for a rule group, as of the end of the day `on`.
 
     Household rules apply to thousands of links: join the period's tallies (hash join). Place rules (grids,
     villages, the town) apply to a few dozen: look each up by key, only for links the rule applies to.
+    "As of `on`": the current period counts only contacts dated up to `on`. While the period is running
+    (today, or a later day) that is the whole tally; for a past day inside a period that went on after it,
+    the few contacts of that period up to `on` are counted from the rows instead (per link, indexed).
     """
-    cur_start = period_bounds(group.period, on)[0]
+    cur_start, cur_end = period_bounds(group.period, on)
     prev_start = previous_bounds(group.period, on)[0]
+    until = as_of_end(on)
+    partial = on + datetime.timedelta(days=1) < cur_end and not no_contact_after(until)
     if group.target == "place":
-        return links, _tally_lookup(group, cur_start), _tally_lookup(group, prev_start)
-    links, cur_alias = _tally(links, joined, group.period, cur_start)
+        current = _counted_until(group, cur_start, until) if partial else _tally_lookup(group, cur_start)
+        return links, current, _tally_lookup(group, prev_start)
     links, prev_alias = _tally(links, joined, group.period, prev_start)
+    if partial:
+        return links, _counted_until(group, cur_start, until), _counted(prev_alias, group.kinds)
+    links, cur_alias = _tally(links, joined, group.period, cur_start)
     return links, _counted(cur_alias, group.kinds), _counted(prev_alias, group.kinds)
 
 
@@ -584,6 +610,7 @@ def households_without_contact(
     """Households (in scope, under `place` or linked by `member`) that no contact reached this quarter."""
     on = on or timezone.localdate()
     start, end = aware_bounds(period_bounds(Period.QUARTER, on))
+    end = min(end, as_of_end(on))  # as of the end of `on`
     households = households_visible_to(user)
     if place is not None:
         households = households.filter(path__startswith=place.path)
@@ -608,6 +635,7 @@ def members_without_contact(
     """Members with a current link (in scope, under `place`) who recorded no contact this month."""
     on = on or timezone.localdate()
     start, end = aware_bounds(period_bounds(Period.MONTH, on))
+    end = min(end, as_of_end(on))  # as of the end of `on`
     links = _scoped_links(user=user, on=on, place=place, member=member)
     made = Contact.objects.filter(member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end)
     return (

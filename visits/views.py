@@ -301,6 +301,19 @@ def compliance_home(request):
     return redirect(places[0]["url"])
 
 
+def _on_param(request):
+    """`?on=YYYY-MM-DD`: the day the compliance page is judged as of (default today); bad input → today."""
+    import datetime
+
+    raw = request.GET.get("on", "").strip()
+    if raw:
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            messages.error(request, _("日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD)"))
+    return timezone.localdate()
+
+
 @login_required
 def compliance_place(request, pk: int):
     """Town by village, village by grid, grid by member: share on track, who is behind, who had no contact."""
@@ -310,7 +323,7 @@ def compliance_place(request, pk: int):
     place = get_object_or_404(Place, pk=pk, kind__in=list(COMPLIANCE_KINDS))
     if not scope.sees_path(place.path):
         raise Http404
-    on = timezone.localdate()
+    on = _on_param(request)
     summary = selectors.compliance_summary(
         user=request.user, place=place, on=on, breakdown=COMPLIANCE_KINDS[place.kind]
     )

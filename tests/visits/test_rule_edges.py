@@ -185,3 +185,107 @@ def test_corrected_home_visit_moves_to_the_link_of_its_new_date(town, record, se
     assert counted(old, earlier, "home_visit", Period.YEAR) == 1
     assert counted(new, recent, "home_visit", Period.YEAR) == 0
     assert tallies_check() == ZERO
+
+
+# --- 3. "as of" a date ----------------------------------------------------------------------------------
+
+
+D = datetime.date
+
+
+def _cadre_link(town) -> Link:
+    return Link.objects.get(member=town.members["grid_head_a1"], place=town.grid_a1)
+
+
+def _sinkdown(town, record, when: datetime.datetime):
+    return record(town.user("grid_head_a1"), ContactKind.GRID_SINKDOWN, when, place=town.grid_a1)
+
+
+def _week_rule(entry):
+    [rule] = [r for r in entry.rules if r.rule.period == Period.WEEK]
+    return rule
+
+
+def test_on_a_past_day_counts_only_contacts_up_to_that_day(town, record, login):
+    """Week of 2026-09-28 – 10-04; sink-downs on 09-22 (the week before) and 10-02. As of 09-30 the cadre has
+    not been down this week yet: due (not done); as of 10-02: done. API, compliance page, dashboard and the
+    compliance ledger all say the same."""
+    from reports.dashboards import build_dashboard
+    from reports.exports import compliance_sheet
+    from reports.periods import period_of
+    from visits.selectors import compliance_summary, link_compliance
+
+    link = _cadre_link(town)
+    _sinkdown(town, record, datetime.datetime(2026, 9, 22, 9, tzinfo=TZ))
+    _sinkdown(town, record, datetime.datetime(2026, 10, 2, 9, tzinfo=TZ))
+    links = Link.objects.filter(pk=link.pk)
+
+    [entry] = link_compliance(links=links, on=D(2026, 9, 30))
+    assert (_week_rule(entry).done, _week_rule(entry).status, entry.status) == (0, "due", "due")
+    [entry] = link_compliance(links=links, on=D(2026, 10, 2))
+    assert (_week_rule(entry).done, entry.status) == (1, "done")
+    # A contact made at 23:59 on the day counts as of that day; one at 00:00 the next day does not.
+    _sinkdown(town, record, datetime.datetime(2026, 9, 30, 23, 59, tzinfo=TZ))
+    [entry] = link_compliance(links=links, on=D(2026, 9, 29))
+    assert _week_rule(entry).done == 0
+    [entry] = link_compliance(links=links, on=D(2026, 9, 30))
+    assert (_week_rule(entry).done, entry.status) == (1, "done")
+    # Back to the issue's case: without the 23:59 contact.
+    from visits.models import Contact
+
+    Contact.objects.filter(occurred_at=datetime.datetime(2026, 9, 30, 23, 59, tzinfo=TZ)).delete()
+
+    staff = town.user("town_staff")
+    api = login(staff).get(f"/api/compliance/links/{link.pk}/", {"on": "2026-09-30"}).json()
+    assert api["status"] == "due"
+    summary = compliance_summary(user=staff, place=town.town, on=D(2026, 9, 30))
+    [cadres] = [t for t in summary["by_type"] if t["link_type"] == LinkType.TOWN_GRID]
+    assert (cadres["done"], cadres["due"], cadres["overdue"]) == (0, 1, 0)
+    page = login(staff).get(f"/visits/compliance/{town.town.pk}/", {"on": "2026-09-30"})
+    assert page.status_code == 200 and page.context["summary"]["on"] == D(2026, 9, 30)
+    assert page.context["summary"]["totals"] == summary["totals"]
+    september = period_of("month", D(2026, 9, 15))  # judged as of its last day, 09-30
+    board = build_dashboard(user=staff, place=town.town, period=september)
+    [cadres_board] = [t for t in board["compliance"]["by_type"] if t["link_type"] == LinkType.TOWN_GRID]
+    assert (cadres_board["done"], cadres_board["due"]) == (0, 1)
+    sheet = compliance_sheet(user=staff, place=town.town, period=september)
+    [row] = [r for r in sheet.rows if r[3] == town.grid_a1.name]
+    assert row[4] == "待完成" and "0/1" in row[6]
+
+
+def test_households_and_members_without_contact_are_as_of_the_day(town, record):
+    from visits.selectors import households_without_contact, members_without_contact
+
+    staff = town.user("town_staff")
+    record(
+        town.user("member_a"),
+        ContactKind.HOME_VISIT,
+        datetime.datetime(2026, 8, 20, 10, tzinfo=TZ),
+        household=town.ha1,
+    )
+    silent = households_without_contact(user=staff, place=town.town, on=D(2026, 8, 15))
+    assert town.ha1 in set(silent)
+    assert town.ha1 not in set(households_without_contact(user=staff, place=town.town, on=D(2026, 8, 20)))
+    behind = members_without_contact(user=staff, place=town.town, on=D(2026, 8, 15))
+    assert town.members["member_a"] in set(behind)
+    assert town.members["member_a"] not in set(
+        members_without_contact(user=staff, place=town.town, on=D(2026, 8, 31))
+    )
+
+
+def test_the_running_period_counts_everything_so_far(town, record, login):
+    from visits.selectors import compliance_summary, link_compliance
+
+    link = _cadre_link(town)
+    _sinkdown(town, record, timezone.now() - datetime.timedelta(minutes=1))
+    [entry] = link_compliance(links=Link.objects.filter(pk=link.pk))
+    assert (_week_rule(entry).done, entry.status) == (1, "done")
+    staff = town.user("town_staff")
+    summary = compliance_summary(user=staff, place=town.town)
+    [cadres] = [t for t in summary["by_type"] if t["link_type"] == LinkType.TOWN_GRID]
+    assert cadres["done"] == 1
+    api = login(staff).get(f"/api/compliance/links/{link.pk}/", {"on": today().isoformat()}).json()
+    assert api["status"] == "done"
+    page = login(staff).get(f"/visits/compliance/{town.town.pk}/")
+    assert page.context["summary"]["totals"] == summary["totals"]
+    assert login(staff).get(f"/visits/compliance/{town.town.pk}/", {"on": "nonsense"}).status_code == 200
