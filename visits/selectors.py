@@ -269,6 +269,20 @@ def _last_contact():
     )
 
 
+def judged(links: QuerySet[Link]) -> QuerySet[Link]:
+    """The links compliance judges: those of members not exempt from linking.
+
+    An exempt member's links (docs/visits.md "Exempt members") are no one's failure: they are left out of
+    every total, share and list of who is behind, and shown as needing a new pairing instead
+    (`needing_pairing`)."""
+    return links.filter(member__is_exempt=False)
+
+
+def needing_pairing(links: QuerySet[Link]) -> QuerySet[Link]:
+    """Current links held by exempt members: their targets need a new pairing."""
+    return links.filter(member__is_exempt=True)
+
+
 def annotate_compliance(
     links: QuerySet[Link], *, on: datetime.date, groups: list[RuleGroup], detail: bool = False
 ) -> QuerySet[Link]:
@@ -331,7 +345,7 @@ def member_status_counts(*, member: Member, on: datetime.date | None = None) -> 
     on = on or timezone.localdate()
     groups = rule_groups()
     rule_types = sorted({lt for g in groups for lt in g.link_types})
-    links = Link.objects.current(on).filter(member=member, link_type__in=rule_types)
+    links = judged(Link.objects.current(on).filter(member=member, link_type__in=rule_types))
     rows = (
         annotate_compliance(links, on=on, groups=groups)
         .annotate(rank=F("status_rank"))
@@ -412,12 +426,22 @@ def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -
     for link in qs:
         rules = []
         worst = STATUS_RANK[Status.NONE]
+        # Not active on `on`: nothing is due for it that day. An exempt member's link: a new pairing is.
+        fixed = None
+        if not any(link.link_type in group.rules for group in groups):
+            fixed = None  # no rule for its type: nothing is ever due ("none"), active or not
+        elif not link.is_current(on):
+            fixed = STATUS_RANK[Status.INACTIVE]
+        elif link.member.is_exempt:
+            fixed = STATUS_RANK[Status.REPAIR]
         for group in groups:
             rule = group.rules.get(link.link_type)
             if rule is None:
                 continue
             done = getattr(link, f"{group.key}_done")
             rank = _rank_of(link, group, on=on, done=done, prev=getattr(link, f"{group.key}_prev"))
+            if fixed is not None:
+                rank = fixed
             worst = max(worst, rank)
             start, end = period_bounds(group.period, on)
             rules.append(
@@ -430,6 +454,8 @@ def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -
                     period_end=end,
                 )
             )
+        if fixed is not None:
+            worst = fixed
         result.append(
             LinkCompliance(
                 link=link, status=RANK_STATUS[worst], last_contact_at=link.last_contact_at, rules=rules
@@ -476,13 +502,16 @@ def compliance_summary(
     `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
     "member" (rows per member). Links visible to the user only; current links on `on`.
     Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact" (count) and
-    "households_without_contact_list" (the first 50), the same for members, "quarter", "month"}.
+    "households_without_contact_list" (the first 50), the same for members and for
+    "households_needing_pairing" (linked only through exempt members' links, left out of every other
+    figure), "quarter", "month"}.
     """
     on = on or timezone.localdate()
     groups = rule_groups()
     rule_types = sorted({lt for g in groups for lt in g.link_types})
-    links = _scoped_links(user=user, on=on, place=place, member=member).filter(link_type__in=rule_types)
-    qs = annotate_compliance(links, on=on, groups=groups)
+    scoped = _scoped_links(user=user, on=on, place=place, member=member)
+    # Exempt members' links are grouped apart (the "exempt" key) and left out of every figure below.
+    qs = annotate_compliance(scoped.filter(link_type__in=rule_types), on=on, groups=groups)
 
     group_fields: dict = {}
     if breakdown == "child" and place is not None:
@@ -493,8 +522,8 @@ def compliance_summary(
     # keys, and the result has a bounded number of rows (types × areas × rank combinations).
     rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
     rows = list(
-        qs.annotate(**rank_keys)
-        .values("link_type", *rank_keys, **group_fields)
+        qs.annotate(**rank_keys, exempt=F("member__is_exempt"))
+        .values("link_type", "exempt", *rank_keys, **group_fields)
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -502,8 +531,12 @@ def compliance_summary(
     by_type: dict[str, dict] = {}
     totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
     areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
+    exempt_links = 0
     for row in rows:
         lt, n = row["link_type"], row["n"]
+        if row["exempt"]:
+            exempt_links += n
+            continue
         overall = RANK_STATUS[max([STATUS_RANK[Status.NONE], *(row[k] for k in rank_keys)])]
         entry = by_type.setdefault(
             lt,
@@ -549,6 +582,9 @@ def compliance_summary(
         entry["share_done"] = _share(entry["done"], entry["total"])
         rules = list(entry["rules"].values())
         for r in rules:
+            # 正常率 means one thing on every row: links not overdue ÷ links (here: not overdue on this rule).
+            r["on_track"] = entry["total"] - r["overdue"]
+            r["share_on_track"] = _share(r["on_track"], entry["total"])
             r["share_done"] = _share(r["done"], entry["total"])
         entry["rules"] = rules
     totals["on_track"] = totals["total"] - totals["overdue"]
@@ -564,10 +600,21 @@ def compliance_summary(
         "month": month,
         "households_without_contact": 0,
         "members_without_contact": 0,
+        "households_needing_pairing": 0,
         "rows": [],
     }
-    # The first LIST_LIMIT of each "without contact" list and its full count, in one query each.
+    # The first LIST_LIMIT of each list and its full count, in one query each (the households needing a new
+    # pairing only when an exempt member holds a link here at all).
+    repair = needing_pairing(scoped).filter(household__isnull=False).values("household_id")
+    lists = [
+        (
+            "households_needing_pairing",
+            Household.objects.filter(pk__in=repair).select_related("grid").order_by("path", "code"),
+        )
+    ]
+    result["households_needing_pairing_list"] = []
     for name, qs in (
+        *(lists if exempt_links else []),
         (
             "households_without_contact",
             households_without_contact(user=user, place=place, member=member, on=on).select_related("grid"),

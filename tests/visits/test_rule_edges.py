@@ -289,3 +289,105 @@ def test_the_running_period_counts_everything_so_far(town, record, login):
     page = login(staff).get(f"/visits/compliance/{town.town.pk}/")
     assert page.context["summary"]["totals"] == summary["totals"]
     assert login(staff).get(f"/visits/compliance/{town.town.pk}/", {"on": "nonsense"}).status_code == 200
+
+
+# --- 4. exempt members ----------------------------------------------------------------------------------
+
+
+def _exempt_b(town):
+    from members.enums import ExemptReason
+    from members.models import Member
+
+    Member.objects.filter(pk=town.members["member_b"].pk).update(
+        is_exempt=True, exempt_reason=ExemptReason.OLD_INFIRM
+    )
+
+
+def test_an_exempt_members_links_need_a_new_pairing_and_count_nowhere_else(town, login):
+    """member_b (linked to hb1 since 2020, never visited it) becomes exempt: hb1 is no one's failure. It leaves
+    the totals (by type, by village, the share on track), the member's own counts and workspace, the reviews and
+    award figures, and shows as a household needing a new pairing (and as not covered on the dashboard)."""
+    from dispatch.digests import overdue_links
+    from dispatch.reviews import _compliance_rows
+    from reports.dashboards import build_dashboard
+    from reports.periods import period_of
+    from visits.selectors import compliance_summary, link_compliance, member_status_counts
+
+    staff = town.user("town_staff")
+    before = compliance_summary(user=staff, place=town.town, breakdown="child")
+    assert before["totals"]["overdue"] == 3  # ha1, hb1 and the grid head's grid: no contact ever
+    _exempt_b(town)
+    summary = compliance_summary(user=staff, place=town.town, breakdown="child")
+    assert (summary["totals"]["total"], summary["totals"]["overdue"]) == (before["totals"]["total"] - 1, 2)
+    assert [h.pk for h in summary["households_needing_pairing_list"]] == [town.hb1.pk]
+    assert summary["households_needing_pairing"] == 1
+    assert {row["name"] for row in summary["rows"]} == {town.village_a.name}  # village B has nothing to judge
+    member_b = town.members["member_b"]
+    member_b.refresh_from_db()
+    assert member_status_counts(member=member_b) == {"overdue": 0, "due": 0, "done": 0}
+    [entry] = link_compliance(links=Link.objects.filter(member=member_b))
+    assert entry.status == "repair" and {r.status for r in entry.rules} == {"repair"}
+    page = login(town.user("member_b")).get("/visits/")
+    assert page.context["counts"]["overdue"] == 0
+    assert b'id="exempt-note"' in page.content
+    assert member_b.pk not in {row["member_id"] for row in overdue_links(today())}
+    assert "member_b" not in {row[0] for row in _compliance_rows(town.town, today(), None, by_member=True)}
+    board = build_dashboard(user=staff, place=town.town, period=period_of("month", today()))
+    assert board["compliance"]["households_needing_pairing"] == 1
+    assert board["coverage"]["by_area"][town.village_b.path]["uncovered"] == 1
+    api = login(staff).get(f"/api/compliance/places/{town.town.pk}/").json()
+    assert api["households_needing_pairing"] == 1 and api["totals"]["overdue"] == 2
+    compliance_page = login(staff).get(f"/visits/compliance/{town.town.pk}/")
+    assert b'id="repair-count">1<' in compliance_page.content
+
+
+# --- 5. inactive links ----------------------------------------------------------------------------------
+
+
+def test_a_link_not_active_on_the_day_says_so(town, login):
+    link = Link.objects.get(member=town.members["member_a"], household=town.ha1)
+    Link.objects.filter(pk=link.pk).update(start_date=D(2026, 3, 1), end_date=D(2026, 6, 30))
+    client = login(town.user("member_a"))
+    for day in ("2026-02-28", "2026-07-01"):
+        body = client.get(f"/api/compliance/links/{link.pk}/", {"on": day}).json()
+        assert body["status"] == "inactive", (day, body)
+        assert {r["status"] for r in body["rules"]} == {"inactive"}
+    body = client.get(f"/api/compliance/links/{link.pk}/", {"on": "2026-05-15"}).json()
+    assert body["status"] in ("due", "overdue", "done") and body["status"] != "inactive"
+
+
+# --- 6. 正常率: one meaning on every row ---------------------------------------------------------------------
+
+
+def test_share_column_means_on_track_on_type_and_rule_rows(town, record, login):
+    """ha1 had a home visit in Q3 and an online contact in November; as of 12-01 nothing is done yet this
+    quarter or month, and nothing is overdue: 正常率 is 100 % on the type row and on both rule rows."""
+    record(
+        town.user("member_a"),
+        ContactKind.HOME_VISIT,
+        datetime.datetime(2026, 8, 15, 10, tzinfo=TZ),
+        household=town.ha1,
+    )
+    record(
+        town.user("member_a"),
+        ContactKind.ONLINE,
+        datetime.datetime(2026, 11, 15, 10, tzinfo=TZ),
+        household=town.ha1,
+    )
+    from visits.selectors import compliance_summary
+
+    staff = town.user("officer_a")
+    summary = compliance_summary(user=staff, place=town.village_a, on=D(2026, 12, 1))
+    [party] = [t for t in summary["by_type"] if t["link_type"] == LinkType.PARTY_HOUSEHOLD]
+    assert (party["total"], party["done"], party["overdue"], party["share_on_track"]) == (1, 0, 0, 1.0)
+    assert [(r["done"], r["overdue"], r["share_on_track"]) for r in party["rules"]] == [
+        (0, 0, 1.0),
+        (0, 0, 1.0),
+    ]
+    page = login(staff).get(f"/visits/compliance/{town.village_a.pk}/", {"on": "2026-12-01"}).content.decode()
+    # The household type's rule rows (the grid's weekly sink-down rule, overdue, is on its own line).
+    [rule_rows] = [
+        line for line in page.splitlines() if 'class="muted rule-row"' in line and "入户走访" in line
+    ]
+    assert rule_rows.count("rule-row") == 2 and rule_rows.count(">100%<") == 2
+    assert 'id="share-legend"' in page
