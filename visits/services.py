@@ -177,8 +177,8 @@ def _yard_links(*, user, member: Member, households: Sequence[Household], on: da
     """{household id: the member's link to it on `on`, or None} for a yard meeting, or a ValidationError.
 
     Each household must be one the recorder may record for on that date: linked to the member that day (it
-    then counts for that link, even if the link has ended since), or inside an area the
-    recorder's posts cover (then it counts for the member's link of that day if there is one, else for none).
+    then counts for that link, even if the link has ended since), or inside the recorder's write scope (the
+    area of a post that may change things there; it then counts for no link).
     """
     scope = scope_for(user)
     by_household: dict[int, list[Link]] = {}
@@ -192,7 +192,7 @@ def _yard_links(*, user, member: Member, households: Sequence[Household], on: da
         active = next((link for link in links if link.is_current(on)), None)
         if active is not None:
             result[household.pk] = active
-        elif scope.sees_path(household.path):
+        elif scope.writes_path(household.path):
             result[household.pk] = None
         elif links:
             error = _not_linked_error("households", links, on)
