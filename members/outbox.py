@@ -5,7 +5,8 @@
         outbox_publish(topic="dispatch.order_issued", payload={"order_id": order.pk})
 
 The row is written in the caller's transaction; after commit we try to enqueue it at once (a broker error is
-logged and swallowed, publishing gives up within about a second), and `outbox_sweep` (beat, every minute)
+logged and swallowed, publishing gives up within about a second: `enqueue` bounds the connect, every socket
+read and the retries itself, whatever the settings say), and `outbox_sweep` (beat, every minute)
 re-enqueues whatever is still pending. Apps register a handler per topic in their AppConfig.ready().
 """
 
@@ -30,6 +31,18 @@ SWEEP_GRACE = datetime.timedelta(seconds=20)
 
 _HANDLERS: dict[str, Callable[[dict], None]] = {}
 
+# How long one enqueue may wait on the broker. A broker that refuses connections fails at once; one that is
+# unreachable fails after the connect timeout; one that accepts and never answers (a hung Redis) fails after
+# the socket timeout. One retry on a fresh connection (a pooled connection may have died with a restart):
+# at most 2 × 0.3 s plus a 0.1 s pause, so a save never waits on the broker for more than about a second.
+ENQUEUE_TIMEOUT = 0.3
+ENQUEUE_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+ENQUEUE_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": ENQUEUE_TIMEOUT,
+    "socket_timeout": ENQUEUE_TIMEOUT,
+    **ENQUEUE_RETRY_POLICY,
+}
+
 
 def register_handler(topic: str) -> Callable:
     """Decorator: `handler(payload: dict) -> None` runs once per event, inside the claiming transaction."""
@@ -45,9 +58,20 @@ def enqueue(task, *args, countdown: float | None = None) -> bool:
     """Send a Celery task, never raising: a broker outage must not fail or slow the caller.
 
     Returns whether the broker accepted it. Whatever was not accepted is found again by a sweeper.
+    Publishes on a connection of its own with the bounds above (the worker's pooled connections keep the
+    settings' longer timeouts, which its blocking reads need).
     """
     try:
-        task.apply_async(args=args, countdown=countdown)
+        with task.app.connection_for_write(
+            transport_options=ENQUEUE_TRANSPORT_OPTIONS, connect_timeout=ENQUEUE_TIMEOUT
+        ) as connection:
+            task.apply_async(
+                args=args,
+                countdown=countdown,
+                connection=connection,
+                retry=True,
+                retry_policy=ENQUEUE_RETRY_POLICY,
+            )
     except Exception as exc:  # broker down, DNS, timeouts: all the same to the caller
         logger.warning("could not enqueue %s: %s", task.name, exc.__class__.__name__)
         return False

@@ -84,9 +84,11 @@ def exempt_members_with_links(*, user, on: datetime.date | None = None) -> Query
 
 
 def uncovered_households(*, user, on: datetime.date | None = None) -> QuerySet[Household]:
-    """Households in the user's scope that no member currently links to (the plan wants full coverage)."""
+    """Households in the user's scope that no member currently links to (the plan wants full coverage).
+
+    A link held by a member exempt from linking does not cover a household: it needs a new pairing."""
     on = on or timezone.localdate()
-    linked = Link.objects.filter(_current("", on), household=OuterRef("pk"))
+    linked = Link.objects.filter(_current("", on), household=OuterRef("pk"), member__is_exempt=False)
     return households_visible_to(user).filter(~Exists(linked)).select_related("grid").order_by("path", "code")
 
 

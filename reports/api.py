@@ -46,6 +46,7 @@ def _plain(dashboard: dict) -> dict:
         "compliance": {
             "on": compliance["on"].isoformat(),
             "totals": compliance["totals"],
+            "households_needing_pairing": compliance["households_needing_pairing"],
             "by_type": [
                 {k: (str(v) if k == "label" else v) for k, v in t.items() if k != "rules"}
                 for t in compliance["by_type"]

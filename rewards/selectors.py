@@ -245,6 +245,7 @@ def grid_values(round_: AwardRound, grids: list[Place]) -> dict[int, dict]:
     groups = rule_groups()
     rule_types = sorted({lt for g in groups for lt in g.link_types})
     links = Link.objects.current(on).filter(path__startswith=town_path, link_type__in=rule_types)
+    links = links.filter(member__is_exempt=False)  # exempt members' links need a new pairing (docs/visits.md)
     rows = (
         annotate_compliance(links, on=on, groups=groups)
         .values(area=Substr("path", 1, length))

@@ -234,6 +234,7 @@ def main() -> None:
         "member_links": Link.objects.current().filter(member=member).count(),
     }
     log(f"data: {counts}")
+    past = (timezone.localdate() - datetime.timedelta(days=9)).isoformat()
     pages = [
         ("town compliance (centre staff)", "centre", f"/visits/compliance/{town.pk}/"),
         ("village compliance (village officer)", "officer", f"/visits/compliance/{officer_village.pk}/"),
@@ -241,6 +242,13 @@ def main() -> None:
         ("member workspace (party member)", "member", "/visits/"),
         ("household page (party member)", "member", f"/visits/households/{first_household}/"),
         ("API place compliance, town (centre staff)", "centre", f"/api/compliance/places/{town.pk}/"),
+        # "As of" a past mid-week day: the running periods' counts come from the contact rows up to that day.
+        ("town compliance as of 9 days ago", "centre", f"/visits/compliance/{town.pk}/?on={past}"),
+        (
+            "API place compliance, town, as of 9 days ago",
+            "centre",
+            f"/api/compliance/places/{town.pk}/?on={past}",
+        ),
         ("API contacts list (party member)", "member", "/api/contacts/"),
         ("API contacts list, town (centre staff)", "centre", "/api/contacts/"),
     ]

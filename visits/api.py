@@ -119,16 +119,20 @@ class ContactViewSet(
         values = data.validated_data
         target = {}
         try:
+            # Today's visibility, or a link of the member's that has ended (a late entry): the service then
+            # checks the contact's date against the member's links (visits.services).
             if values.get("household") is not None:
-                target["household"] = households_visible_to(request.user).get(pk=values["household"])
+                target["household"] = services.households_recordable_by(request.user).get(
+                    pk=values["household"]
+                )
             if values.get("place") is not None:
-                target["place"] = places_visible_to(request.user).get(pk=values["place"])
+                target["place"] = services.places_recordable_by(request.user).get(pk=values["place"])
         except Exception as exc:
             raise ValidationError(
                 {"target": ["对象不存在或不在您的范围内 (target not found or out of scope)"]}
             ) from exc
         if values["households"]:
-            found = list(households_visible_to(request.user).filter(pk__in=values["households"]))
+            found = list(services.households_recordable_by(request.user).filter(pk__in=values["households"]))
             if len(found) != len(set(values["households"])):
                 raise ValidationError(
                     {"households": ["屋场夜话的户必须在您的范围内 (households must be within your scope)"]}

@@ -47,9 +47,21 @@ class Status(models.TextChoices):
     DUE = "due", _("待完成")
     OVERDUE = "overdue", _("已逾期")
     NONE = "none", _("无要求")
+    # The member is exempt from linking (old, infirm, away): the target needs a new pairing, not a visit.
+    REPAIR = "repair", _("待重新配对")
+    # The link was not active on the day asked about (not begun yet, or ended).
+    INACTIVE = "inactive", _("不在联系期内")
 
 
-STATUS_RANK = {Status.NONE: -1, Status.DONE: 0, Status.DUE: 1, Status.OVERDUE: 2}
+# REPAIR and INACTIVE rank below NONE: they never make a link "worse" in a max() over rules.
+STATUS_RANK = {
+    Status.INACTIVE: -3,
+    Status.REPAIR: -2,
+    Status.NONE: -1,
+    Status.DONE: 0,
+    Status.DUE: 1,
+    Status.OVERDUE: 2,
+}
 RANK_STATUS = {rank: status for status, rank in STATUS_RANK.items()}
 
 # Which kinds of contact may be recorded against which link targets.

@@ -52,7 +52,7 @@ from members.models import Link, Member
 
 from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
 from .models import Contact, ContactHousehold, LinkTally, QuotaRule
-from .periods import aware_bounds, no_contact_after, period_bounds, previous_bounds
+from .periods import aware_bounds, local_midnight, no_contact_after, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
 LIST_LIMIT = 50  # households / members listed by name on a compliance page
@@ -213,18 +213,44 @@ def _tally_lookup(group: RuleGroup, start: datetime.date):
     )
 
 
+def as_of_end(on: datetime.date) -> datetime.datetime:
+    """Where "as of `on`" stops counting: local midnight after that day (contacts dated on `on` count)."""
+    return local_midnight(on + datetime.timedelta(days=1))
+
+
+def _counted_until(group: RuleGroup, start: datetime.date, until: datetime.datetime):
+    """One link's contacts of the group's kinds from `start` (local) to `until`, counted from the rows."""
+    if not group.kinds:
+        return Value(0, output_field=IntegerField())
+    if group.target == "place":
+        rows = Contact.objects.filter(link_id=OuterRef("pk"), place__isnull=False)
+    else:
+        rows = ContactHousehold.objects.filter(link_id=OuterRef("pk"))
+    rows = rows.filter(occurred_at__gte=local_midnight(start), occurred_at__lt=until, kind__in=group.kinds)
+    n = rows.order_by().values("link_id").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(n), 0, output_field=IntegerField())
+
+
 def _group_counts(links: QuerySet[Link], joined: set[str], group: RuleGroup, on: datetime.date):
-    """(links, current count, previous count) for a rule group.
+    """(links, current count, previous count) for a rule group, as of the end of the day `on`.
 
     Household rules apply to thousands of links: join the period's tallies (hash join). Place rules (grids,
     villages, the town) apply to a few dozen: look each up by key, only for links the rule applies to.
+    "As of `on`": the current period counts only contacts dated up to `on`. While the period is running
+    (today, or a later day) that is the whole tally; for a past day inside a period that went on after it,
+    the few contacts of that period up to `on` are counted from the rows instead (per link, indexed).
     """
-    cur_start = period_bounds(group.period, on)[0]
+    cur_start, cur_end = period_bounds(group.period, on)
     prev_start = previous_bounds(group.period, on)[0]
+    until = as_of_end(on)
+    partial = on + datetime.timedelta(days=1) < cur_end and not no_contact_after(until)
     if group.target == "place":
-        return links, _tally_lookup(group, cur_start), _tally_lookup(group, prev_start)
-    links, cur_alias = _tally(links, joined, group.period, cur_start)
+        current = _counted_until(group, cur_start, until) if partial else _tally_lookup(group, cur_start)
+        return links, current, _tally_lookup(group, prev_start)
     links, prev_alias = _tally(links, joined, group.period, prev_start)
+    if partial:
+        return links, _counted_until(group, cur_start, until), _counted(prev_alias, group.kinds)
+    links, cur_alias = _tally(links, joined, group.period, cur_start)
     return links, _counted(cur_alias, group.kinds), _counted(prev_alias, group.kinds)
 
 
@@ -241,6 +267,20 @@ def _last_contact():
         When(place__isnull=False, then=Subquery(by_place.order_by().annotate(m=latest).values("m")[:1])),
         default=None,
     )
+
+
+def judged(links: QuerySet[Link]) -> QuerySet[Link]:
+    """The links compliance judges: those of members not exempt from linking.
+
+    An exempt member's links (docs/visits.md "Exempt members") are no one's failure: they are left out of
+    every total, share and list of who is behind, and shown as needing a new pairing instead
+    (`needing_pairing`)."""
+    return links.filter(member__is_exempt=False)
+
+
+def needing_pairing(links: QuerySet[Link]) -> QuerySet[Link]:
+    """Current links held by exempt members: their targets need a new pairing."""
+    return links.filter(member__is_exempt=True)
 
 
 def annotate_compliance(
@@ -305,7 +345,7 @@ def member_status_counts(*, member: Member, on: datetime.date | None = None) -> 
     on = on or timezone.localdate()
     groups = rule_groups()
     rule_types = sorted({lt for g in groups for lt in g.link_types})
-    links = Link.objects.current(on).filter(member=member, link_type__in=rule_types)
+    links = judged(Link.objects.current(on).filter(member=member, link_type__in=rule_types))
     rows = (
         annotate_compliance(links, on=on, groups=groups)
         .annotate(rank=F("status_rank"))
@@ -386,12 +426,22 @@ def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -
     for link in qs:
         rules = []
         worst = STATUS_RANK[Status.NONE]
+        # Not active on `on`: nothing is due for it that day. An exempt member's link: a new pairing is.
+        fixed = None
+        if not any(link.link_type in group.rules for group in groups):
+            fixed = None  # no rule for its type: nothing is ever due ("none"), active or not
+        elif not link.is_current(on):
+            fixed = STATUS_RANK[Status.INACTIVE]
+        elif link.member.is_exempt:
+            fixed = STATUS_RANK[Status.REPAIR]
         for group in groups:
             rule = group.rules.get(link.link_type)
             if rule is None:
                 continue
             done = getattr(link, f"{group.key}_done")
             rank = _rank_of(link, group, on=on, done=done, prev=getattr(link, f"{group.key}_prev"))
+            if fixed is not None:
+                rank = fixed
             worst = max(worst, rank)
             start, end = period_bounds(group.period, on)
             rules.append(
@@ -404,6 +454,8 @@ def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -
                     period_end=end,
                 )
             )
+        if fixed is not None:
+            worst = fixed
         result.append(
             LinkCompliance(
                 link=link, status=RANK_STATUS[worst], last_contact_at=link.last_contact_at, rules=rules
@@ -450,13 +502,16 @@ def compliance_summary(
     `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
     "member" (rows per member). Links visible to the user only; current links on `on`.
     Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact" (count) and
-    "households_without_contact_list" (the first 50), the same for members, "quarter", "month"}.
+    "households_without_contact_list" (the first 50), the same for members and for
+    "households_needing_pairing" (linked only through exempt members' links, left out of every other
+    figure), "quarter", "month"}.
     """
     on = on or timezone.localdate()
     groups = rule_groups()
     rule_types = sorted({lt for g in groups for lt in g.link_types})
-    links = _scoped_links(user=user, on=on, place=place, member=member).filter(link_type__in=rule_types)
-    qs = annotate_compliance(links, on=on, groups=groups)
+    scoped = _scoped_links(user=user, on=on, place=place, member=member)
+    # Exempt members' links are grouped apart (the "exempt" key) and left out of every figure below.
+    qs = annotate_compliance(scoped.filter(link_type__in=rule_types), on=on, groups=groups)
 
     group_fields: dict = {}
     if breakdown == "child" and place is not None:
@@ -467,8 +522,8 @@ def compliance_summary(
     # keys, and the result has a bounded number of rows (types × areas × rank combinations).
     rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
     rows = list(
-        qs.annotate(**rank_keys)
-        .values("link_type", *rank_keys, **group_fields)
+        qs.annotate(**rank_keys, exempt=F("member__is_exempt"))
+        .values("link_type", "exempt", *rank_keys, **group_fields)
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -476,8 +531,12 @@ def compliance_summary(
     by_type: dict[str, dict] = {}
     totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
     areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
+    exempt_links = 0
     for row in rows:
         lt, n = row["link_type"], row["n"]
+        if row["exempt"]:
+            exempt_links += n
+            continue
         overall = RANK_STATUS[max([STATUS_RANK[Status.NONE], *(row[k] for k in rank_keys)])]
         entry = by_type.setdefault(
             lt,
@@ -523,6 +582,9 @@ def compliance_summary(
         entry["share_done"] = _share(entry["done"], entry["total"])
         rules = list(entry["rules"].values())
         for r in rules:
+            # 正常率 means one thing on every row: links not overdue ÷ links (here: not overdue on this rule).
+            r["on_track"] = entry["total"] - r["overdue"]
+            r["share_on_track"] = _share(r["on_track"], entry["total"])
             r["share_done"] = _share(r["done"], entry["total"])
         entry["rules"] = rules
     totals["on_track"] = totals["total"] - totals["overdue"]
@@ -538,10 +600,21 @@ def compliance_summary(
         "month": month,
         "households_without_contact": 0,
         "members_without_contact": 0,
+        "households_needing_pairing": 0,
         "rows": [],
     }
-    # The first LIST_LIMIT of each "without contact" list and its full count, in one query each.
+    # The first LIST_LIMIT of each list and its full count, in one query each (the households needing a new
+    # pairing only when an exempt member holds a link here at all).
+    repair = needing_pairing(scoped).filter(household__isnull=False).values("household_id")
+    lists = [
+        (
+            "households_needing_pairing",
+            Household.objects.filter(pk__in=repair).select_related("grid").order_by("path", "code"),
+        )
+    ]
+    result["households_needing_pairing_list"] = []
     for name, qs in (
+        *(lists if exempt_links else []),
         (
             "households_without_contact",
             households_without_contact(user=user, place=place, member=member, on=on).select_related("grid"),
@@ -584,6 +657,7 @@ def households_without_contact(
     """Households (in scope, under `place` or linked by `member`) that no contact reached this quarter."""
     on = on or timezone.localdate()
     start, end = aware_bounds(period_bounds(Period.QUARTER, on))
+    end = min(end, as_of_end(on))  # as of the end of `on`
     households = households_visible_to(user)
     if place is not None:
         households = households.filter(path__startswith=place.path)
@@ -608,6 +682,7 @@ def members_without_contact(
     """Members with a current link (in scope, under `place`) who recorded no contact this month."""
     on = on or timezone.localdate()
     start, end = aware_bounds(period_bounds(Period.MONTH, on))
+    end = min(end, as_of_end(on))  # as of the end of `on`
     links = _scoped_links(user=user, on=on, place=place, member=member)
     made = Contact.objects.filter(member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end)
     return (

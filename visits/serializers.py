@@ -111,7 +111,9 @@ class RuleShareSerializer(serializers.Serializer):
     done = serializers.IntegerField()
     due = serializers.IntegerField()
     overdue = serializers.IntegerField()
-    share_done = serializers.FloatField(allow_null=True)
+    on_track = serializers.IntegerField(help_text="此要求未逾期的联系数")
+    share_on_track = serializers.FloatField(allow_null=True, help_text="正常率:未逾期 ÷ 联系数(与类型行同义)")
+    share_done = serializers.FloatField(allow_null=True, help_text="完成率:本期已完成 ÷ 联系数")
 
 
 class TypeShareSerializer(serializers.Serializer):
@@ -123,6 +125,7 @@ class TypeShareSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
     on_track = serializers.IntegerField()
     share_on_track = serializers.FloatField(allow_null=True)
+    share_done = serializers.FloatField(allow_null=True, help_text="完成率:本期已完成 ÷ 联系数")
     rules = RuleShareSerializer(many=True)
 
 
@@ -147,6 +150,9 @@ class ComplianceSummarySerializer(serializers.Serializer):
     rows = RowSerializer(many=True)
     households_without_contact = serializers.IntegerField(help_text="本季度没有任何走访的户数")
     members_without_contact = serializers.IntegerField(help_text="本月没有记录走访的联户人员数")
+    households_needing_pairing = serializers.IntegerField(
+        help_text="联户人员已免于联户、需重新配对的户数(不计入其他任何统计)"
+    )
 
 
 class MemberComplianceSerializer(ComplianceSummarySerializer):

@@ -16,13 +16,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from grids.enums import PlaceKind
 from grids.models import Household, Place
-from members.access import households_visible_to, require_write, scope_for, writes
+from members.access import WRITE_REFUSED, households_visible_to, places_visible_to, scope_for, writes
 from members.models import Link, Member
 
 from .enums import (
@@ -154,8 +155,30 @@ def _clean_position(position) -> tuple:
     return lat, lon, accuracy
 
 
+def _not_linked_error(field: str, links: Sequence[Link], on: datetime.date):
+    """Why the member's links to a target do not cover a contact on `on`."""
+    if links:
+        if on < links[0].start_date:
+            return ValidationError(
+                {
+                    "occurred_at": _("走访日期不能早于联系开始日期 %(d)s (date before the link began)")
+                    % {"d": links[0].start_date.isoformat()}
+                }
+            )
+        return ValidationError(
+            {"occurred_at": _("该日期不在联系有效期内 (the link was not active on that date)")}
+        )
+    return ValidationError(
+        {field: _("只能为自己联系的对象记录走访 (you may record contacts only for your own links)")}
+    )
+
+
 def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) -> Link | None:
-    """The member's link to the target on that day, None for scope-based recording, or a ValidationError."""
+    """The member's link to the target on that day, None for scope-based recording, or a ValidationError.
+
+    The link is the one active on the contact's date, not today's: a contact entered late, dated inside a
+    link that has since ended, is accepted and counts for that link (docs/visits.md "late entries").
+    """
     field = "household" if isinstance(target, Household) else "place"
     links = list(Link.objects.filter(member=member, **{field: target}).order_by("start_date"))
     for link in links:
@@ -164,20 +187,62 @@ def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) ->
     scope = scope_for(user)
     if (scope.is_grid_head or scope.is_town_staff) and scope.writes_path(target.path):
         return None
-    if links:
-        if on < links[0].start_date:
+    raise _not_linked_error(field, links, on)
+
+
+def _yard_links(*, user, member: Member, households: Sequence[Household], on: datetime.date) -> dict:
+    """{household id: the member's link to it on `on`, or None} for a yard meeting, or a ValidationError.
+
+    Each household must be one the recorder may record for on that date: linked to the member that day (it
+    then counts for that link, even if the link has ended since), or inside the recorder's write scope (the
+    area of a post that may change things there; it then counts for no link).
+    """
+    scope = scope_for(user)
+    by_household: dict[int, list[Link]] = {}
+    for link in Link.objects.filter(member=member, household__in=[h.pk for h in households]).order_by(
+        "start_date"
+    ):
+        by_household.setdefault(link.household_id, []).append(link)
+    result: dict[int, Link | None] = {}
+    for household in households:
+        links = by_household.get(household.pk, [])
+        active = next((link for link in links if link.is_current(on)), None)
+        if active is not None:
+            result[household.pk] = active
+        elif scope.writes_path(household.path):
+            result[household.pk] = None
+        elif links:
+            error = _not_linked_error("households", links, on)
+            raise ValidationError({"households": [f"{household.head_name}: {m}" for m in error.messages]})
+        elif scope.sees_path(household.path):
+            # Seen but not written (the discipline commission's read-only view): refused as such (403).
+            raise PermissionDenied(_(WRITE_REFUSED))
+        else:
             raise ValidationError(
-                {
-                    "occurred_at": _("走访日期不能早于联系开始日期 %(d)s (date before the link began)")
-                    % {"d": links[0].start_date.isoformat()}
-                }
+                {"households": _("屋场夜话的户必须在您的范围内 (households must be within your scope)")}
             )
-        raise ValidationError(
-            {"occurred_at": _("该日期不在联系有效期内 (the link was not active on that date)")}
-        )
-    raise ValidationError(
-        {field: _("只能为自己联系的对象记录走访 (you may record contacts only for your own links)")}
-    )
+    return result
+
+
+def households_recordable_by(user) -> QuerySet[Household]:
+    """Households the user may pick as a contact's target: those they see today, and those of their own
+    links that have ended (a late entry; contact_record then checks the contact's date against the link)."""
+    visible = households_visible_to(user)
+    member = scope_for(user).member
+    if member is None:
+        return visible
+    ended = Link.objects.filter(member=member, household__isnull=False, end_date__isnull=False)
+    return visible | Household.objects.filter(pk__in=ended.values("household_id"))
+
+
+def places_recordable_by(user) -> QuerySet[Place]:
+    """Places the user may pick as a contact's target (as households_recordable_by)."""
+    visible = places_visible_to(user)
+    member = scope_for(user).member
+    if member is None:
+        return visible
+    ended = Link.objects.filter(member=member, place__isnull=False, end_date__isnull=False)
+    return visible | Place.objects.filter(pk__in=ended.values("place_id"))
 
 
 def may_record_for(*, user, target: Household | Place) -> bool:
@@ -254,6 +319,7 @@ def contact_record(
     _require_record_rights(user=user, kind=kind, household=household, place=place)
     link = None
     reached: list[Household] = []
+    yard_links: dict[int, Link | None] = {}
     if kind in HOUSEHOLD_KINDS:
         if household is None or place is not None or households:
             raise ValidationError({"household": _("请选择走访的户 (choose one household)")})
@@ -276,13 +342,8 @@ def contact_record(
             unique.setdefault(household.pk, household)
         if not unique or place is not None:
             raise ValidationError({"households": _("请选择参加屋场夜话的户 (choose the households)")})
-        visible = set(households_visible_to(user).filter(pk__in=unique).values_list("pk", flat=True))
-        if visible != set(unique):
-            raise ValidationError(
-                {"households": _("屋场夜话的户必须在您的范围内 (households must be within your scope)")}
-            )
-        require_write(scope, *unique.values())  # seen is not enough: write scope or own links
         reached = list(unique.values())
+        yard_links = _yard_links(user=user, member=member, households=reached, on=on)
         household = None
         path = _common_path(h.path for h in reached)
 
@@ -317,7 +378,7 @@ def contact_record(
                     member=member,
                     kind=kind,
                     occurred_at=occurred_at,
-                    link=link if kind not in MULTI_HOUSEHOLD_KINDS else None,
+                    link=yard_links.get(h.pk) if kind in MULTI_HOUSEHOLD_KINDS else link,
                 )
             for content in cleaned_photos:
                 ContactPhoto.objects.create(contact=contact, image=content)
@@ -336,6 +397,10 @@ def contact_record(
         return existing
     contact.created = True
     return contact
+
+
+def _contact_time(snapshot: dict) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(snapshot["occurred_at"])
 
 
 def contact_is_editable(*, user, contact: Contact, now: datetime.datetime | None = None) -> bool:
@@ -383,20 +448,21 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
         contact.kind = kind
     if "occurred_at" in changes:
         contact.occurred_at = _check_time(changes["occurred_at"])
-        target = contact.household or contact.place
-        if target is not None and contact.link_id is not None:
-            on = local_date(contact.occurred_at)
-            if on < contact.link.start_date:
-                raise ValidationError(
-                    {
-                        "occurred_at": _("走访日期不能早于联系开始日期 %(d)s (date before the link began)")
-                        % {"d": contact.link.start_date.isoformat()}
-                    }
-                )
-            if contact.link.end_date and on > contact.link.end_date:
-                raise ValidationError(
-                    {"occurred_at": _("该日期不在联系有效期内 (the link was not active on that date)")}
-                )
+    # A correction of kind or date passes the same target checks as a new contact, on the corrected date,
+    # and the contact then counts for the links active on that date (which may differ from before).
+    retarget = contact.kind != before["kind"] or contact.occurred_at != _contact_time(before)
+    links_after: dict[int, Link | None] = {}
+    if retarget:
+        on = local_date(contact.occurred_at)
+        if contact.kind in MULTI_HOUSEHOLD_KINDS:
+            reached = list(Household.objects.filter(pk__in=household_ids))
+            links_after = _yard_links(user=user, member=contact.member, households=reached, on=on)
+        else:
+            target = contact.household or contact.place
+            contact.link = _find_link(
+                user=user, member=contact.member, kind=contact.kind, target=target, on=on
+            )
+            links_after = {pk: contact.link for pk in household_ids}
     if "duties" in changes:
         chosen = _clean_duties(changes["duties"])
         for duty, field in DUTY_FIELDS.items():
@@ -410,21 +476,41 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
     diff = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if not diff:
         return contact
+    links_before = {
+        row["household_id"]: row["link_id"]
+        for row in ContactHousehold.objects.filter(contact=contact).values("household_id", "link_id")
+    }
+    place_link_before = Contact.objects.filter(pk=contact.pk).values_list("link_id", flat=True).first()
     contact.save(
-        update_fields=["kind", "occurred_at", "summary", "found_problem", "updated_at", *DUTY_FIELDS.values()]
+        update_fields=[
+            "kind",
+            "occurred_at",
+            "link",
+            "summary",
+            "found_problem",
+            "updated_at",
+            *DUTY_FIELDS.values(),
+        ]
     )
-    if "kind" in diff or "occurred_at" in diff:
-        # Move the counts: out of the old kind/period, into the new ones.
-        old_kind, old_at = before["kind"], datetime.datetime.fromisoformat(before["occurred_at"])
+    if retarget:
+        # Move the counts: out of the old kind/period/links, into the new ones.
+        old_kind, old_at = before["kind"], _contact_time(before)
         if contact.place_id:
-            counted = [contact.link_id]
+            tally_add(link_ids=[place_link_before], kind=old_kind, occurred_at=old_at, delta=-1)
+            tally_add(link_ids=[contact.link_id], kind=contact.kind, occurred_at=contact.occurred_at, delta=1)
         else:
-            counted = list(ContactHousehold.objects.filter(contact=contact).values_list("link_id", flat=True))
-        tally_add(link_ids=counted, kind=old_kind, occurred_at=old_at, delta=-1)
-        tally_add(link_ids=counted, kind=contact.kind, occurred_at=contact.occurred_at, delta=1)
-    ContactHousehold.objects.filter(contact=contact).update(
-        kind=contact.kind, occurred_at=contact.occurred_at
-    )
+            tally_add(link_ids=links_before.values(), kind=old_kind, occurred_at=old_at, delta=-1)
+            for household_id in household_ids:
+                link = links_after.get(household_id)
+                ContactHousehold.objects.filter(contact=contact, household_id=household_id).update(
+                    kind=contact.kind, occurred_at=contact.occurred_at, link=link
+                )
+            tally_add(
+                link_ids=[link.pk for link in links_after.values() if link is not None],
+                kind=contact.kind,
+                occurred_at=contact.occurred_at,
+                delta=1,
+            )
     if "occurred_at" in diff:  # a queryset update fires no signal: recount the households' last contact
         last_contact_recount(household_ids)
     ContactRevision.objects.create(

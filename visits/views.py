@@ -191,7 +191,10 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
 
 @login_required
 def household_record(request, pk: int):
-    household = get_household_for_user(request.user, pk)
+    # Also a household of a link that has ended: a late entry dated inside it (visits.services).
+    household = services.households_recordable_by(request.user).select_related("grid").filter(pk=pk).first()
+    if household is None:
+        raise Http404
     grid3 = household.grid if household.grid.kind == PlaceKind.GRID3 else household.grid.parent
     households_qs = (
         households_visible_to(request.user)
@@ -215,7 +218,9 @@ def household_record(request, pk: int):
 
 @login_required
 def place_record(request, pk: int):
-    place = get_place_for_user(request.user, pk)
+    place = services.places_recordable_by(request.user).filter(pk=pk).first()
+    if place is None:
+        raise Http404
     kinds = {kind for kind in PLACE_KINDS if place.kind in PLACE_KIND_FOR[kind]}
     if not kinds:
         raise Http404
@@ -315,6 +320,19 @@ def compliance_home(request):
     return redirect(places[0]["url"])
 
 
+def _on_param(request):
+    """`?on=YYYY-MM-DD`: the day the compliance page is judged as of (default today); bad input → today."""
+    import datetime
+
+    raw = request.GET.get("on", "").strip()
+    if raw:
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            messages.error(request, _("日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD)"))
+    return timezone.localdate()
+
+
 @login_required
 def compliance_place(request, pk: int):
     """Town by village, village by grid, grid by member: share on track, who is behind, who had no contact."""
@@ -324,7 +342,7 @@ def compliance_place(request, pk: int):
     place = get_object_or_404(Place, pk=pk, kind__in=list(COMPLIANCE_KINDS))
     if not scope.sees_path(place.path):
         raise Http404
-    on = timezone.localdate()
+    on = _on_param(request)
     summary = selectors.compliance_summary(
         user=request.user, place=place, on=on, breakdown=COMPLIANCE_KINDS[place.kind]
     )

@@ -255,3 +255,30 @@ def test_saving_with_redis_down_is_quick_and_work_is_delivered_once_when_it_is_b
     assert (event.status, event.attempts) == ("done", 1)
     assert Notification.objects.count() == 3
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_saving_with_a_hung_broker_waits_under_a_second_and_the_sweeper_delivers_once(town):
+    """A broker that accepts connections and never answers (a hung Redis): the save does not wait on it for
+    more than about a second; once a broker answers again the sweeper delivers everything exactly once."""
+    from tests.members.test_outbox_bounds import hung_broker
+
+    with hung_broker() as (port, held), broker(f"redis://127.0.0.1:{port}/{REDIS_DB}"):
+        started = time.monotonic()
+        order = _order(town)
+        elapsed = time.monotonic() - started
+        assert held, "the save never reached the hung broker"
+    assert elapsed < 1.5, f"saving took {elapsed:.2f}s with a hung broker"
+    event = OutboxEvent.objects.get(topic="dispatch.order_issued")
+    assert event.status == "pending" and order.pk
+    assert Notification.objects.count() == 0
+
+    with some_redis() as url, broker(url), worker(url):
+        later = timezone.now() + datetime.timedelta(minutes=1)
+        assert outbox_sweep(now=later) == 1
+        _wait(lambda: OutboxEvent.objects.filter(pk=event.pk, status="done").exists(), what="event done")
+        _wait(_all_sent(6), what="deliveries sent")
+        assert outbox_sweep(now=later) == 0
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == ("done", 1)
+    assert Notification.objects.count() == 3
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
