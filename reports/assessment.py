@@ -127,6 +127,50 @@ def _dispatch_by(*, town: Place, year: int, group: str) -> dict:
     }
 
 
+VERIFICATION_ZERO = {"calls": 0, "confirmed": 0, "denied": 0, "unreachable": 0, "false": 0}
+
+
+def _verification_by_village(*, town: Place, start, end) -> dict[str, dict]:
+    """回访核实 per village for the year (docs/verification.md): calls made and their outcomes, and contacts
+    the discipline commission decided false. Shown beside the score (not weighted): a false contact already
+    counts nowhere, so its effect is in the coverage and compliance figures. Two grouped queries."""
+    from verification.enums import CallOutcome, CaseDecision
+    from verification.models import Call, Case
+
+    prefix = Substr("path", 1, len(town.path) + PATH_STEP)
+    rows: dict[str, dict] = {}
+    calls = (
+        Call.objects.filter(path__startswith=town.path, called_at__gte=start, called_at__lt=end)
+        .annotate(area=prefix)
+        .values("area")
+        .annotate(
+            calls=Count("id"),
+            confirmed=Count("id", filter=Q(outcome=CallOutcome.CONFIRMED)),
+            denied=Count("id", filter=Q(outcome=CallOutcome.DENIED)),
+            unreachable=Count("id", filter=Q(outcome=CallOutcome.UNREACHABLE)),
+        )
+        .order_by()
+    )
+    for row in calls:
+        area = row.pop("area")
+        rows[area] = {**VERIFICATION_ZERO, **row}
+    false = (
+        Case.objects.filter(
+            path__startswith=town.path,
+            decision=CaseDecision.FALSE_CONTACT,
+            decided_at__gte=start,
+            decided_at__lt=end,
+        )
+        .annotate(area=prefix)
+        .values("area")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in false:
+        rows.setdefault(row["area"], dict(VERIFICATION_ZERO))["false"] = row["n"]
+    return rows
+
+
 def assessment_build(*, user, town: Place, year: int) -> dict:
     """Compute the year's sheet for the town as `user` sees it (town staff see the whole town)."""
     on = _year_day(year)
@@ -159,6 +203,7 @@ def assessment_build(*, user, town: Place, year: int) -> dict:
         .annotate(**issue_counts)
     }
     dispatch_area = _dispatch_by(town=town, year=year, group="village")
+    checked = _verification_by_village(town=town, start=start, end=end)
     village_rows = []
     for village in villages:
         c = cover.get(village.path)
@@ -173,7 +218,14 @@ def assessment_build(*, user, town: Place, year: int) -> dict:
         }
         points, total = _score(rates, vw)
         village_rows.append(
-            {"id": village.pk, "name": village.name, "rates": rates, "points": points, "total": total}
+            {
+                "id": village.pk,
+                "name": village.name,
+                "rates": rates,
+                "points": points,
+                "total": total,
+                "verification": checked.get(village.path, dict(VERIFICATION_ZERO)),
+            }
         )
 
     # Cadres: everyone holding a current link under the town.

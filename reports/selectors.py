@@ -237,7 +237,7 @@ def _contact_rows(*, user, place: Place, period: ReportPeriod) -> list[dict]:
         since, until = aware_bounds((start, end))
         rows += list(
             under(contacts_visible_to(user), user=user, place=place)
-            .filter(occurred_at__gte=since, occurred_at__lt=until)
+            .filter(occurred_at__gte=since, occurred_at__lt=until, struck=False)
             .order_by()
             .annotate(area=area, month=TruncMonth("occurred_at", tzinfo=TZ, output_field=DateField()))
             .values("area", "month")

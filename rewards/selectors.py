@@ -6,7 +6,9 @@ Candidates
   time in the period.
 - 联户党员干部: party members and cadres (town, stationed, village cadres, city leaders and department heads)
   who held a household or migrant link in the town at any time in the period.
-Excluded (listed apart, with the reason): exempt members (免于联户), and members with a correction (整改,
+Excluded (listed apart, with the reason): exempt members (免于联户), members with a contact dated in the period
+that the discipline commission decided false (verification: 统计期内有经镇纪委认定的虚假走访; such contacts count
+nowhere, see visits.services.contact_strike), and members with a correction (整改,
 rewards.models.Correction) not closed before the period's first day (still open, or open at some time in
 or after the period: corrections concern contact records, and a round is ranked until it is published).
 
@@ -336,6 +338,15 @@ def corrections_overlapping(round_: AwardRound) -> QuerySet[Correction]:
     return Correction.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=round_.period_start))
 
 
+def false_contacts(round_: AwardRound) -> QuerySet[Contact]:
+    """The member's contacts dated in the round's period that the discipline commission decided false
+    (verification): such a member is not eligible for the round's awards. Correlated on the member."""
+    start, end = _bounds(round_)
+    return Contact.objects.filter(
+        member=OuterRef("pk"), struck=True, occurred_at__gte=start, occurred_at__lt=end
+    )
+
+
 def person_values(round_: AwardRound, member_ids: list[int]) -> dict[int, dict]:
     start, end = _bounds(round_)
     values: dict[int, dict] = {}
@@ -345,7 +356,9 @@ def person_values(round_: AwardRound, member_ids: list[int]) -> dict[int, dict]:
 
     duty_counts = {field: Count("id", filter=Q(**{field: True})) for field in DUTY_FIELDS.values()}
     for row in (
-        Contact.objects.filter(member_id__in=member_ids, occurred_at__gte=start, occurred_at__lt=end)
+        Contact.objects.filter(
+            member_id__in=member_ids, occurred_at__gte=start, occurred_at__lt=end, struck=False
+        )
         .values("member_id")
         .annotate(n=Count("id"), **duty_counts)
         .order_by()
@@ -413,9 +426,9 @@ def award_ranking(*, award_type: AwardType) -> Ranking:
         eligible = eligible_members(round_, award_type.kind)
         correction_q = corrections_overlapping(round_).filter(member=OuterRef("pk"))
         members = list(
-            eligible.annotate(under_correction=Exists(correction_q)).only(
-                "id", "name", "path", "is_exempt", "role"
-            )
+            eligible.annotate(
+                under_correction=Exists(correction_q), false_contact=Exists(false_contacts(round_))
+            ).only("id", "name", "path", "is_exempt", "role")
         )
         excluded = []
         subjects = {}
@@ -425,6 +438,8 @@ def award_ranking(*, award_type: AwardType) -> Ranking:
                 reasons.append(str(_("免于联户")))
             if member.under_correction:
                 reasons.append(str(_("走访记录整改中")))
+            if member.false_contact:
+                reasons.append(str(_("统计期内有经镇纪委认定的虚假走访")))
             if reasons:
                 excluded.append(Excluded(member, reasons))
             else:

@@ -32,6 +32,7 @@ from members.models import Link
 from visits.enums import HOUSEHOLD_KINDS, MULTI_HOUSEHOLD_KINDS, ContactKind
 from visits.models import Contact, ContactHousehold, ContactPhoto
 from visits.periods import TZ, local_date
+from visits.services import contact_strike
 
 from .enums import (
     SAVE_TIME_KINDS,
@@ -741,6 +742,8 @@ def case_decide(*, user, case: Case, decision: str, reason: str) -> Case:
     case.status, case.decision, case.reason = CaseStatus.DECIDED, decision, reason
     case.decided_by, case.decided_at = user, timezone.now()
     case.save(update_fields=["status", "decision", "reason", "decided_by", "decided_at"])
+    if decision == CaseDecision.FALSE_CONTACT:
+        contact_strike(contact=case.contact, by=user, reason=reason)
     CaseEvent.objects.create(
         case=case, kind=CaseEventKind.DECIDED, by=user, text=f"{case.get_decision_display()}:{reason}"
     )

@@ -76,3 +76,4 @@ TARGET_KINDS = {
 class RevisionAction(models.TextChoices):
     CREATE = "create", _("创建")
     UPDATE = "update", _("修改")
+    STRIKE = "strike", _("认定虚假,不计入")

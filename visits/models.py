@@ -75,6 +75,9 @@ class Contact(models.Model):
     latitude = models.DecimalField(_("纬度"), max_digits=7, decimal_places=4, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=8, decimal_places=4, null=True, blank=True)
     accuracy_m = models.PositiveIntegerField(_("定位精度(米)"), null=True, blank=True)
+    # Decided false by the discipline commission (verification): kept as a record, counted nowhere.
+    struck = models.BooleanField(_("认定虚假,不计入"), default=False)
+    struck_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
     path = models.CharField(_("对象路径"), max_length=255, editable=False, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -223,7 +223,7 @@ def _counted_until(group: RuleGroup, start: datetime.date, until: datetime.datet
     if not group.kinds:
         return Value(0, output_field=IntegerField())
     if group.target == "place":
-        rows = Contact.objects.filter(link_id=OuterRef("pk"), place__isnull=False)
+        rows = Contact.objects.filter(link_id=OuterRef("pk"), place__isnull=False, struck=False)
     else:
         rows = ContactHousehold.objects.filter(link_id=OuterRef("pk"))
     rows = rows.filter(occurred_at__gte=local_midnight(start), occurred_at__lt=until, kind__in=group.kinds)
@@ -258,7 +258,9 @@ def _last_contact():
     by_household = ContactHousehold.objects.filter(
         household_id=OuterRef("household_id"), member_id=OuterRef("member_id")
     )
-    by_place = Contact.objects.filter(place_id=OuterRef("place_id"), member_id=OuterRef("member_id"))
+    by_place = Contact.objects.filter(
+        place_id=OuterRef("place_id"), member_id=OuterRef("member_id"), struck=False
+    )
     latest = Func(F("occurred_at"), function="MAX")
     return Case(
         When(
@@ -684,7 +686,9 @@ def members_without_contact(
     start, end = aware_bounds(period_bounds(Period.MONTH, on))
     end = min(end, as_of_end(on))  # as of the end of `on`
     links = _scoped_links(user=user, on=on, place=place, member=member)
-    made = Contact.objects.filter(member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end)
+    made = Contact.objects.filter(
+        member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end, struck=False
+    )
     return (
         Member.objects.filter(pk__in=links.values("member_id"), is_exempt=False)
         .filter(~Exists(made))

@@ -405,6 +405,8 @@ def _contact_time(snapshot: dict) -> datetime.datetime:
 
 def contact_is_editable(*, user, contact: Contact, now: datetime.datetime | None = None) -> bool:
     now = now or timezone.now()
+    if contact.struck:  # decided false: the record stays as it was decided
+        return False
     return contact.created_by_id == user.pk and now - contact.created_at <= datetime.timedelta(
         days=_edit_days()
     )
@@ -515,5 +517,32 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
         last_contact_recount(household_ids)
     ContactRevision.objects.create(
         contact=contact, action=RevisionAction.UPDATE, changed_by=user, changes=diff
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_strike(*, contact: Contact, by, reason: str) -> Contact:
+    """Take a contact decided false (by the discipline commission, verification app) out of every count.
+
+    The record stays, marked struck, with a "strike" revision listing the households it had reached; its
+    counting rows go (LinkTally, LastContact and the month tallies follow through the usual signals), so
+    compliance, dashboards, the assessment and award rankings no longer count it. Striking twice does nothing.
+    """
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.struck:
+        return contact
+    reached = list(ContactHousehold.objects.filter(contact=contact).values_list("household_id", flat=True))
+    if contact.place_id and contact.link_id:
+        tally_add(link_ids=[contact.link_id], kind=contact.kind, occurred_at=contact.occurred_at, delta=-1)
+    for row in ContactHousehold.objects.filter(contact=contact):
+        row.delete()  # one by one: the post_delete signal uncounts each (LinkTally, LastContact)
+    contact.struck, contact.struck_at = True, timezone.now()
+    contact.save(update_fields=["struck", "struck_at"])  # the month tally signal uncounts it
+    ContactRevision.objects.create(
+        contact=contact,
+        action=RevisionAction.STRIKE,
+        changed_by=by,
+        changes={"households": reached, "reason": reason[:500]},
     )
     return contact

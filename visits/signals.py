@@ -18,7 +18,7 @@ from .tallies import (
 )
 
 # What a contact's month tally depends on: where, when, which kind, which duties.
-MONTH_COUNTED = ("path", "occurred_at", "kind", *DUTY_FIELDS.values())
+MONTH_COUNTED = ("path", "occurred_at", "kind", "struck", *DUTY_FIELDS.values())
 
 
 @receiver(pre_save, sender=ContactHousehold)
@@ -61,11 +61,13 @@ def place_counted(sender, instance: Contact, created: bool, raw=False, **kwargs)
 
 @receiver(post_delete, sender=Contact)
 def place_uncounted(sender, instance: Contact, **kwargs):
-    if instance.place_id:
+    if instance.place_id and not instance.struck:
         tally_add(link_ids=[instance.link_id], kind=instance.kind, occurred_at=instance.occurred_at, delta=-1)
 
 
 def _month_count(values: dict, delta: int) -> None:
+    if values.get("struck"):  # a contact decided false counts nowhere (visits.services.contact_strike)
+        return
     month_tally_add(
         path=values["path"],
         kind=values["kind"],

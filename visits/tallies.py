@@ -162,7 +162,10 @@ def _link_sources():
 
     return (
         (ContactHousehold.objects.filter(link__isnull=False), Q(link__household__isnull=False)),
-        (Contact.objects.filter(place__isnull=False, link__isnull=False), Q(link__place__isnull=False)),
+        (
+            Contact.objects.filter(place__isnull=False, link__isnull=False, struck=False),
+            Q(link__place__isnull=False),
+        ),
     )
 
 
@@ -194,7 +197,9 @@ def month_tallies_recount(paths: Iterable[str]) -> int:
     for start in range(0, len(paths), 500):
         chunk = paths[start : start + 500]
         ContactMonthTally.objects.filter(path__in=chunk).delete()
-        written += _bulk_write(ContactMonthTally, _month_rows(Contact.objects.filter(path__in=chunk)))
+        written += _bulk_write(
+            ContactMonthTally, _month_rows(Contact.objects.filter(path__in=chunk, struck=False))
+        )
     return written
 
 
@@ -203,7 +208,7 @@ def tallies_rebuild() -> int:
     from .models import Contact, ContactMonthTally, LastContact, LinkTally
 
     ContactMonthTally.objects.all().delete()
-    written = _bulk_write(ContactMonthTally, _month_rows(Contact.objects.all()))
+    written = _bulk_write(ContactMonthTally, _month_rows(Contact.objects.filter(struck=False)))
     LastContact.objects.all().delete()
     written += _bulk_write(
         LastContact, (LastContact(**row) for row in _last_contact_rows().iterator(chunk_size=BATCH))
@@ -248,7 +253,7 @@ def tallies_check() -> dict[str, int]:
             result["link_tallies"] += (
                 expected.difference(stored).count() + stored.difference(expected).count()
             )
-    expected = _month_counts(Contact.objects.all())
+    expected = _month_counts(Contact.objects.filter(struck=False))
     stored = (
         ContactMonthTally.objects.filter(contacts__gt=0)
         .values("path", "month", "kind", "contacts", *DUTY_FIELDS.values())

@@ -193,3 +193,28 @@ def test_dispatch_orders_done_in_the_period_count(town, round_):
     assert rows["member_b"][Criterion.DISPATCH_DONE] == (None, Decimal("0.00"))
     assert ranking.weights[Criterion.DISPATCH_DONE] == Decimal("10.00")
     assert ranking.notes == []
+
+
+def test_a_contact_decided_false_counts_nowhere_and_bars_the_member_from_the_round(town, round_):
+    """Issue 14: the discipline commission decided one of member_a's contacts false (verification)."""
+    from visits.services import contact_strike
+
+    ma, mb = town.members["member_a"], town.members["member_b"]
+    contacts = [contact(ma, at(YEAR, 3, day), household=town.ha1) for day in (1, 2, 3)]
+    contact(mb, at(YEAR, 3, 1), household=town.hb1)
+    contact(mb, at(YEAR, 3, 2), household=town.hb1)
+    contact_strike(contact=contacts[0], by=town.user("discipline"), reason="回访核实:群众称未走访")
+    ranking = award_ranking(award_type=_type(round_, AwardKind.LINKED_MEMBER))
+    assert [row.name for row in ranking.rows] == ["member_b"]
+    assert _components(ranking.rows[0])[Criterion.CONTACTS] == (2, Decimal("100.00"))
+    assert {(e.member.name, tuple(e.reasons)) for e in ranking.excluded} == {
+        ("member_a", ("统计期内有经镇纪委认定的虚假走访",)),
+    }
+    # A false contact outside the period does not bar the member from this round.
+    from visits.models import Contact
+
+    Contact.objects.filter(pk=contacts[0].pk).update(struck=False)  # as if that one had stood
+    late = contact(ma, at(YEAR, 8, 1), household=town.ha1)
+    contact_strike(contact=late, by=town.user("discipline"), reason="x")
+    ranking = award_ranking(award_type=_type(round_, AwardKind.LINKED_MEMBER))
+    assert sorted(row.name for row in ranking.rows) == ["member_a", "member_b"]
