@@ -200,19 +200,20 @@ def order_attachment(request, pk: int):
 # --- 每月一走访工作任务清单 ------------------------------------------------------------------------------
 
 
-def _month_param(request) -> datetime.date:
+def _month_param(request) -> tuple[datetime.date, str]:
+    """The month asked for and "" — or this month and the reason the one asked for was refused."""
     raw = request.GET.get("month") or f"{today():%Y-%m}"
     try:
-        return _parse_month(raw).start
-    except PeriodError:
-        return today().replace(day=1)
+        return _parse_month(raw).start, ""
+    except PeriodError as exc:
+        return today().replace(day=1), str(exc)
 
 
 @login_required
 def my_task_list(request):
     """The member's own list for a month (default this month); overseers also get their area's lists."""
     scope = scope_for(request.user)
-    month = _month_param(request)
+    month, month_error = _month_param(request)
     mine = None
     if scope.member is not None:
         mine = MonthlyTaskList.objects.filter(member=scope.member, month=month).first()
@@ -229,7 +230,14 @@ def my_task_list(request):
     return render(
         request,
         "dispatch/task_list_index.html",
-        {"month": month, "mine": mine, "others": others, "months": recent_months(month)},
+        {
+            "month": month,
+            "mine": mine,
+            "others": others,
+            "months": recent_months(month),
+            "month_error": month_error,
+        },
+        status=400 if month_error else 200,
     )
 
 
