@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from grids.dates import month_in_range, out_of_range_message
 from visits.periods import TZ, period_bounds
 
 from .enums import JobName
@@ -46,8 +45,6 @@ def _month(key: str) -> JobPeriod:
     m = re.fullmatch(r"(\d{4})-(\d{2})", key)
     if not m or not 1 <= int(m[2]) <= 12:
         raise PeriodError(_("月份格式应为 2026-12 (month must look like 2026-12)"))
-    if not month_in_range(int(m[1]), int(m[2])):
-        raise PeriodError(str(out_of_range_message()))
     start, end = period_bounds("month", datetime.date(int(m[1]), int(m[2]), 1))
     return JobPeriod(key, start, end)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import mimetypes
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.dates import month_in_range, out_of_range_message
 from grids.enums import PlaceKind
 from grids.models import Place
 from members.access import scope_for
@@ -203,6 +205,13 @@ def order_attachment(request, pk: int):
 def _month_param(request) -> tuple[datetime.date, str]:
     """The month asked for and "" — or this month and the reason the one asked for was refused."""
     raw = request.GET.get("month") or f"{today():%Y-%m}"
+    year_month = re.fullmatch(r"(\d{4})-(\d{2})", raw)
+    if (
+        year_month
+        and 1 <= int(year_month[2]) <= 12
+        and not month_in_range(int(year_month[1]), int(year_month[2]))
+    ):
+        return today().replace(day=1), str(out_of_range_message())
     try:
         return _parse_month(raw).start, ""
     except PeriodError as exc:

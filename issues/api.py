@@ -234,11 +234,13 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             ),
         )
 
-    @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=EventSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
     def events(self, request, pk=None):
+        """The issue's timeline, oldest first, paginated like every list (count / next / previous / results)."""
         issue = self._issue()
-        return Response(EventSerializer(selectors.issue_timeline(issue), many=True).data)
+        page = self.paginate_queryset(selectors.issue_timeline(issue))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
 
 
 class EventFilter(django_filters.FilterSet):
