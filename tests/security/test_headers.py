@@ -76,8 +76,8 @@ def _is_paginated(schema, path):
 
 
 def test_issue_events_and_order_recipients_answer_what_the_schema_says(town, client, raise_issue):
-    from dispatch.services import order_issue
     from dispatch.periods import today
+    from dispatch.services import order_issue
 
     client.force_login(town.user("town_staff"))
     schema = client.get("/api/schema/?format=json").json()
