@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from .lockout import is_locked_out, lockout_message
 
-TokenAnswer = inline_serializer("AuthToken", {"token": serializers.CharField()})
+TokenAnswer = inline_serializer("AuthTokenAnswer", {"token": serializers.CharField()})
 Detail = inline_serializer("AuthTokenRefused", {"detail": serializers.CharField()})
 
 
