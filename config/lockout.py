@@ -25,6 +25,20 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", {"message": lockout_message(request)}, status=429)
 
 
+def client_ip(request) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the address a login attempt came from.
+
+    With LIANHU_PROXY_COUNT = n reverse proxies in front, the n-th entry from the right of X-Forwarded-For
+    (each proxy appends the address it saw); entries further left were written by the client and are ignored.
+    """
+    count = settings.LIANHU_PROXY_COUNT
+    if count:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
 def is_locked_out(request, username: str) -> bool:
     """Whether this username, or the request's address, is locked out now (the API token endpoint asks)."""
     return settings.AXES_ENABLED and AxesProxyHandler.is_locked(request, {"username": username})

@@ -135,13 +135,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password", "token"]
-# Behind a reverse proxy the client address is the last hop it adds to X-Forwarded-For (production.py).
-AXES_IPWARE_PROXY_COUNT = (
-    int(os.environ["LIANHU_PROXY_COUNT"]) if os.environ.get("LIANHU_PROXY_COUNT") else None
-)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client's address (config/lockout.py): REMOTE_ADDR, or behind LIANHU_PROXY_COUNT reverse proxies the hop
+# the nearest one added to X-Forwarded-For (production.py), never what a client wrote there itself.
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
+LIANHU_PROXY_COUNT = 0
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -24,3 +24,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Behind nginx every request comes from the proxy's address: the login throttling takes the client's from
+# X-Forwarded-For, counting LIANHU_PROXY_COUNT proxies from the right (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for), so a forged entry changes nothing.
+LIANHU_PROXY_COUNT = int(os.environ.get("LIANHU_PROXY_COUNT", "1"))

@@ -159,3 +159,21 @@ def test_token_endpoint_is_throttled_like_the_form(users, client):
 def test_form_failures_lock_the_token_endpoint(users, client):
     _fail(client, "member_a", 5)
     assert _token(client, "member_a", PASSWORD).status_code == 429
+
+
+def test_behind_the_proxy_the_address_is_the_hop_nginx_adds(users, client, settings):
+    """Production settings: every request comes from nginx (127.0.0.1); X-Forwarded-For's last hop counts."""
+    settings.LIANHU_PROXY_COUNT = 1
+
+    def login(username, password, forwarded):
+        return client.post(
+            LOGIN,
+            {"username": username, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(5):  # a forged first entry changes nothing: the address is still 10.6.6.6
+        login("nobody", "wrong", f"1.2.3.{n}, 10.6.6.6")
+    assert login("member_a", PASSWORD, "10.6.6.6").status_code == 429
+    assert login("member_b", PASSWORD, "10.7.7.7").status_code == 302  # someone else behind the same proxy
