@@ -1,6 +1,7 @@
 """Finding 4 of issue 11: brute-force protection (django-axes) on the login form and the API token endpoint."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -177,3 +178,27 @@ def test_behind_the_proxy_the_address_is_the_hop_nginx_adds(users, client, setti
         login("nobody", "wrong", f"1.2.3.{n}, 10.6.6.6")
     assert login("member_a", PASSWORD, "10.6.6.6").status_code == 429
     assert login("member_b", PASSWORD, "10.7.7.7").status_code == 302  # someone else behind the same proxy
+
+
+@pytest.mark.browser
+def test_lockout_page_on_a_phone(phone_page, live_server, transactional_db, tmp_path):
+    import os
+
+    from tests.conftest import no_horizontal_scroll
+    from tests.personas import build_town
+
+    build_town()
+    page = phone_page
+    for _ in range(5):
+        page.goto(f"{live_server.url}{LOGIN}")
+        page.fill("input[name=username]", "member_a")
+        page.fill("input[name=password]", "wrong-password")
+        page.click("form.stack button[type=submit]")
+    page.goto(f"{live_server.url}{LOGIN}")
+    page.fill("input[name=username]", "member_a")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector("text=登录已暂时锁定")
+    assert "30 分钟" in page.inner_text("main")
+    no_horizontal_scroll(page)
+    page.screenshot(path=str(Path(os.environ.get("LIANHU_SCREENSHOT_DIR", tmp_path)) / "lockout.png"))
