@@ -11,7 +11,21 @@ from rewards.api import AwardRoundViewSet
 from verification.api import CallViewSet, CaseViewSet, FlagViewSet
 from visits.api import ContactViewSet, LinkComplianceViewSet, MemberComplianceViewSet, PlaceComplianceViewSet
 
-router = DefaultRouter()
+
+class IdRouter(DefaultRouter):
+    """Every object URL takes a numeric id unless its viewset says otherwise (lookup_value_regex).
+
+    DRF's default ([^/.]+) let "/api/issues/null/escalate/" reach the custom actions, whose own look-ups
+    then cast "null" to an integer and answered 500. A non-numeric id now matches no route at all: 404.
+    """
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset = type(viewset.__name__, (viewset,), {"lookup_value_regex": r"[0-9]+"})
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = IdRouter()
 router.register("places", PlaceViewSet, basename="place")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("members", MemberViewSet, basename="member")

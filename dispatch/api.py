@@ -66,7 +66,8 @@ class DispatchOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         rows = OrderRecipient.objects.filter(order=order).select_related("member", "via")
         if not can_see_progress(request.user, order):
             rows = rows.filter(member=scope_for(request.user).member)
-        return Response(RecipientSerializer(rows, many=True).data)
+        page = self.paginate_queryset(rows.order_by("id"))
+        return self.get_paginated_response(RecipientSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=RecipientSerializer)
     @action(detail=True, methods=["post"])

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grids.dates import BoundedDateField
 from grids.enums import PlaceKind
 from grids.models import Place
 from members.models import Member
@@ -29,7 +30,7 @@ class JobRunForm(forms.Form):
 class OrderForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     task = forms.CharField(label=_("任务内容"), widget=forms.Textarea)
-    due_date = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = BoundedDateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
     villages = forms.ModelMultipleChoiceField(
         label=_("下发到村(社区)专干"),
         queryset=Place.objects.none(),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.dates import latest, out_of_range_message
 from grids.enums import PlaceKind
 from grids.models import Place
 from members.access import scope_for
@@ -82,6 +83,8 @@ def order_issue(
         raise DispatchError(_("请填写标题和任务内容 (title and task are required)"))
     if due_date < today():
         raise DispatchError(_("完成期限不能早于今天 (due date cannot be in the past)"))
+    if due_date > latest():
+        raise DispatchError(str(out_of_range_message()))
     places, members = list(places), list(members)
     if not places and not members:
         raise DispatchError(_("请至少选择一个村、网格或人员 (choose at least one recipient)"))

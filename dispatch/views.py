@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.dates import month_in_range, out_of_range_message
 from grids.enums import PlaceKind
 from grids.models import Place
 from grids.private import private_file_response
@@ -197,19 +199,27 @@ def order_attachment(request, pk: int):
 # --- 每月一走访工作任务清单 ------------------------------------------------------------------------------
 
 
-def _month_param(request) -> datetime.date:
+def _month_param(request) -> tuple[datetime.date, str]:
+    """The month asked for and "" — or this month and the reason the one asked for was refused."""
     raw = request.GET.get("month") or f"{today():%Y-%m}"
+    year_month = re.fullmatch(r"(\d{4})-(\d{2})", raw)
+    if (
+        year_month
+        and 1 <= int(year_month[2]) <= 12
+        and not month_in_range(int(year_month[1]), int(year_month[2]))
+    ):
+        return today().replace(day=1), str(out_of_range_message())
     try:
-        return _parse_month(raw).start
-    except PeriodError:
-        return today().replace(day=1)
+        return _parse_month(raw).start, ""
+    except PeriodError as exc:
+        return today().replace(day=1), str(exc)
 
 
 @login_required
 def my_task_list(request):
     """The member's own list for a month (default this month); overseers also get their area's lists."""
     scope = scope_for(request.user)
-    month = _month_param(request)
+    month, month_error = _month_param(request)
     mine = None
     if scope.member is not None:
         mine = MonthlyTaskList.objects.filter(member=scope.member, month=month).first()
@@ -226,7 +236,14 @@ def my_task_list(request):
     return render(
         request,
         "dispatch/task_list_index.html",
-        {"month": month, "mine": mine, "others": others, "months": recent_months(month)},
+        {
+            "month": month,
+            "mine": mine,
+            "others": others,
+            "months": recent_months(month),
+            "month_error": month_error,
+        },
+        status=400 if month_error else 200,
     )
 
 

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from grids.dates import BoundedDateFilter
 from grids.enums import PlaceKind
 from grids.models import Department, Place
 from members.access import places_visible_to, scope_for
@@ -66,8 +67,8 @@ class IssueFilter(django_filters.FilterSet):
     department = IdChoiceFilter(queryset=Department.objects.all(), method="to_department")
     whistle_kind = django_filters.ChoiceFilter(choices=WhistleKind.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue")
-    raised_from = django_filters.DateFilter(method="filter_raised_from")
-    raised_to = django_filters.DateFilter(method="filter_raised_to")
+    raised_from = BoundedDateFilter(method="filter_raised_from")
+    raised_to = BoundedDateFilter(method="filter_raised_to")
 
     class Meta:
         model = Issue
@@ -235,16 +236,18 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             ),
         )
 
-    @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=EventSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
     def events(self, request, pk=None):
+        """The issue's timeline, oldest first, paginated like every list (count / next / previous / results)."""
         issue = self._issue()
-        return Response(EventSerializer(selectors.issue_timeline(issue), many=True).data)
+        page = self.paginate_queryset(selectors.issue_timeline(issue))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
 
 
 class EventFilter(django_filters.FilterSet):
-    created_from = django_filters.DateFilter(method="filter_from")
-    created_to = django_filters.DateFilter(method="filter_to")
+    created_from = BoundedDateFilter(method="filter_from")
+    created_to = BoundedDateFilter(method="filter_to")
 
     class Meta:
         model = IssueEvent

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.dates import BoundedDateField
 from grids.enums import PlaceKind
 from grids.models import Department, Household, Place
 from members.access import (
@@ -195,7 +196,7 @@ class ReturnForm(VersionForm):
 
 class SuperviseForm(forms.Form):
     note = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
-    deadline = forms.DateField(label=_("新的办理期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = BoundedDateField(label=_("新的办理期限"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_deadline(self):
         day = self.cleaned_data["deadline"]

@@ -47,6 +47,9 @@ class IssueCategory(models.Model):
         return self.name
 
 
+MAX_DURATION_DAYS = 365
+
+
 class _Duration(models.Model):
     amount = models.PositiveSmallIntegerField(_("时限"))
     unit = models.CharField(_("单位"), max_length=10, choices=DurationUnit.choices)
@@ -60,6 +63,10 @@ class _Duration(models.Model):
     def clean(self) -> None:
         if not self.amount:
             raise ValidationError({"amount": _("时限必须大于0 (duration must be positive)")})
+        # A default deadline longer than a year is a typo (it would put deadlines years ahead).
+        limit = MAX_DURATION_DAYS * (24 if self.unit == DurationUnit.HOUR else 1)
+        if self.amount > limit:
+            raise ValidationError({"amount": _("时限不能超过一年(%(limit)s)") % {"limit": limit}})
 
 
 class WhistleSetting(_Duration):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from grids.dates import validate_date_in_range
 from grids.models import Department, Household, Place
 
 from .enums import IssueKind, Satisfaction, Urgency, WhistleKind
@@ -141,7 +142,7 @@ class ReturnInput(VersionInput):
 
 class SuperviseInput(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, max_length=500)
-    deadline = serializers.DateField()
+    deadline = serializers.DateField(validators=[validate_date_in_range])
 
 
 class FeedbackInput(VersionInput):

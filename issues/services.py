@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.dates import latest, out_of_range_message
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
 from members.access import (
@@ -520,6 +521,8 @@ def issue_supervise(*, user, issue_id: int, note: str, deadline: datetime.date) 
     note = _required(note, _("请填写督办意见 (a supervision note is required)"))
     if deadline < timezone.localdate():
         raise IssueError(_("新期限不能早于今天 (the new deadline cannot be in the past)"))
+    if deadline > latest():
+        raise IssueError(str(out_of_range_message()))
     new_deadline = end_of_local_day(deadline)
     issue.deadline = new_deadline
     issue.last_supervision_note = note[:500]

@@ -5,6 +5,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.dates import BoundedDateField
+
 from .enums import LedgerKind, PeriodKind
 from .periods import PeriodError, ReportPeriod, custom_period, period_of
 
@@ -13,11 +15,13 @@ class PeriodForm(forms.Form):
     """Month / quarter / year containing a day, or a custom range. Bound to GET parameters."""
 
     period = forms.ChoiceField(label=_("周期"), choices=PeriodKind.choices, initial=PeriodKind.MONTH)
-    on = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.DateField(
+    on = BoundedDateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(
         label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         data = super().clean()

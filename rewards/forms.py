@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.dates import BoundedDateField
 from grids.models import Department, Place
 
 from .enums import AwardKind, Criterion, Half
@@ -19,8 +20,8 @@ class RoundCreateForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    period_start = forms.DateField(label=_("统计开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("统计截止日期(含)"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = BoundedDateField(label=_("统计开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = BoundedDateField(label=_("统计截止日期(含)"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AwardTypeForm(forms.Form):

@@ -16,6 +16,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from grids.dates import BoundedDateFilter, parse_bounded_date
 from grids.enums import PlaceKind
 from grids.models import Place
 from members.access import (
@@ -65,8 +66,8 @@ class ContactFilter(django_filters.FilterSet):
     village = PlaceIdFilter(queryset=_visible_places, method="filter_under")
     kind = django_filters.ChoiceFilter(choices=ContactKind.choices)
     duty = django_filters.ChoiceFilter(choices=Duty.choices, method="filter_duty")
-    date_from = django_filters.DateFilter(method="filter_from", help_text="本地日期(含)")
-    date_to = django_filters.DateFilter(method="filter_to", help_text="本地日期(含)")
+    date_from = BoundedDateFilter(method="filter_from", help_text="本地日期(含)")
+    date_to = BoundedDateFilter(method="filter_to", help_text="本地日期(含)")
 
     def filter_household(self, queryset, name, value):
         return queryset.filter(pk__in=ContactHousehold.objects.filter(household=value).values("contact_id"))
@@ -181,9 +182,9 @@ def _on(request) -> datetime.date:
     if not raw:
         return timezone.localdate()
     try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationError({"on": ["日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD)"]}) from exc
+        return parse_bounded_date(raw)
+    except DjangoValidationError as exc:
+        raise ValidationError({"on": exc.messages}) from exc
 
 
 class LinkComplianceViewSet(viewsets.ViewSet):

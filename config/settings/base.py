@@ -4,6 +4,7 @@ No variables at all gives a working local setup: a SQLite file, an in-process ca
 on the filesystem, so a fresh machine with only Python runs the app and its background jobs.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -39,8 +40,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "grids",
     "members",
     "visits",
@@ -62,6 +66,9 @@ MIDDLEWARE = [
     "members.privacy.AccessContextMiddleware",  # who and from where, for the access log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a login refused because of too many failures into the lockout page (axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +124,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after LIANHU_LOGIN_FAILURE_LIMIT wrong passwords for one username, or from
+# one address, both are refused for LIANHU_LOGIN_COOLOFF_MINUTES, whatever the password; the form and the API
+# token endpoint alike. Admins unlock early by deleting the attempt in the admin (Axes → Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LIANHU_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LIANHU_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+# The client's address (config/lockout.py): REMOTE_ADDR, or behind LIANHU_PROXY_COUNT reverse proxies the hop
+# the nearest one added to X-Forwarded-For (production.py), never what a client wrote there itself.
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
+LIANHU_PROXY_COUNT = 0
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -161,7 +186,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "lianhu@localho
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # No HTTP Basic: a password on every request cannot be throttled sensibly. API clients get a token
+        # from POST /api/auth/token/ (throttled by axes like the login form).
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -174,6 +201,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "四联五到位 household-visit campaign: places, households, members, links, contacts, issues.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI are for logged-in users only, and the UI comes from our own static files.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Name each app's choice sets so fields called "kind" / "status" in several apps do not collide.
     "ENUM_NAME_OVERRIDES": {
         "DispatchJobNameEnum": "dispatch.enums.JobName",
@@ -329,6 +361,23 @@ LIANHU_WECOM = {
 }
 # Absolute links in emails and SMS.
 LIANHU_SITE_URL = os.environ.get("LIANHU_SITE_URL", "http://127.0.0.1:8000")
+
+# Content-Security-Policy (django-csp 4): only this site's own scripts, styles, images and fonts; no inline
+# script or style attribute is allowed (templates have none; Swagger UI's initializer is a separate file).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LIANHU = {
     # Days during which the author of a contact may still correct it.

@@ -32,3 +32,8 @@ STORAGES = {
 }
 # nginx serves private files from its `internal` location after the view has checked who asks (README).
 LIANHU_X_ACCEL_REDIRECT = env_bool("LIANHU_X_ACCEL_REDIRECT", True)
+
+# Behind nginx every request comes from the proxy's address: the login throttling takes the client's from
+# X-Forwarded-For, counting LIANHU_PROXY_COUNT proxies from the right (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for), so a forged entry changes nothing.
+LIANHU_PROXY_COUNT = int(os.environ.get("LIANHU_PROXY_COUNT", "1"))

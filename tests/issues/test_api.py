@@ -80,7 +80,7 @@ def test_the_ladder_through_the_api(town, login, category):
         content_type="application/json",
     )
     assert (r.json()["status"], r.json()["level"]) == ("open", "centre")
-    events = member.get(f"/api/issues/{issue_id}/events/").json()
+    events = member.get(f"/api/issues/{issue_id}/events/").json()["results"]
     assert [e["action"] for e in events][-3:] == ["resolve", "feedback", "reopen"]
 
 

@@ -261,26 +261,19 @@ def test_private_root_inside_a_public_root_fails_the_checks(settings):
     assert [e.id for e in check_private_root()] == ["lianhu.E001"]
 
 
-def test_api_clients_fetch_the_photo_urls_the_api_hands_out(town, files, settings):
-    """A client authenticating per request (no session) may fetch the photo URL from the API; others may not."""
-    import base64
+def test_api_clients_fetch_the_photo_urls_the_api_hands_out(town, files):
+    """A client authenticating per request with its API token (no session) may fetch the photo URL from the
+    API; others may not."""
+    from rest_framework.authtoken.models import Token
 
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            "rest_framework.authentication.SessionAuthentication",
-            "rest_framework.authentication.BasicAuthentication",
-        ],
-    }
-
-    def basic(username, password="pass-12345"):
-        token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        return {"HTTP_AUTHORIZATION": f"Basic {token}"}
+    def token(username):
+        key = Token.objects.get_or_create(user=town.user(username))[0].key
+        return {"HTTP_AUTHORIZATION": f"Token {key}"}
 
     contact = files["objects"]["contact"]
     client = Client()
-    [url] = client.get(f"/api/contacts/{contact.pk}/", **basic("member_a")).json()["photos"]
-    assert client.get(url, **basic("member_a")).status_code == 200
-    assert client.get(url, **basic("member_b")).status_code == 404
-    response = client.get(url, **basic("member_a", "wrong"))
+    [url] = client.get(f"/api/contacts/{contact.pk}/", **token("member_a")).json()["photos"]
+    assert client.get(url, **token("member_a")).status_code == 200
+    assert client.get(url, **token("member_b")).status_code == 404
+    response = client.get(url, HTTP_AUTHORIZATION="Token not-a-key")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

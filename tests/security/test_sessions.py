@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +37,7 @@ def clock(monkeypatch):
 
 def _phone(town, persona="member_a") -> Client:
     client = Client()
-    assert client.login(username=persona, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=persona, password=PASSWORD)
     return client
 
 
@@ -109,8 +110,8 @@ def test_password_change_ends_the_other_sessions_and_keeps_this_one(town):
     assert not _logged_in(desktop)
     assert _logged_in(other_user)  # another user's session is untouched
     # The new password works, the old one not.
-    assert Client().login(username="member_a", password=NEW_PASSWORD)
-    assert not Client().login(username="member_a", password=PASSWORD)
+    assert Client().login(request=HttpRequest(), username="member_a", password=NEW_PASSWORD)
+    assert not Client().login(request=HttpRequest(), username="member_a", password=PASSWORD)
 
 
 def test_a_wrong_old_password_changes_nothing(town):
