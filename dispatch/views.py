@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids.enums import PlaceKind
+from grids.ledger import printed_by
 from grids.models import Place
 from members.access import scope_for
 
@@ -243,7 +244,7 @@ def task_list_detail(request, pk: int):
 def task_list_xlsx(request, pk: int):
     task_list = get_task_list_for_user(request.user, pk)
     buffer = io.BytesIO()
-    task_list_write_xlsx(task_list=task_list, out=buffer)
+    task_list_write_xlsx(task_list=task_list, out=buffer, printed=printed_by(request.user))
     buffer.seek(0)
     filename = f"task-list-{task_list.month:%Y-%m}-{task_list.member_id}.xlsx"
     return FileResponse(
