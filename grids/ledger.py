@@ -76,8 +76,8 @@ class Sheet:
     rows: Iterable[Iterable[Any]]
     caption: str = ""  # the title row and page header: unit, ledger name and period
     counts: dict = field(default_factory=dict)
-    # Rows printed after the 合计 row, made from the totals {column index: sum}: [label, text] each.
-    after_totals: Callable[[dict[int, Any]], list[tuple[str, str]]] | None = None
+    # Lines printed after the 合计 row, each across the whole width, made from the totals {column index: sum}.
+    after_totals: Callable[[dict[int, Any]], list[str]] | None = None
     landscape: bool | None = None  # None: landscape when the columns are wider than a portrait page
 
 
@@ -353,13 +353,11 @@ def _rows(
                 cell.number_format = NUMBER_FORMATS[column.kind]
             cells.append(cell)
         yield cells
-        for label, text in sheet.after_totals(totals) if sheet.after_totals else []:
-            first = WriteOnlyCell(ws, value=label)
-            first.font = _TOTAL_FONT
-            second = WriteOnlyCell(ws, value=text)
-            second.font = _TOTAL_FONT
-            second.alignment = _LEFT_MIDDLE
-            yield [first, second]
+        for text in sheet.after_totals(totals) if sheet.after_totals else []:
+            cell = WriteOnlyCell(ws, value=text)
+            cell.font = _TOTAL_FONT
+            cell.alignment = _LEFT_MIDDLE
+            yield [cell]
 
 
 def write_ledger(
@@ -393,9 +391,8 @@ def write_ledger(
                 # default height and the lines overlap), so the height is written; then forgotten, so
                 # memory stays flat.
                 ws.row_dimensions[row_index].height = heights.pop()
-            if sheet.after_totals and len(cells) == 2 and row_index > header_row + n_rows[0] + 1:
-                # a row after 合计: its text spans every column but the first
-                ws.merged_cells.add(f"B{row_index}:{last}{row_index}")
+            if sheet.after_totals and row_index > header_row + n_rows[0] + 1:
+                ws.merged_cells.add(f"A{row_index}:{last}{row_index}")  # a line after 合计, full width
             ws.append(cells)
             if row_index > header_row:
                 ws.row_dimensions.pop(row_index, None)

@@ -47,10 +47,10 @@ def payout_rows(round_: AwardRound) -> Iterator[list]:
         ]
 
 
-def payout_capital(totals: dict[int, object]) -> list[tuple[str, str]]:
-    """The row after 合计: the total amount in Chinese capital numerals (大写), as payout forms require."""
+def payout_capital(totals: dict[int, object]) -> list[str]:
+    """The line after 合计: the total amount in Chinese capital numerals (大写), as payout forms require."""
     amount = totals.get(AMOUNT_COLUMN, 0)
-    return [(_("合计金额(大写)"), _("人民币%(amount)s") % {"amount": rmb_capital(amount)})]
+    return [_("合计金额(大写):人民币%(amount)s") % {"amount": rmb_capital(amount)}]
 
 
 AMOUNT_COLUMN = 4  # 金额(元) in payout_columns()
