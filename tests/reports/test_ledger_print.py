@@ -24,7 +24,7 @@ from reports.periods import period_of
 from reports.services import export_request
 from rewards.exports import payout_ledger
 from rewards.selectors import round_nominations
-from tests.rewards.conftest import make_round, office, published, round_  # noqa: F401 (fixtures)
+from tests.rewards.conftest import make_round, office, published, round_  # noqa: F401, F811 (fixtures)
 
 SEPTEMBER = period_of("month", datetime.date(2026, 9, 15))
 EXTRA_HOUSEHOLDS = 160
@@ -101,7 +101,11 @@ def many_households(town):
 
 
 def test_every_ledger_prints_fitted_with_headers_on_every_page(
-    town, data, many_households, published, tmp_path
+    town,
+    data,
+    many_households,
+    published,
+    tmp_path,  # noqa: F811
 ):
     _require_office()
     staff = town.user("town_staff")
