@@ -331,7 +331,7 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
         ],
     )
     page = preview(client, data)
-    assert counts(page) == {"户": (1, 0, 0, 11), "人员": (1, 0, 0, 3), "联系": (1, 0, 0, 9)}
+    assert counts(page) == {"户": (2, 0, 0, 10), "人员": (1, 0, 0, 3), "联系": (1, 0, 0, 9)}
     found = errors(page)
     expected = {
         ("户", 4): ["身份证号:身份证号校验位错误 (ID number checksum is wrong)"],
@@ -341,8 +341,8 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
         ("户", 8): ["“甲村第一网格”下没有名为“甲村九组”的四级网格 (unknown grid)"],
         ("户", 9): ["户编号在文件中重复(户表第 9、10 行) (duplicate household code in the file)"],
         ("户", 10): ["户编号在文件中重复(户表第 9、10 行) (duplicate household code in the file)"],
-        ("户", 11): ["身份证号在文件中重复(户表第 11、12 行) (duplicate ID number in the file)"],
-        ("户", 12): ["身份证号在文件中重复(户表第 11、12 行) (duplicate ID number in the file)"],
+        # a repeated ID number: the first row is kept, the later one names it
+        ("户", 12): ["身份证号与户表第 11 行重复,保留第 11 行 (repeated ID number: the first row is kept)"],
         ("户", 13): ["身份证号已属于另一户(户编号 HOLD) (ID number belongs to another household)"],
         ("户", 14): [
             "“人口数”应为 1–99 的整数 (people count must be a whole number from 1 to 99)",
@@ -372,7 +372,10 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
     assert "户编号在文件中重复" in html and '<td class="num">14</td>' in html
 
     confirm(client, page)
-    assert set(Household.objects.filter(code__startswith="H-").values_list("code", flat=True)) == {"H-OK"}
+    assert set(Household.objects.filter(code__startswith="H-").values_list("code", flat=True)) == {
+        "H-OK",
+        "H-ID1",
+    }
     assert set(Member.objects.filter(phone__startswith="137").values_list("name", flat=True)) == {"甲"}
     assert Link.objects.filter(member__name="甲").count() == 1
 
