@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -285,13 +286,13 @@ def _page_setup(ws, sheet: Sheet, widths: list[float], printed: Printed | None, 
         ws.oddHeader.center.size = 10
     footer = []
     if printed and printed.exporter:
-        footer.append(f"导出人:{printed.exporter[:40]}")
+        footer.append(_("导出人:%(name)s") % {"name": printed.exporter[:40]})
     if printed and printed.at:
-        footer.append(f"导出时间:{_aware_to_local(printed.at):%Y-%m-%d %H:%M}")
+        footer.append(_("导出时间:%(time)s") % {"time": f"{_aware_to_local(printed.at):%Y-%m-%d %H:%M}"})
     if footer:
         ws.oddFooter.left.text = _header_footer_text(" ".join(footer))
         ws.oddFooter.left.size = 9
-    ws.oddFooter.right.text = "第 &P 页 共 &N 页"
+    ws.oddFooter.right.text = _("第 &P 页 共 &N 页")  # &P page, &N pages (spreadsheet header codes)
     ws.oddFooter.right.size = 9
 
 
@@ -345,7 +346,7 @@ def _rows(
         for index, column in enumerate(sheet.columns):
             value = totals.get(index, 0) if index in summed else None
             if index == label_at:
-                value = "合计"
+                value = _("合计")
             cell = WriteOnlyCell(ws, value=value)
             cell.font = _TOTAL_FONT
             cell.border = _BORDER

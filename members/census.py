@@ -448,9 +448,7 @@ def _read_sheet(wb, ws, sheet: str, merged_notes: list[str]) -> list[_Row]:
                     cells[col - 1] = value
         ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
         merged_notes.append(
-            _(
-                "工作表“%(sheet)s”的合并单元格 %(ref)s:其值已应用到所跨的第 %(a)d–%(b)d 行 (merged cell applied to every row)"
-            )
+            _("工作表“%(sheet)s”的合并单元格 %(ref)s:其值已应用到所跨的第 %(a)d–%(b)d 行")
             % {"sheet": sheet, "ref": ref, "a": min_row, "b": max_row}
         )
     headers_by_key = {c.key: c.header for c in columns}
@@ -468,10 +466,7 @@ def _read_sheet(wb, ws, sheet: str, merged_notes: list[str]) -> list[_Row]:
             if value is FORMULA_WITHOUT_VALUE:
                 row.values[key] = None
                 row.formulas.add(key)
-                row.bad(
-                    _("“%(field)s”是公式单元格,请粘贴为数值 (formula cell without a value: paste as values)")
-                    % {"field": headers_by_key[key]}
-                )
+                row.bad(_("“%(field)s”是公式单元格,请粘贴为数值") % {"field": headers_by_key[key]})
         result.append(row)
     return result
 
@@ -595,9 +590,7 @@ def _id_number(row: _Row, column: Column) -> str:
     raw = row.values.get(column.key)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 10**15:
         row.bad(
-            _(
-                "“%(field)s”被存成了数字,末几位已丢失:请把该列设为文本格式后重新填写 (ID number stored as a number)"
-            )
+            _("“%(field)s”被存成了数字,末几位已丢失:请把该列设为文本格式后重新填写")
             % {"field": column.header}
         )
         return ""
@@ -945,9 +938,7 @@ def _check_households(plan: CensusPlan, by_code: dict[str, Household], by_id: di
     _mark_repeats(
         rows,
         "id_number",
-        _(
-            "身份证号与户表第 %(first)d 行重复,保留第 %(first)d 行 (repeated ID number: the first row is kept)"
-        ),
+        _("身份证号与户表第 %(first)d 行重复,保留第 %(first)d 行"),
     )
     town_path = plan.town.path
     for row in rows:

@@ -18,8 +18,8 @@ from visits.enums import ContactKind
 
 from . import assessment, selectors, services
 from .dashboards import breadcrumbs, build_dashboard
-from .forms import ExportForm, YearForm, period_from_request
 from .enums import ExportStatus
+from .forms import ExportForm, YearForm, period_from_request
 from .models import ExportJob
 from .services import ReportError
 

@@ -24,7 +24,7 @@ from reports.periods import period_of
 from reports.services import export_request
 from rewards.exports import payout_ledger
 from rewards.selectors import round_nominations
-from tests.rewards.conftest import make_round, office, published, round_  # noqa: F401, F811 (fixtures)
+from tests.rewards.conftest import make_round, office, published, round_  # noqa: F401 (fixtures)
 
 SEPTEMBER = period_of("month", datetime.date(2026, 9, 15))
 EXTRA_HOUSEHOLDS = 160
@@ -101,12 +101,9 @@ def many_households(town):
 
 
 def test_every_ledger_prints_fitted_with_headers_on_every_page(
-    town,
-    data,
-    many_households,
-    published,
-    tmp_path,  # noqa: F811
+    town, data, many_households, request, tmp_path
 ):
+    award_round = request.getfixturevalue("published")  # the rewards fixtures, imported above
     _require_office()
     staff = town.user("town_staff")
     workbooks = {}
@@ -119,7 +116,7 @@ def test_every_ledger_prints_fitted_with_headers_on_every_page(
     ):
         workbooks[name] = _job_bytes(export_request(user=staff, kind=kind, place=place, period=SEPTEMBER))
     out = io.BytesIO()
-    payout_ledger(published, out, printed=Printed("town_staff", datetime.datetime(2026, 7, 1, 9, 0)))
+    payout_ledger(award_round, out, printed=Printed("town_staff", datetime.datetime(2026, 7, 1, 9, 0)))
     workbooks["payout"] = out.getvalue()
     job_run(job="task_lists", period_key="2026-11")
     task_list = MonthlyTaskList.objects.get(month="2026-11-01", member=town.members["member_a"])
@@ -159,7 +156,7 @@ def test_every_ledger_prints_fitted_with_headers_on_every_page(
 
     # The payout ledger: the 签名 column on the same page as the names, the total also in capitals.
     payout = pages["payout"]
-    first = next(iter(round_nominations(published)))
+    first = next(iter(round_nominations(award_round)))
     page = next(p for p in payout if "签名" in p)
     assert (first.payee_name or "(未设网格长)") in page
     assert "合计金额(大写):人民币叁仟陆佰元整" in "".join(payout)
