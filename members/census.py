@@ -6,6 +6,13 @@ are new, updated, unchanged or bad, with every bad row's reason in Chinese; `cen
 valid rows in one transaction. Re-importing the same file updates rows by their natural keys (household 户编号;
 member phone; link member + type + target + start date) instead of duplicating them.
 
+Real spreadsheets are forgiven (docs/ledgers.md): the header row may sit below title rows; a cell merged down
+several rows gives its value to every row it spans (the preview lists those ranges); a formula cell the program
+never calculated is reported as such, not as empty; phone numbers are parsed by phonenumbers and stored one way
+(mobiles as 11 digits, landlines as 0731-87654321); ID numbers are checked with python-stdnum's cn.ric; a
+repeated ID number keeps the first row and reports the later ones naming it. The preview is computed once per
+upload and kept next to it (`census_preview_kept`), so reloading the page is instant.
+
 Queries do not grow with the rows: places, households, members and links are looked up in a few bulk queries
 (IN lists in chunks) and written with bulk_create / bulk_update. Phone and ID numbers are personal data: the
 report shows them masked and nothing here logs them.
@@ -334,6 +341,7 @@ def _header_key(value: object) -> str:
 
 
 HEADER_SEARCH_ROWS = 20  # the header row may sit below this many title rows
+MERGED_NOTES = 20  # merged ranges listed one by one in the preview, per sheet; the rest are counted
 
 
 class _FormulaWithoutValue:
@@ -348,12 +356,18 @@ FORMULA_WITHOUT_VALUE = _FormulaWithoutValue()
 
 def _cell_parser():
     """openpyxl's streaming sheet parser, but a formula cell without a cached value says so (instead of None)."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):
         def parse_cell(self, element):
             cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            # Never calculated: no <v>, or an empty one on a cell not typed as text (Excel and LibreOffice
+            # write a formula whose result is empty text as t="str" with an empty <v/>).
+            if (
+                cell["value"] is None
+                and element.find(FORMULA_TAG) is not None
+                and (element.find(VALUE_TAG) is None or element.get("t") not in ("str", "s", "inlineStr"))
+            ):
                 cell["value"] = FORMULA_WITHOUT_VALUE
             return cell
 
@@ -432,7 +446,8 @@ def _read_sheet(wb, ws, sheet: str, merged_notes: list[str]) -> list[_Row]:
         )
     # A merged cell below the header (a village or grid name written once for several rows) holds its value
     # in its first cell only: every row it spans gets that value.
-    for min_row, min_col, max_row, max_col in merged:
+    noted = 0
+    for min_row, min_col, max_row, max_col in sorted(merged):
         if min_row <= header:
             continue
         top = rows.get(min_row) or []
@@ -446,10 +461,18 @@ def _read_sheet(wb, ws, sheet: str, merged_notes: list[str]) -> list[_Row]:
             for col in range(min_col, max_col + 1):
                 if cells[col - 1] is None:
                     cells[col - 1] = value
+        noted += 1
+        if noted > MERGED_NOTES:
+            continue
         ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
         merged_notes.append(
             _("工作表“%(sheet)s”的合并单元格 %(ref)s:其值已应用到所跨的第 %(a)d–%(b)d 行")
             % {"sheet": sheet, "ref": ref, "a": min_row, "b": max_row}
+        )
+    if noted > MERGED_NOTES:
+        merged_notes.append(
+            _("工作表“%(sheet)s”另有 %(n)d 处合并单元格,同样应用到所跨的每一行")
+            % {"sheet": sheet, "n": noted - MERGED_NOTES}
         )
     headers_by_key = {c.key: c.header for c in columns}
     result = []

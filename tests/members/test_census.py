@@ -780,3 +780,40 @@ def test_the_preview_is_computed_once_per_upload(town, login, monkeypatch, djang
     response = confirm(client, again)  # the import checks the file itself
     assert response.status_code == 302
     assert Household.objects.filter(code__startswith="K").count() == 50
+
+
+def _with_cached_values(data: bytes, values: dict[str, str]) -> bytes:
+    """Give formula cells the cached text a spreadsheet program writes after calculating (openpyxl cannot)."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode()
+                for ref, value in values.items():
+                    text, n = re.subn(
+                        rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(</v>)?',
+                        rf'<c r="{ref}"\1 t="str"><f>\2</f><v>{value}</v>',
+                        text,
+                    )
+                    assert n == 1, ref
+                content = text.encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_calculated_formula_gives_its_value_and_an_empty_result_is_not_an_error(town, login):
+    client = login(town.user("town_staff"))
+    data = _households_workbook(
+        [household("G001"), household("G002")],
+        formulas=[("E2", '=CONCATENATE("户主","G001")'), ("O3", '=IF(A3="","","")')],  # 户主姓名; 备注
+    )
+    page = preview(client, _with_cached_values(data, {"E2": "户主甲", "O3": ""}))
+    assert errors(page) == {}
+    confirm(client, page)
+    assert Household.objects.get(code="G001").head_name == "户主甲"
+    assert Household.objects.get(code="G002").notes == ""

@@ -3,6 +3,9 @@
 One soffice run converts all the workbooks (its start-up is most of the time). Skipped with the reason when
 soffice or pdftotext is missing; under LIANHU_REQUIRE_BROWSER=1 (CI, .ci/run installs libreoffice-calc and
 poppler-utils) or LIANHU_REQUIRE_OFFICE=1 a missing program is a failure.
+
+With LIANHU_LEDGER_PNG_DIR=docs/ledgers it also writes page 1 of each ledger as a PNG (the pictures in
+docs/ledgers.md).
 """
 
 import datetime
@@ -125,6 +128,15 @@ def test_every_ledger_prints_fitted_with_headers_on_every_page(
     workbooks["task_list"] = out.getvalue()
 
     pages = render(workbooks, tmp_path / "print")
+    if os.environ.get("LIANHU_LEDGER_PNG_DIR"):  # docs/ledgers: page 1 of each ledger as printed
+        out_dir = Path(os.environ["LIANHU_LEDGER_PNG_DIR"])
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in workbooks:
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"]
+                + [str(tmp_path / "print" / f"{name}.pdf"), str(out_dir / name)],
+                check=True,
+            )
 
     # The grid archive: 163 households, a few links, contacts, issues: about as many pages as the rows need.
     grid = pages["grid"]
