@@ -206,23 +206,14 @@ def _aware_to_local(value: datetime.datetime) -> datetime.datetime:
     return value
 
 
-class _Styles:
-    """One style array per column kind, made once per sheet and shared by its cells (cheap to write)."""
-
-    def __init__(self, ws, columns: list[Column]):
-        self.ws = ws
-        self.by_column = []
-        for column in columns:
-            fmt = NUMBER_FORMATS.get(column.kind)
-            if fmt is None and not column.wraps:
-                self.by_column.append(None)
-                continue
-            proto = WriteOnlyCell(ws, value="")
-            if fmt:
-                proto.number_format = fmt
-            if column.wraps:
-                proto.alignment = _WRAP
-            self.by_column.append(proto._style)
+def _style_array(ws, *, number_format: str | None = None, wrap: bool = False):
+    """A style made once per sheet and shared by its cells (assigning a shared array is cheap)."""
+    proto = WriteOnlyCell(ws, value="")
+    if number_format:
+        proto.number_format = number_format
+    if wrap:
+        proto.alignment = _WRAP
+    return proto._style
 
 
 def _cell(ws, value: Any, column: Column, style) -> Any:
@@ -249,6 +240,8 @@ def _cell(ws, value: Any, column: Column, style) -> Any:
         cell._style = style
         return cell
     text = str(value)
+    if not text:
+        return None
     plain = not text.startswith(FORMULA_PREFIXES) and not text.startswith("#")  # "#N/A" would be an error
     if plain and style is None:
         return text
@@ -317,29 +310,38 @@ def _rows(
         cell.border = _BORDER
         header.append(cell)
     yield header
-    styles = _Styles(ws, sheet.columns).by_column
+    styles = [
+        _style_array(ws, number_format=NUMBER_FORMATS[c.kind]) if c.kind in NUMBER_FORMATS else None
+        for c in sheet.columns
+    ]
+    # Wrapped only where the text needs more than one line: a short text is a plain value (cheap to write).
+    wrap_styles = {index: _style_array(ws, wrap=True) for index in wrapped}
     summed = [index for index, column in enumerate(sheet.columns) if column.total]
+    columns = sheet.columns
     for row in sheet.rows:
         values = list(row)
         if len(values) != width:
             raise ValueError(f"row has {len(values)} values, sheet {sheet.title!r} has {width} columns")
-        if wrapped:
-            lines = (
-                max(_lines(str(values[i]), wrapped_widths[i]) for i in wrapped if isinstance(values[i], str))
-                if any(isinstance(values[i], str) for i in wrapped)
-                else 1
-            )
-            if lines > 1:
-                row_heights.append(min(lines, 30) * LINE_HEIGHT + 2)
         for index in summed:
             value = values[index]
             if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
                 totals[index] = totals.get(index, 0) + value
         n_rows[0] += 1
-        yield [
+        cells = [
             _cell(ws, value, column, style)
-            for value, column, style in zip(values, sheet.columns, styles, strict=True)
+            for value, column, style in zip(values, columns, styles, strict=True)
         ]
+        lines = 1
+        for index in wrapped:
+            value = values[index]
+            if value.__class__ is str and len(value) * 2 > wrapped_widths[index]:
+                needed = _lines(value, wrapped_widths[index])
+                if needed > 1:
+                    cells[index] = _cell(ws, value, columns[index], wrap_styles[index])
+                    lines = max(lines, needed)
+        if lines > 1:
+            row_heights.append(min(lines, 30) * LINE_HEIGHT + 2)
+        yield cells
     if summed:
         label_at = next((i for i in range(width) if i not in summed), None)
         cells = []
