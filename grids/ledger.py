@@ -229,9 +229,12 @@ def _cell(ws, value: Any, column: Column, style) -> Any:
         value = "是" if value else "否"
     if isinstance(value, datetime.date):
         cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = NUMBER_FORMATS[
-            "date" if not isinstance(value, datetime.datetime) else "datetime"
-        ]
+        if style is not None and column.kind in ("date", "datetime"):
+            cell._style = style  # the column's shared date style: no format lookup per cell
+        else:
+            cell.number_format = NUMBER_FORMATS[
+                "datetime" if isinstance(value, datetime.datetime) else "date"
+            ]
         return cell
     if isinstance(value, (int, float, decimal.Decimal)) and column.kind not in ("text", "code"):
         if style is None:
@@ -389,7 +392,8 @@ def write_ledger(
         heights: list[float] = []
         for cells in _rows(ws, sheet, widths, totals, n_rows, heights):
             row_index += 1
-            if heights:
+            tall = bool(heights)
+            if tall:
                 # Spreadsheet programs do not size wrapped rows on opening a file (LibreOffice keeps the
                 # default height and the lines overlap), so the height is written; then forgotten, so
                 # memory stays flat.
@@ -397,8 +401,8 @@ def write_ledger(
             if sheet.after_totals and row_index > header_row + n_rows[0] + 1:
                 ws.merged_cells.add(f"A{row_index}:{last}{row_index}")  # a line after 合计, full width
             ws.append(cells)
-            if row_index > header_row:
-                ws.row_dimensions.pop(row_index, None)
+            if tall:
+                del ws.row_dimensions[row_index]
         counts[sheet.title] = n_rows[0]
     wb.save(out)
     return counts
