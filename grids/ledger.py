@@ -109,7 +109,7 @@ def display_width(text: str) -> int:
 def _lines(text: str, width: float) -> int:
     """How many lines wrapped text takes in a column (fast: UTF-8 length approximates CJK double width)."""
     n = len(text)
-    if n * 2 <= width:
+    if n * 2 <= width and "\n" not in text:
         return 1
     approx = (n + len(text.encode("utf-8"))) / 2  # CJK: 3 bytes -> 2 units; ASCII: 1 byte -> 1 unit
     lines = sum(
@@ -337,7 +337,7 @@ def _rows(
         lines = 1
         for index in wrapped:
             value = values[index]
-            if value.__class__ is str and len(value) * 2 > wrapped_widths[index]:
+            if value.__class__ is str and (len(value) * 2 > wrapped_widths[index] or "\n" in value):
                 needed = _lines(value, wrapped_widths[index])
                 if needed > 1:
                     cells[index] = _cell(ws, value, columns[index], wrap_styles[index])

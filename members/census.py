@@ -310,7 +310,7 @@ def census_file_delete(*, token: str) -> None:
 
 def _remove_stale(directory: Path) -> None:
     cutoff = time.time() - STALE_SECONDS
-    for old in [*directory.glob("*.xlsx"), *directory.glob("*.json")]:
+    for old in [*directory.glob("*.xlsx"), *directory.glob("*.json"), *directory.glob("*.tmp")]:
         try:
             if old.stat().st_mtime < cutoff:
                 old.unlink()

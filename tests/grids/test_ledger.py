@@ -156,3 +156,14 @@ def test_narrow_sheets_print_portrait_and_a_sheet_can_insist():
     assert wb["窄"].page_setup.orientation == "portrait"
     assert wb["窄"].print_title_rows == "$1:$1"  # no caption: the header is row 1
     assert wb["横"].page_setup.orientation == "landscape"
+
+
+def test_text_with_line_breaks_wraps_and_short_text_stays_plain():
+    buffer = io.BytesIO()
+    rows = [["第一行\n第二行\n第三行"], ["短"], [""]]
+    write_ledger([Sheet("台账", [Column("走访情况", 40)], rows)], buffer)
+    buffer.seek(0)
+    ws = load_workbook(buffer)["台账"]
+    assert ws["A2"].alignment.wrap_text is True and ws.row_dimensions[2].height >= 3 * 15
+    assert not ws["A3"].alignment.wrap_text and ws.row_dimensions[3].height is None
+    assert ws["A4"].value is None  # empty text writes nothing
