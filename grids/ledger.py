@@ -61,13 +61,13 @@ class Column:
     width: float | None = None  # the widest expected value, in characters (CJK counts 2); None: from kind
     kind: str = "text"  # text | code | int | decimal | money | percent | date | datetime
     total: bool = False  # summed in the 合计 row
-    wrap: bool | None = None  # long text wraps; default: text columns wider than 12
+    wrap: bool | None = None  # text wraps where it needs more than one line; default: text columns
 
     @property
     def wraps(self) -> bool:
         if self.wrap is not None:
             return self.wrap
-        return self.kind == "text" and (self.width or 0) > 12
+        return self.kind == "text"
 
 
 @dataclass
@@ -80,6 +80,7 @@ class Sheet:
     # Lines printed after the 合计 row, each across the whole width, made from the totals {column index: sum}.
     after_totals: Callable[[dict[int, Any]], list[str]] | None = None
     landscape: bool | None = None  # None: landscape when the columns are wider than a portrait page
+    row_height: float | None = None  # a minimum height for data rows (points), e.g. room to sign
 
 
 @dataclass
@@ -127,9 +128,21 @@ def column_width(column: Column) -> float:
     return max(content, header_line) + 2
 
 
+def header_text(column: Column, width: float) -> str:
+    """The header as printed: a header too long for one line breaks before its bracket, "联户覆盖(比率)" →
+    "联户覆盖" / "(比率)", rather than wherever the line happens to end."""
+    text = column.header
+    if display_width(text) > width - 2 and "(" in text[1:] and "\n" not in text:
+        head, _sep, tail = text.partition("(")
+        text = f"{head}\n({tail}" if head else text
+    return text
+
+
 def header_lines(column: Column, width: float) -> int:
     usable = max(width - 2, 1)
-    return max(1, math.ceil(display_width(column.header) / usable))
+    return sum(
+        max(1, math.ceil(display_width(part) / usable)) for part in header_text(column, width).split("\n")
+    )
 
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -306,7 +319,7 @@ def _rows(
         yield [title]
     header = []
     for column in sheet.columns:
-        cell = WriteOnlyCell(ws, value=column.header)
+        cell = WriteOnlyCell(ws, value=header_text(column, widths[len(header)]))
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = _CENTER
@@ -342,8 +355,8 @@ def _rows(
                 if needed > 1:
                     cells[index] = _cell(ws, value, columns[index], wrap_styles[index])
                     lines = max(lines, needed)
-        if lines > 1:
-            row_heights.append(min(lines, 30) * LINE_HEIGHT + 2)
+        if lines > 1 or sheet.row_height:
+            row_heights.append(max(min(lines, 30) * LINE_HEIGHT + 2, sheet.row_height or 0))
         yield cells
     if summed:
         label_at = next((i for i in range(width) if i not in summed), None)

@@ -144,7 +144,7 @@ def links_sheet(*, user, place: Place, period: ReportPeriod, full_numbers: bool)
         Column(_("联户人员"), 8),
         Column(_("身份"), 14),
         Column(_("手机号"), 13, "code"),
-        Column(_("联系类型"), 20),
+        Column(_("联系类型"), 22),
         _code_column(),
         Column(_("联系对象"), 14),
         Column(_("开始日期"), kind="date"),
@@ -202,7 +202,7 @@ def contacts_sheet(*, user, place: Place, period: ReportPeriod) -> Sheet:
         Column(_("联户人员"), 8),
         Column(_("方式"), 8),
         _code_column(),
-        Column(_("对象"), 12),
+        Column(_("对象"), 18),  # a grid's name ("双凫铺社区第三网格") on one line
         *[Column(str(duty.label), 2) for duty in Duty],
         Column(_("发现问题"), 2),
         Column(_("走访情况"), 40),
@@ -394,7 +394,7 @@ def compliance_sheet(*, user, place: Place, period: ReportPeriod) -> Sheet:
 
     columns = [
         Column(_("联户人员"), 8),
-        Column(_("联系类型"), 20),
+        Column(_("联系类型"), 22),
         _code_column(),
         Column(_("联系对象"), 14),
         Column(_("状态"), 8),

@@ -25,7 +25,7 @@ def payout_columns() -> list[Column]:
         Column(_("奖项"), 18),
         Column(_("获奖对象"), 18),
         Column(_("金额(元)"), 9, "money", total=True),
-        Column(_("所在村/网格"), 24),
+        Column(_("所在村/网格"), 30),
         Column(_("签名"), 14, wrap=False),
     ]
 
@@ -72,5 +72,6 @@ def payout_ledger(
         caption=caption,
         after_totals=payout_capital,
         landscape=False,
+        row_height=30,  # room to sign by hand
     )
     return write_ledger([sheet], out, printed=printed)
