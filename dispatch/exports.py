@@ -7,7 +7,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from grids.ledger import Column, Sheet, write_ledger
+from grids.ledger import Column, Printed, Sheet, write_ledger
 
 from .models import MonthlyTaskList
 
@@ -29,7 +29,9 @@ def task_list_rows(task_list: MonthlyTaskList) -> Iterator[list]:
         ]
 
 
-def task_list_write_xlsx(*, task_list: MonthlyTaskList, out: IO[bytes]) -> dict[str, int]:
+def task_list_write_xlsx(
+    *, task_list: MonthlyTaskList, out: IO[bytes], printed: Printed | None = None
+) -> dict[str, int]:
     member = task_list.member
     sheet = Sheet(
         title=_("任务清单"),
@@ -37,13 +39,13 @@ def task_list_write_xlsx(*, task_list: MonthlyTaskList, out: IO[bytes]) -> dict[
         % {"month": f"{task_list.month:%Y年%m月}", "name": member.name},
         columns=[
             Column(_("联系类型"), 16),
-            Column(_("联系对象"), 22),
-            Column(_("所在地"), 24),
-            Column(_("类别"), 14),
-            Column(_("本月要求"), 40),
-            Column(_("上月逾期"), 24),
+            Column(_("联系对象"), 30),
+            Column(_("所在地"), 20),
+            Column(_("类别"), 12),
+            Column(_("本月要求"), 36),
+            Column(_("上月逾期"), 20),
             Column(_("完成情况(手填)"), 20),
         ],
         rows=task_list_rows(task_list),
     )
-    return write_ledger([sheet], out)
+    return write_ledger([sheet], out, printed=printed)

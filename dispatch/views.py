@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from grids.dates import month_in_range, out_of_range_message
 from grids.enums import PlaceKind
+from grids.ledger import printed_by
 from grids.models import Place
 from grids.private import private_file_response
 from members.access import scope_for
@@ -257,7 +258,7 @@ def task_list_detail(request, pk: int):
 def task_list_xlsx(request, pk: int):
     task_list = get_task_list_for_user(request.user, pk)
     buffer = io.BytesIO()
-    task_list_write_xlsx(task_list=task_list, out=buffer)
+    task_list_write_xlsx(task_list=task_list, out=buffer, printed=printed_by(request.user))
     buffer.seek(0)
     filename = f"task-list-{task_list.month:%Y-%m}-{task_list.member_id}.xlsx"
     return FileResponse(

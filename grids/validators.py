@@ -15,8 +15,41 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
+def canonical_phone(value: str) -> str:
+    """The one stored form of a Chinese phone number typed any usual way; "" if it is not a valid one.
+
+    Parsed by phonenumbers (Google's libphonenumber data): +86 / 0086 / 86 prefixes, spaces, dashes, dots,
+    brackets and full-width digits are accepted. Mobiles are stored as 11 digits (13907316789); landlines as
+    the area code with its leading 0, a hyphen and the local number (0731-87654321), however they were typed.
+    """
+    text = (value or "").translate(_FULLWIDTH).strip()
+    if _MOBILE.match(text):
+        return text
+    if not text or not any(ch.isdigit() for ch in text):
+        return ""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return ""
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        return ""
+    national = phonenumbers.national_significant_number(number)
+    if _MOBILE.match(national):
+        return national
+    area = phonenumbers.length_of_geographical_area_code(number)
+    if not area:
+        return ""
+    return f"0{national[:area]}-{national[area:]}"
+
+
 def normalize_phone(value: str) -> str:
-    """Strip spaces, a +86/86 prefix and brackets; keep one hyphen after a landline's area code."""
+    """The canonical form (canonical_phone) when the number is valid; else strip spaces, a +86/86 prefix and
+    brackets, keeping one hyphen after a landline's area code (validate_phone then explains what is wrong)."""
+    canonical = canonical_phone(value)
+    if canonical:
+        return canonical
     text = (value or "").translate(_FULLWIDTH).strip()
     text = re.sub(r"[\s()]", "", text)
     if text.startswith("+86"):

@@ -6,6 +6,13 @@ are new, updated, unchanged or bad, with every bad row's reason in Chinese; `cen
 valid rows in one transaction. Re-importing the same file updates rows by their natural keys (household 户编号;
 member phone; link member + type + target + start date) instead of duplicating them.
 
+Real spreadsheets are forgiven (docs/ledgers.md): the header row may sit below title rows; a cell merged down
+several rows gives its value to every row it spans (the preview lists those ranges); a formula cell the program
+never calculated is reported as such, not as empty; phone numbers are parsed by phonenumbers and stored one way
+(mobiles as 11 digits, landlines as 0731-87654321); ID numbers are checked with python-stdnum's cn.ric; a
+repeated ID number keeps the first row and reports the later ones naming it. The preview is computed once per
+upload and kept next to it (`census_preview_kept`), so reloading the page is instant.
+
 Queries do not grow with the rows: places, households, members and links are looked up in a few bulk queries
 (IN lists in chunks) and written with bulk_create / bulk_update. Phone and ID numbers are personal data: the
 report shows them masked and nothing here logs them.
@@ -16,6 +23,7 @@ from __future__ import annotations
 import datetime
 import functools
 import io
+import json
 import logging
 import re
 import secrets
@@ -38,11 +46,10 @@ from grids.enums import PlaceKind
 from grids.models import Household, Place
 from grids.services import household_paths_sync
 from grids.validators import (
+    canonical_phone,
     mask_phone,
     normalize_id_number,
     normalize_phone,
-    validate_id_number,
-    validate_phone,
 )
 
 from .access import scope_for
@@ -200,6 +207,7 @@ class _Row:
     data: dict[str, object] = field(default_factory=dict)
     existing: object = None  # the matching database row, if any
     changed: bool = False
+    formulas: set = field(default_factory=set)  # keys of formula cells without a value (already reported)
 
     @property
     def ok(self) -> bool:
@@ -216,6 +224,7 @@ class CensusPlan:
     members: list[_Row] = field(default_factory=list)
     links: list[_Row] = field(default_factory=list)
     missing_sheets: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # merged cells whose value was applied to every row
 
     def counts(self) -> dict[str, SheetCounts]:
         result = {}
@@ -298,13 +307,14 @@ def census_file_store(*, upload) -> str:
 def census_file_delete(*, token: str) -> None:
     try:
         census_file_path(token).unlink(missing_ok=True)
+        _preview_path(token).unlink(missing_ok=True)
     except CensusFileError:
         pass
 
 
 def _remove_stale(directory: Path) -> None:
     cutoff = time.time() - STALE_SECONDS
-    for old in directory.glob("*.xlsx"):
+    for old in [*directory.glob("*.xlsx"), *directory.glob("*.json"), *directory.glob("*.tmp")]:
         try:
             if old.stat().st_mtime < cutoff:
                 old.unlink()
@@ -334,41 +344,165 @@ def _header_key(value: object) -> str:
     return re.sub(r"\s", "", text)
 
 
-def _read_sheet(ws, sheet: str) -> list[_Row]:
+HEADER_SEARCH_ROWS = 20  # the header row may sit below this many title rows
+MERGED_NOTES = 20  # merged ranges listed one by one in the preview, per sheet; the rest are counted
+
+
+class _FormulaWithoutValue:
+    """A formula cell the spreadsheet program never calculated (no cached value): we cannot know its value."""
+
+    def __repr__(self) -> str:
+        return "<formula without value>"
+
+
+FORMULA_WITHOUT_VALUE = _FormulaWithoutValue()
+
+
+def _cell_parser():
+    """openpyxl's streaming sheet parser, but a formula cell without a cached value says so (instead of None)."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            # Never calculated: no <v>, or an empty one on a cell not typed as text (Excel and LibreOffice
+            # write a formula whose result is empty text as t="str" with an empty <v/>).
+            if (
+                cell["value"] is None
+                and element.find(FORMULA_TAG) is not None
+                and (element.find(VALUE_TAG) is None or element.get("t") not in ("str", "s", "inlineStr"))
+            ):
+                cell["value"] = FORMULA_WITHOUT_VALUE
+            return cell
+
+    return Parser
+
+
+def _sheet_values(wb, ws) -> tuple[dict[int, list], list[tuple[int, int, int, int]]]:
+    """Every row's values by row number, and the merged ranges (min_row, min_col, max_row, max_col).
+
+    One pass over the sheet's XML with openpyxl's own streaming parser (cached values, dates by number
+    format, shared strings); the merged ranges come at the end of the sheet's XML, after the rows.
+    """
+    rows: dict[int, list] = {}
+    with ws._get_source() as source:
+        parser = _cell_parser()(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if not cells:
+                continue
+            values = [None] * cells[-1]["column"]
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            rows[number] = values
+        merged = []
+        if parser.merged_cells is not None:
+            for item in parser.merged_cells.mergeCell:
+                from openpyxl.worksheet.cell_range import CellRange
+
+                r = CellRange(item.ref)
+                merged.append((r.min_row, r.min_col, r.max_row, r.max_col))
+    return rows, merged
+
+
+def _header_row(rows: dict[int, list], columns, wanted: dict[str, str]) -> tuple[int | None, dict[str, int]]:
+    """The first row (among the first HEADER_SEARCH_ROWS) holding every required header: title rows above it
+    are skipped. Without one, the row holding the most headers (for the 缺少列 message)."""
+    required = {c.key for c in columns if c.required}
+    best: tuple[int, int | None, dict[str, int]] = (-1, None, {})
+    for number in sorted(rows)[:HEADER_SEARCH_ROWS]:
+        position: dict[str, int] = {}
+        for index, cell in enumerate(rows[number]):
+            if isinstance(cell, str):
+                key = wanted.get(_header_key(cell))
+                if key and key not in position:
+                    position[key] = index
+        if required <= position.keys():
+            return number, position
+        if len(position) > best[0]:
+            best = (len(position), number, position)
+    return best[1], best[2]
+
+
+def _read_sheet(wb, ws, sheet: str, merged_notes: list[str]) -> list[_Row]:
+    from openpyxl.utils import get_column_letter
+
     columns = sheet_columns(sheet)
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+    rows, merged = _sheet_values(wb, ws)
+    if not rows:
         return []
-    position: dict[str, int] = {}
     wanted = {}
     for column in columns:
         for name in (column.header, *column.aliases):
             wanted[_header_key(name)] = column.key
-    for index, cell in enumerate(header):
-        key = wanted.get(_header_key(cell))
-        if key and key not in position:
-            position[key] = index
+    header, position = _header_row(rows, columns, wanted)
     missing = [c.header for c in columns if c.required and c.key not in position]
     if missing:
         raise CensusFileError(
             _("工作表“%(sheet)s”缺少列:%(columns)s (missing columns)")
             % {"sheet": sheet, "columns": "、".join(missing)}
         )
+    # A merged cell below the header (a village or grid name written once for several rows) holds its value
+    # in its first cell only: every row it spans gets that value.
+    noted = 0
+    for min_row, min_col, max_row, max_col in sorted(merged):
+        if min_row <= header:
+            continue
+        top = rows.get(min_row) or []
+        value = top[min_col - 1] if min_col - 1 < len(top) else None
+        if value is None or max_row == min_row:
+            continue
+        for number in range(min_row + 1, max_row + 1):
+            cells = rows.setdefault(number, [])
+            if len(cells) < max_col:
+                cells.extend([None] * (max_col - len(cells)))
+            for col in range(min_col, max_col + 1):
+                if cells[col - 1] is None:
+                    cells[col - 1] = value
+        noted += 1
+        if noted > MERGED_NOTES:
+            continue
+        ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+        merged_notes.append(
+            _("工作表“%(sheet)s”的合并单元格 %(ref)s:其值已应用到所跨的第 %(a)d–%(b)d 行")
+            % {"sheet": sheet, "ref": ref, "a": min_row, "b": max_row}
+        )
+    if noted > MERGED_NOTES:
+        merged_notes.append(
+            _("工作表“%(sheet)s”另有 %(n)d 处合并单元格,同样应用到所跨的每一行")
+            % {"sheet": sheet, "n": noted - MERGED_NOTES}
+        )
+    headers_by_key = {c.key: c.header for c in columns}
     result = []
-    for number, values in enumerate(rows, start=2):
+    for number in sorted(n for n in rows if n > header):
+        values = rows[number]
         if not values or all(v is None or str(v).strip() == "" for v in values):
             continue
         first = next((v for v in values if v is not None and str(v).strip()), "")
         if str(first).strip().startswith(NOTE_MARK):
             continue
         data = {key: (values[i] if i < len(values) else None) for key, i in position.items()}
-        result.append(_Row(sheet=sheet, number=number, values=data))
+        row = _Row(sheet=sheet, number=number, values=data)
+        for key, value in data.items():
+            if value is FORMULA_WITHOUT_VALUE:
+                row.values[key] = None
+                row.formulas.add(key)
+                row.bad(_("“%(field)s”是公式单元格,请粘贴为数值") % {"field": headers_by_key[key]})
+        result.append(row)
     return result
 
 
-def _read_workbook(path: Path) -> tuple[dict[str, list[_Row]], list[str]]:
+def _read_workbook(
+    path: Path, merged_notes: list[str] | None = None
+) -> tuple[dict[str, list[_Row]], list[str]]:
     wb = _open_workbook(path)
+    notes = merged_notes if merged_notes is not None else []
     try:
         present = [name for name in SHEETS if name in wb.sheetnames]
         if not present:
@@ -376,8 +510,10 @@ def _read_workbook(path: Path) -> tuple[dict[str, list[_Row]], list[str]]:
                 _("文件中没有“户”“人员”“联系”工作表,请使用下载的模板 (no census sheets; use the template)")
             )
         try:
-            sheets = {name: _read_sheet(wb[name], name) if name in present else [] for name in SHEETS}
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+            sheets = {
+                name: _read_sheet(wb, wb[name], name, notes) if name in present else [] for name in SHEETS
+            }
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
             raise CensusFileError(_("无法读取文件内容 (the workbook could not be read)")) from exc
     finally:
         wb.close()
@@ -403,7 +539,7 @@ def _text(value: object) -> str:
 
 def _required(row: _Row, column: Column, max_length: int | None = None) -> str:
     value = _text(row.values.get(column.key))
-    if column.required and not value:
+    if column.required and not value and column.key not in row.formulas:
         row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
     return _limited(row, column, value, max_length)
 
@@ -432,7 +568,7 @@ _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 def _date(row: _Row, column: Column) -> datetime.date | None:
     raw = row.values.get(column.key)
     if raw is None or _text(raw) == "":
-        if column.required:
+        if column.required and column.key not in row.formulas:
             row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
         return None
     if isinstance(raw, datetime.datetime):
@@ -450,11 +586,67 @@ def _date(row: _Row, column: Column) -> datetime.date | None:
     return None
 
 
+def _phone(row: _Row, column: Column) -> str:
+    """A phone number in its one stored form (grids.validators.canonical_phone: phonenumbers), or a reason.
+
+    +86 / 0086 prefixes, spaces, dashes, brackets and full-width digits are fine; mobiles are kept as 11 digits,
+    landlines as 0731-87654321 however they were typed.
+    """
+    raw = _text(row.values.get(column.key))
+    if not raw:
+        if column.required and column.key not in row.formulas:
+            row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
+        return ""
+    phone = canonical_phone(raw)
+    if not phone:
+        reason = _("电话号码格式不正确:应为11位手机号或带区号的固话 (invalid phone number)")
+        row.bad(f"{column.header}:{reason}")
+        return normalize_phone(raw)  # only for the (masked) label
+    return phone
+
+
+def _id_number(row: _Row, column: Column) -> str:
+    """A resident ID number checked with python-stdnum's cn.ric (length, format, checksum, birth date).
+
+    The birthplace is not checked: stdnum's region table predates 宁乡市 (430182, 2017), so real numbers of
+    this very town would be refused. A number the spreadsheet stored as a number has lost its last digits.
+    """
+    from stdnum import exceptions
+    from stdnum.cn import ric
+
+    raw = row.values.get(column.key)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 10**15:
+        row.bad(
+            _("“%(field)s”被存成了数字,末几位已丢失:请把该列设为文本格式后重新填写")
+            % {"field": column.header}
+        )
+        return ""
+    number = normalize_id_number(_text(raw))
+    if not number:
+        return ""
+    number = ric.compact(number)
+    message = None
+    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+        message = _("身份证号应为18位 (ID number must have 18 characters)")
+    elif ric.calc_check_digit(number) != number[17]:
+        message = _("身份证号校验位错误 (ID number checksum is wrong)")
+    else:
+        try:
+            birth = ric.get_birth_date(number)
+        except exceptions.ValidationError:
+            birth = None
+        if birth is None or birth.year < 1900 or birth > timezone.localdate():
+            message = _("身份证号中的出生日期无效 (invalid birth date in ID number)")
+    if message:
+        row.bad(f"{column.header}:{message}")
+    return number
+
+
 def _choice(row: _Row, column: Column, choices, *, required: bool) -> str:
     """Accept the Chinese label (or the stored value) of a TextChoices member."""
     value = _text(row.values.get(column.key))
     if not value:
-        if required:
+        if required and column.key not in row.formulas:
             row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
         return ""
     lookup = _choice_lookup(choices)  # cached per choices class
@@ -607,18 +799,8 @@ def _parse_households(rows: list[_Row], places: _Places) -> None:
                     )
             else:
                 grid = grid3
-        phone = normalize_phone(_text(row.values.get("phone")))
-        if phone:
-            try:
-                validate_phone(phone)
-            except ValidationError as exc:
-                row.bad(f"{cols['phone'].header}:{_first_message(exc)}")
-        id_number = normalize_id_number(_text(row.values.get("id_number")))
-        if id_number:
-            try:
-                validate_id_number(id_number)
-            except ValidationError as exc:
-                row.bad(f"{cols['id_number'].header}:{_first_message(exc)}")
+        phone = _phone(row, cols["phone"])
+        id_number = _id_number(row, cols["id_number"])
         people = _text(row.values.get("people_count")) or "1"
         people_count = 1
         if re.fullmatch(r"\d{1,2}", people) and int(people) >= 1:
@@ -657,20 +839,25 @@ def _mark_duplicates(rows: list[_Row], key: str, message: str, sheet_label: str)
                 row.bad(message % {"rows": numbers, "sheet": sheet_label})
 
 
+def _mark_repeats(rows: list[_Row], key: str, message: str) -> None:
+    """A non-empty `key` seen in an earlier good row: this later row is bad and names the row that is kept."""
+    first: dict[str, int] = {}
+    for row in rows:
+        value = row.data.get(key)
+        if not value or not row.ok:
+            continue
+        if value in first:
+            row.bad(message % {"first": first[value]})
+        else:
+            first[value] = row.number
+
+
 def _parse_members(rows: list[_Row], places: _Places) -> None:
     cols = {c.key: c for c in member_columns()}
     for row in rows:
         name = _required(row, cols["name"], 50)
-        raw_phone = _text(row.values.get("phone"))
-        phone = normalize_phone(raw_phone)
+        phone = _phone(row, cols["phone"])
         row.label = f"{name} {mask_phone(phone)}".strip()
-        if not phone:
-            row.bad(_("“%(field)s”不能为空 (required)") % {"field": cols["phone"].header})
-        else:
-            try:
-                validate_phone(phone)
-            except ValidationError as exc:
-                row.bad(f"{cols['phone'].header}:{_first_message(exc)}")
         role = _choice(row, cols["role"], MemberRole, required=True)
         subrole = _choice(row, cols["village_subrole"], VillageSubRole, required=False)
         if subrole and role and role != MemberRole.VILLAGE_CADRE:
@@ -721,7 +908,7 @@ def _parse_links(rows: list[_Row]) -> None:
     cols = {c.key: c for c in link_columns()}
     for row in rows:
         phone = normalize_phone(_text(row.values.get("member_phone")))
-        if not phone:
+        if not phone and "member_phone" not in row.formulas:
             row.bad(_("“%(field)s”不能为空 (required)") % {"field": cols["member_phone"].header})
         link_type = _choice(row, cols["link_type"], LinkType, required=True)
         target = _text(row.values.get("target"))
@@ -778,11 +965,10 @@ def _check_households(plan: CensusPlan, by_code: dict[str, Household], by_id: di
         _("户编号在文件中重复(户表第 %(rows)s 行) (duplicate household code in the file)"),
         SHEET_HOUSEHOLDS,
     )
-    _mark_duplicates(
+    _mark_repeats(
         rows,
         "id_number",
-        _("身份证号在文件中重复(户表第 %(rows)s 行) (duplicate ID number in the file)"),
-        SHEET_HOUSEHOLDS,
+        _("身份证号与户表第 %(first)d 行重复,保留第 %(first)d 行"),
     )
     town_path = plan.town.path
     for row in rows:
@@ -971,13 +1157,15 @@ def _link_key(row: _Row) -> tuple | None:
 
 
 def _analyse(*, town: Place, path: Path) -> CensusPlan:
-    sheets, missing = _read_workbook(path)
+    merged: list[str] = []
+    sheets, missing = _read_workbook(path, merged)
     plan = CensusPlan(
         town=town,
         households=sheets[SHEET_HOUSEHOLDS],
         members=sheets[SHEET_MEMBERS],
         links=sheets[SHEET_LINKS],
         missing_sheets=missing,
+        merged=merged,
     )
     places = _Places(town)
     _parse_households(plan.households, places)
@@ -1018,6 +1206,73 @@ def census_towns_for(user) -> list[Place]:
 def census_preview(*, town: Place, path: Path) -> CensusPlan:
     """Read and check an uploaded census without writing anything. Raises CensusFileError for unreadable files."""
     return _analyse(town=town, path=path)
+
+
+@dataclass
+class CensusPreview:
+    """What the preview page shows, computed once per upload and kept next to it (reloading is instant)."""
+
+    counts: dict[str, SheetCounts]
+    errors: list[RowError]
+    missing_sheets: list[str]
+    merged: list[str]
+    valid_count: int
+
+    @classmethod
+    def of(cls, plan: CensusPlan) -> CensusPreview:
+        return cls(plan.counts(), plan.errors(), plan.missing_sheets, plan.merged, plan.valid_count)
+
+    def as_json(self) -> dict:
+        return {
+            "counts": {sheet: vars(c) for sheet, c in self.counts.items()},
+            "errors": [vars(e) for e in self.errors],
+            "missing_sheets": self.missing_sheets,
+            "merged": self.merged,
+            "valid_count": self.valid_count,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> CensusPreview:
+        return cls(
+            counts={sheet: SheetCounts(**c) for sheet, c in data["counts"].items()},
+            errors=[RowError(**e) for e in data["errors"]],
+            missing_sheets=data["missing_sheets"],
+            merged=data["merged"],
+            valid_count=data["valid_count"],
+        )
+
+
+def _preview_path(token: str) -> Path:
+    return census_file_path(token).with_suffix(".preview.json")
+
+
+def census_preview_kept(*, town: Place, token: str) -> CensusPreview:
+    """The preview of an upload: read from its kept copy, or computed (census_preview) and kept.
+
+    The copy is keyed by the upload's token, the town and the file's size and time, so a different town or
+    file is computed afresh. Import re-checks the file anyway (census_import), so nothing stale is written.
+    Side effect: writes VAR_DIR/census/<token>.preview.json (0600), deleted with the upload.
+    """
+    path = census_file_path(token)
+    kept = _preview_path(token)
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise CensusFileError(_("上传的文件已失效,请重新上传 (upload expired, please upload again)")) from exc
+    key = {"town": town.pk, "size": stat.st_size, "mtime": stat.st_mtime_ns}
+    try:
+        data = json.loads(kept.read_text(encoding="utf-8"))
+        if data.get("key") == key:
+            return CensusPreview.from_json(data["preview"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    preview = CensusPreview.of(census_preview(town=town, path=path))
+    tmp = kept.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        tmp.chmod(0o600)
+        json.dump({"key": key, "preview": preview.as_json()}, out, ensure_ascii=False)
+    tmp.replace(kept)
+    return preview
 
 
 @transaction.atomic
@@ -1230,6 +1485,7 @@ def census_template(*, town: Place | None = None) -> bytes:
 __all__ = [
     "CensusFileError",
     "CensusPlan",
+    "CensusPreview",
     "RowError",
     "SheetCounts",
     "census_file_delete",
@@ -1237,6 +1493,7 @@ __all__ = [
     "census_file_store",
     "census_import",
     "census_preview",
+    "census_preview_kept",
     "census_template",
     "census_towns_for",
 ]

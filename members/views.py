@@ -129,12 +129,12 @@ def census_preview(request):
         return redirect("members:census-import")
     token, town = pending
     try:
-        plan = census.census_preview(town=town, path=census.census_file_path(token))
+        plan = census.census_preview_kept(town=town, token=token)
     except census.CensusFileError as exc:
         _census_forget(request)
         messages.error(request, str(exc))
         return redirect("members:census-import")
-    context = {"plan": plan, "town": town, "token": token, "counts": plan.counts(), "errors": plan.errors()}
+    context = {"plan": plan, "town": town, "token": token, "counts": plan.counts, "errors": plan.errors}
     return render(request, "members/census_preview.html", context)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from grids.enums import CATEGORY_FIELDS, PlaceKind
 from grids.ledger import Column, Sheet
-from grids.models import Place
+from grids.models import Household, Place
 from grids.validators import mask_id_number, mask_phone
 from issues.access import issues_visible_to
 from issues.enums import IssueAction, IssueKind, IssueLevel, IssueStatus, Satisfaction
@@ -40,6 +42,16 @@ def caption(place: Place, period: ReportPeriod | None, title: str) -> str:
     return f"{place.name} {title}{when}"
 
 
+def code_chars() -> int:
+    """The longest household number (户编号) in characters, so its column is never too narrow (one query)."""
+    longest = Household.objects.aggregate(n=Max(Length("code")))["n"]
+    return max(longest or 0, 19)
+
+
+def _code_column(header: str | None = None) -> Column:
+    return Column(header or _("户编号"), code_chars(), "code")
+
+
 def _phone(value: str, full: bool) -> str:
     return value if full else mask_phone(value)
 
@@ -53,14 +65,14 @@ def _id(value: str, full: bool) -> str:
 
 def households_sheet(*, user, place: Place, full_numbers: bool) -> Sheet:
     category_fields = list(CATEGORY_FIELDS.items())
-    fields = ["code", "head_name", "grid__name", "address", "phone", "id_number", "people_count"]
+    fields = ["code", "head_name", "grid__name", "address", "phone", "id_number", "people_count", "notes"]
     fields += [field for _cat, field in category_fields]
 
     def rows() -> Iterator[list]:
         qs = households_visible_to(user).filter(path__startswith=place.path).order_by("path", "code")
         for row in qs.values_list(*fields).iterator(chunk_size=CHUNK):
-            code, head, grid, address, phone, id_number, people = row[:7]
-            cats = [str(cat.label) for (cat, _f), flag in zip(category_fields, row[7:], strict=True) if flag]
+            code, head, grid, address, phone, id_number, people, notes = row[:8]
+            cats = [str(cat.label) for (cat, _f), flag in zip(category_fields, row[8:], strict=True) if flag]
             yield [
                 code,
                 head,
@@ -70,17 +82,19 @@ def households_sheet(*, user, place: Place, full_numbers: bool) -> Sheet:
                 _id(id_number, full_numbers),
                 people,
                 "、".join(cats) or _("普通户"),
+                notes,
             ]
 
     columns = [
-        Column(_("户编号"), 14),
-        Column(_("户主"), 10),
-        Column(_("网格"), 16),
+        _code_column(),
+        Column(_("户主"), 8),
+        Column(_("网格"), 14),
         Column(_("住址"), 24),
-        Column(_("联系电话"), 15),
-        Column(_("身份证号"), 21),
-        Column(_("人口数"), 8, "int"),
-        Column(_("类别"), 18),
+        Column(_("联系电话"), 13, "code"),
+        Column(_("身份证号"), 18, "code"),
+        Column(_("人口数"), 4, "int", total=True),
+        Column(_("类别"), 16),
+        Column(_("备注"), 24),
     ]
     return Sheet(_("户"), columns, rows(), caption=caption(place, None, _("户台账")))
 
@@ -108,8 +122,9 @@ def links_sheet(*, user, place: Place, period: ReportPeriod, full_numbers: bool)
             "migrant__name",
             "start_date",
             "end_date",
+            "note",
         )
-        for name, role, phone, lt, code, head, place_name, migrant, start, end in qs.values_list(
+        for name, role, phone, lt, code, head, place_name, migrant, start, end, note in qs.values_list(
             *fields
         ).iterator(chunk_size=CHUNK):
             target = head or place_name or migrant or ""
@@ -122,17 +137,19 @@ def links_sheet(*, user, place: Place, period: ReportPeriod, full_numbers: bool)
                 target,
                 start,
                 end,
+                note,
             ]
 
     columns = [
-        Column(_("联户人员"), 10),
+        Column(_("联户人员"), 8),
         Column(_("身份"), 14),
-        Column(_("手机号"), 15),
+        Column(_("手机号"), 13, "code"),
         Column(_("联系类型"), 22),
-        Column(_("户编号"), 14),
-        Column(_("联系对象"), 16),
-        Column(_("开始日期"), 12, "date"),
-        Column(_("结束日期"), 12, "date"),
+        _code_column(),
+        Column(_("联系对象"), 14),
+        Column(_("开始日期"), kind="date"),
+        Column(_("结束日期"), kind="date"),
+        Column(_("备注"), 20),
     ]
     return Sheet(_("联户人员"), columns, rows(), caption=caption(place, period, _("联户人员台账")))
 
@@ -151,6 +168,7 @@ CONTACT_FIELDS = (
     *DUTY_FIELDS.values(),
     "found_problem",
     "summary",
+    "household__notes",
 )
 
 
@@ -161,22 +179,34 @@ def contact_rows(*, user, place: Place, period: ReportPeriod) -> Iterator[list]:
     for row in qs.values_list(*CONTACT_FIELDS).iterator(chunk_size=CHUNK):
         pk, when, member, kind, code, head, place_name = row[:7]
         duties = row[7:12]
-        found, summary = row[12], row[13]
+        found, summary, notes = row[12], row[13], row[14]
         target = head or place_name or (yard if kind == ContactKind.YARD_MEETING else "")
-        yield [pk, when, member, kinds.get(kind, kind), code or "", target, *duties, found, summary]
+        yield [
+            pk,
+            when,
+            member,
+            kinds.get(kind, kind),
+            code or "",
+            target,
+            *duties,
+            found,
+            summary,
+            notes or "",
+        ]
 
 
 def contacts_sheet(*, user, place: Place, period: ReportPeriod) -> Sheet:
     columns = [
-        Column(_("编号"), 8, "int"),
-        Column(_("走访时间"), 17, "datetime"),
-        Column(_("联户人员"), 10),
-        Column(_("方式"), 12),
-        Column(_("户编号"), 14),
-        Column(_("对象"), 16),
-        *[Column(str(duty.label), 10) for duty in Duty],
-        Column(_("发现问题"), 8),
+        Column(_("编号"), 7, "int"),
+        Column(_("走访时间"), kind="datetime"),
+        Column(_("联户人员"), 8),
+        Column(_("方式"), 8),
+        _code_column(),
+        Column(_("对象"), 18),  # a grid's name ("双凫铺社区第三网格") on one line
+        *[Column(str(duty.label), 2) for duty in Duty],
+        Column(_("发现问题"), 2),
         Column(_("走访情况"), 40),
+        Column(_("户备注"), 20),
     ]
     return Sheet(
         _("走访记录"),
@@ -258,19 +288,19 @@ def issues_sheet(*, user, place: Place, period: ReportPeriod) -> Sheet:
             ]
 
     columns = [
-        Column(_("编号"), 8, "int"),
-        Column(_("提出时间"), 17, "datetime"),
-        Column(_("类型"), 10),
-        Column(_("类别"), 12),
-        Column(_("对象"), 16),
+        Column(_("编号"), 6, "int"),
+        Column(_("提出时间"), kind="datetime"),
+        Column(_("类型"), 8),
+        Column(_("类别"), 10),
+        Column(_("对象"), 12),
         Column(_("情况描述"), 36),
-        Column(_("提出人"), 10),
-        Column(_("当前层级"), 16),
-        Column(_("状态"), 12),
-        Column(_("办理期限"), 17, "datetime"),
-        Column(_("办结层级"), 16),
-        Column(_("办结时间"), 17, "datetime"),
-        Column(_("满意度"), 10),
+        Column(_("提出人"), 8),
+        Column(_("当前层级"), 12),
+        Column(_("状态"), 8),
+        Column(_("办理期限"), kind="datetime"),
+        Column(_("办结层级"), 12),
+        Column(_("办结时间"), kind="datetime"),
+        Column(_("满意度"), 8),
         Column(_("办理结果"), 30),
     ]
     return Sheet(_("诉求问题"), columns, rows(), caption=caption(place, period, _("诉求/问题台账")))
@@ -315,16 +345,16 @@ def issue_events_sheet(*, user, place: Place, period: ReportPeriod) -> Sheet:
             ]
 
     columns = [
-        Column(_("问题编号"), 9, "int"),
-        Column(_("时间"), 17, "datetime"),
-        Column(_("动作"), 12),
-        Column(_("操作人"), 10),
-        Column(_("原层级"), 14),
-        Column(_("新层级"), 14),
-        Column(_("原状态"), 12),
-        Column(_("新状态"), 12),
+        Column(_("问题编号"), 6, "int"),
+        Column(_("时间"), kind="datetime"),
+        Column(_("动作"), 10),
+        Column(_("操作人"), 8),
+        Column(_("原层级"), 12),
+        Column(_("新层级"), 12),
+        Column(_("原状态"), 8),
+        Column(_("新状态"), 8),
         Column(_("部门"), 14),
-        Column(_("期限"), 17, "datetime"),
+        Column(_("期限"), kind="datetime"),
         Column(_("说明"), 36),
     ]
     return Sheet(_("办理过程"), columns, rows(), caption=caption(place, period, _("问题办理过程")))
@@ -363,12 +393,12 @@ def compliance_sheet(*, user, place: Place, period: ReportPeriod) -> Sheet:
             ]
 
     columns = [
-        Column(_("联户人员"), 10),
+        Column(_("联户人员"), 8),
         Column(_("联系类型"), 22),
-        Column(_("户编号"), 14),
-        Column(_("联系对象"), 16),
-        Column(_("状态"), 10),
-        Column(_("最近走访"), 17, "datetime"),
+        _code_column(),
+        Column(_("联系对象"), 14),
+        Column(_("状态"), 8),
+        Column(_("最近走访"), kind="datetime"),
         Column(_("要求完成情况"), 48),
     ]
     title = _("联户人员履职台账(截至%(day)s)") % {"day": on.isoformat()}
@@ -388,8 +418,8 @@ def assessment_sheets(*, sheet: dict, town: Place, year: int) -> list[Sheet]:
         cols = []
         for c in comps:
             cols += [
-                Column(_("%(label)s(比率)") % {"label": c.label}, 11, "decimal"),
-                Column(_("%(label)s(得分)") % {"label": c.label}, 11, "decimal"),
+                Column(_("%(label)s(比率)") % {"label": c.label}, kind="percent"),
+                Column(_("%(label)s(得分)") % {"label": c.label}, kind="decimal"),
             ]
         return cols
 
@@ -410,7 +440,7 @@ def assessment_sheets(*, sheet: dict, town: Place, year: int) -> list[Sheet]:
     status = _("已审定") if sheet.get("approved") else _("未审定")
     villages = Sheet(
         _("村(社区)得分"),
-        [Column(_("村(社区)"), 14), *comp_columns("village"), Column(_("总分(满分6分)"), 12, "decimal")],
+        [Column(_("村(社区)"), 14), *comp_columns("village"), Column(_("总分(满分6分)"), kind="decimal")],
         village_rows(),
         caption=f"{town.name} {year}年 {_('四联五到位村(社区)考核')} ({status})",
     )
@@ -421,7 +451,7 @@ def assessment_sheets(*, sheet: dict, town: Place, year: int) -> list[Sheet]:
             Column(_("身份"), 14),
             Column(_("所在地"), 14),
             *comp_columns("cadre"),
-            Column(_("总分(满分100分)"), 12, "decimal"),
+            Column(_("总分(满分100分)"), kind="decimal"),
         ],
         cadre_rows(),
         caption=f"{town.name} {year}年 {_('联户干部绩效')} ({status})",
@@ -472,15 +502,15 @@ def dispatch_sheets(*, user, place: Place, period: ReportPeriod) -> list[Sheet]:
             ]
 
     columns = [
-        Column(_("调度令编号"), 9, "int"),
+        Column(_("调度令编号"), 6, "int"),
         Column(_("标题"), 24),
-        Column(_("下发时间"), 17, "datetime"),
-        Column(_("完成期限"), 12, "date"),
-        Column(_("承办人"), 10),
+        Column(_("下发时间"), kind="datetime"),
+        Column(_("完成期限"), kind="date"),
+        Column(_("承办人"), 8),
         Column(_("所属村/网格"), 14),
-        Column(_("状态"), 10),
-        Column(_("签收时间"), 17, "datetime"),
-        Column(_("办结时间"), 17, "datetime"),
+        Column(_("状态"), 8),
+        Column(_("签收时间"), kind="datetime"),
+        Column(_("办结时间"), kind="datetime"),
         Column(_("办理情况"), 36),
     ]
     return [Sheet(_("调度令"), columns, rows(), caption=caption(place, period, _("调度令台账")))]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
-from grids.ledger import write_ledger
+from grids.ledger import printed_by, write_ledger
 from grids.models import Place
 from members.enums import AccessAction
 
@@ -184,7 +184,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
             full_numbers=job.full_numbers and job.requested_by.has_perm(FULL_NUMBERS_PERM),
         )
         with tempfile.TemporaryFile() as tmp:
-            counts = write_ledger(sheets, tmp)
+            counts = write_ledger(sheets, tmp, printed=printed_by(job.requested_by))
             tmp.seek(0)
             with transaction.atomic():
                 job.file.save("ledger.xlsx", File(tmp), save=False)

@@ -19,6 +19,7 @@ from visits.enums import ContactKind
 
 from . import assessment, selectors, services
 from .dashboards import breadcrumbs, build_dashboard
+from .enums import ExportStatus
 from .forms import ExportForm, YearForm, period_from_request
 from .models import ExportJob
 from .services import ReportError
@@ -197,8 +198,9 @@ def export_request_view(request, pk: int):
 
 @login_required
 def export_list(request):
-    jobs = ExportJob.objects.filter(requested_by=request.user).select_related("place")[:100]
-    return render(request, "reports/exports.html", {"jobs": jobs, "now": timezone.now()})
+    jobs = list(ExportJob.objects.filter(requested_by=request.user).select_related("place")[:100])
+    pending = any(job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING) for job in jobs)
+    return render(request, "reports/exports.html", {"jobs": jobs, "now": timezone.now(), "pending": pending})
 
 
 @login_required

@@ -11,7 +11,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from grids.ledger import Column, Sheet, write_ledger
+from grids.ledger import Column, Printed, Sheet, rmb_capital, write_ledger
 
 from . import selectors
 from .enums import GRID_KINDS
@@ -20,13 +20,13 @@ from .models import AwardRound
 
 def payout_columns() -> list[Column]:
     return [
-        Column(_("序号"), 6, "int"),
-        Column(_("姓名"), 12),
+        Column(_("序号"), 4, "int"),
+        Column(_("姓名"), 10),
         Column(_("奖项"), 18),
         Column(_("获奖对象"), 18),
-        Column(_("金额(元)"), 10, "decimal"),
+        Column(_("金额(元)"), 9, "money", total=True),
         Column(_("所在村/网格"), 30),
-        Column(_("签名"), 14),
+        Column(_("签名"), 14, wrap=False),
     ]
 
 
@@ -47,12 +47,31 @@ def payout_rows(round_: AwardRound) -> Iterator[list]:
         ]
 
 
-def payout_ledger(round_: AwardRound, out: IO[bytes] | str) -> dict[str, int]:
+def payout_capital(totals: dict[int, object]) -> list[str]:
+    """The line after 合计: the total amount in Chinese capital numerals (大写), as payout forms require."""
+    amount = totals.get(AMOUNT_COLUMN, 0)
+    return [_("合计金额(大写):人民币%(amount)s") % {"amount": rmb_capital(amount)}]
+
+
+AMOUNT_COLUMN = 4  # 金额(元) in payout_columns()
+
+
+def payout_ledger(
+    round_: AwardRound, out: IO[bytes] | str, *, printed: Printed | None = None
+) -> dict[str, int]:
     caption = _("%(town)s %(title)s 奖金发放表(统计期 %(a)s 至 %(b)s)") % {
         "town": round_.town.name,
         "title": round_.title,
         "a": round_.period_start.isoformat(),
         "b": round_.period_end.isoformat(),
     }
-    sheet = Sheet(_("奖金发放表"), payout_columns(), payout_rows(round_), caption=caption)
-    return write_ledger([sheet], out)
+    sheet = Sheet(
+        _("奖金发放表"),
+        payout_columns(),
+        payout_rows(round_),
+        caption=caption,
+        after_totals=payout_capital,
+        landscape=False,
+        row_height=30,  # room to sign by hand
+    )
+    return write_ledger([sheet], out, printed=printed)

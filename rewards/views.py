@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.ledger import printed_by
 from members.access import get_member_for_user, get_place_for_user, members_visible_to, scope_for
 
 from . import exports, selectors, services
@@ -304,7 +305,7 @@ def payout_ledger(request, pk: int):
         messages.error(request, _("评选公布后才能导出奖金发放表 (publish the round first)"))
         return redirect(_detail(round_))
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    exports.payout_ledger(round_, response)
+    exports.payout_ledger(round_, response, printed=printed_by(request.user))
     filename = f"{round_.town.name}{round_.year}{round_.get_half_display()}评优奖金发放表.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

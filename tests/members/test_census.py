@@ -331,7 +331,7 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
         ],
     )
     page = preview(client, data)
-    assert counts(page) == {"户": (1, 0, 0, 11), "人员": (1, 0, 0, 3), "联系": (1, 0, 0, 9)}
+    assert counts(page) == {"户": (2, 0, 0, 10), "人员": (1, 0, 0, 3), "联系": (1, 0, 0, 9)}
     found = errors(page)
     expected = {
         ("户", 4): ["身份证号:身份证号校验位错误 (ID number checksum is wrong)"],
@@ -341,8 +341,8 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
         ("户", 8): ["“甲村第一网格”下没有名为“甲村九组”的四级网格 (unknown grid)"],
         ("户", 9): ["户编号在文件中重复(户表第 9、10 行) (duplicate household code in the file)"],
         ("户", 10): ["户编号在文件中重复(户表第 9、10 行) (duplicate household code in the file)"],
-        ("户", 11): ["身份证号在文件中重复(户表第 11、12 行) (duplicate ID number in the file)"],
-        ("户", 12): ["身份证号在文件中重复(户表第 11、12 行) (duplicate ID number in the file)"],
+        # a repeated ID number: the first row is kept, the later one names it
+        ("户", 12): ["身份证号与户表第 11 行重复,保留第 11 行"],
         ("户", 13): ["身份证号已属于另一户(户编号 HOLD) (ID number belongs to another household)"],
         ("户", 14): [
             "“人口数”应为 1–99 的整数 (people count must be a whole number from 1 to 99)",
@@ -372,7 +372,10 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
     assert "户编号在文件中重复" in html and '<td class="num">14</td>' in html
 
     confirm(client, page)
-    assert set(Household.objects.filter(code__startswith="H-").values_list("code", flat=True)) == {"H-OK"}
+    assert set(Household.objects.filter(code__startswith="H-").values_list("code", flat=True)) == {
+        "H-OK",
+        "H-ID1",
+    }
     assert set(Member.objects.filter(phone__startswith="137").values_list("name", flat=True)) == {"甲"}
     assert Link.objects.filter(member__name="甲").count() == 1
 
@@ -617,3 +620,200 @@ def test_a_concurrent_change_during_import_is_reported_not_a_500(town, login, mo
     assert response.redirect_chain == [(PREVIEW, 302)]
     assert "导入时数据被他人同时修改,未写入任何数据" in response.content.decode()
     assert Household.objects.count() == 4
+
+
+# --- real-world spreadsheets (issue 13) -------------------------------------------------------------------
+
+
+def _households_workbook(rows, *, title_rows=(), merges=(), formulas=()) -> bytes:
+    """A 户 sheet as village officers make it: title rows above the headers, merged cells, formulas.
+
+    `rows` are dicts keyed by header; `merges` are ranges like "B4:B6"; `formulas` are (cell, formula) pairs
+    written without a cached value (as openpyxl, and any program that never recalculated, leaves them).
+    """
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = census.SHEET_HOUSEHOLDS
+    headers = [c.header for c in census.household_columns()]
+    for title in title_rows:
+        ws.append([title])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=len(headers))
+    ws.append(headers)
+    for row in rows:
+        ws.append([row.get(h) for h in headers])
+    for ref in merges:
+        ws.merge_cells(ref)
+    for ref, formula in formulas:
+        ws[ref] = formula
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_header_row_below_a_merged_title_row_is_found(town, login):
+    client = login(town.user("town_staff"))
+    data = _households_workbook(
+        [household("T001"), household("T002")],
+        title_rows=["双凫铺镇甲村 2026年 摸底登记表", "填表人:李四  日期:2026-11-30"],
+    )
+    page = preview(client, data)
+    assert page.status_code == 200
+    assert counts(page)["户"] == (2, 0, 0, 0)
+    assert errors(page) == {}
+    confirm(client, page)
+    assert set(Household.objects.filter(code__startswith="T0").values_list("code", flat=True)) == {
+        "T001",
+        "T002",
+    }
+
+
+def test_merged_village_and_grid_cells_apply_to_every_row_they_span(town, login):
+    client = login(town.user("town_staff"))
+    rows = [household("M001"), household("M002", village=None, grid3=None), household("M003", village=None)]
+    rows[2]["三级网格"] = None
+    # header in row 2 (one title row); data rows 3-5; 村(社区) is column B, 三级网格 column C
+    data = _households_workbook(rows, title_rows=["甲村摸底表"], merges=["B3:B5", "C3:C5"])
+    page = preview(client, data)
+    assert counts(page)["户"] == (3, 0, 0, 0), errors(page)
+    html = page.content.decode()
+    assert "合并单元格 B3:B5:其值已应用到所跨的第 3–5 行" in html
+    assert "合并单元格 C3:C5" in html
+    confirm(client, page)
+    assert {h.code: h.grid for h in Household.objects.filter(code__startswith="M0")} == {
+        "M001": town.grid_a1a,
+        "M002": town.grid_a1a,
+        "M003": town.grid_a1a,
+    }
+
+
+def test_a_formula_cell_without_value_is_reported_as_such(town, login):
+    client = login(town.user("town_staff"))
+    data = _households_workbook(
+        [household("F001"), household("F002")],
+        formulas=[("E3", '=CONCATENATE("户主","F001")')],  # 户主姓名 of row 3: a formula, never calculated
+    )
+    page = preview(client, data)
+    assert errors(page) == {("户", 3): ["“户主姓名”是公式单元格,请粘贴为数值"]}
+    assert counts(page)["户"] == (1, 0, 0, 1)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+86-139-0731-6789",
+        "+86 139 0731 6789",
+        "0086 139 0731 6789",
+        "139-0731-6789",
+        "１３９０７３１６７８９",
+    ],
+)
+def test_mobile_numbers_typed_any_usual_way_are_stored_as_eleven_digits(town, login, typed):
+    client = login(town.user("town_staff"))
+    page = preview(client, _households_workbook([household("P001", **{"联系电话": typed})]))
+    assert errors(page) == {}
+    confirm(client, page)
+    assert Household.objects.get(code="P001").phone == "13907316789"
+
+
+def test_landlines_are_stored_one_way_however_typed(town, login):
+    client = login(town.user("town_staff"))
+    typed = [
+        "0731-87654321",
+        "073187654321",
+        "(0731) 8765 4321",
+        "+86 731 8765 4321",
+        "０７３１－８７６５４３２１",
+    ]
+    rows = [household(f"L00{i}", **{"联系电话": t}) for i, t in enumerate(typed)]
+    rows.append(household("L009", **{"联系电话": "8765432"}))  # no area code: refused
+    page = preview(client, _households_workbook(rows))
+    assert errors(page) == {
+        ("户", 7): ["联系电话:电话号码格式不正确:应为11位手机号或带区号的固话 (invalid phone number)"]
+    }
+    confirm(client, page)
+    stored = set(Household.objects.filter(code__startswith="L00").values_list("phone", flat=True))
+    assert stored == {"0731-87654321"}
+
+
+def test_a_repeated_id_number_keeps_the_first_row_and_names_it(town, login):
+    client = login(town.user("town_staff"))
+    id_spaced = " ".join([ID_1[:6], ID_1[6:14], ID_1[14:]])  # spaces are fine
+    rows = [
+        household("D001", **{"身份证号": ID_1}),
+        household("D002"),
+        household("D003", **{"身份证号": id_spaced}),
+        household("D004", **{"身份证号": ID_1.lower() if ID_1.endswith("X") else ID_1}),
+    ]
+    page = preview(client, _households_workbook(rows))
+    message = "身份证号与户表第 2 行重复,保留第 2 行"
+    assert errors(page) == {("户", 4): [message], ("户", 5): [message]}
+    confirm(client, page)
+    assert set(Household.objects.filter(code__startswith="D00").values_list("code", flat=True)) == {
+        "D001",
+        "D002",
+    }
+    assert Household.objects.get(code="D001").id_number == ID_1
+
+
+def test_an_id_number_stored_as_a_number_is_explained(town, login):
+    client = login(town.user("town_staff"))
+    rows = [
+        household("N001", **{"身份证号": int(ID_1[:17] + "0") if ID_1[17] != "X" else 430124198001010010})
+    ]
+    page = preview(client, _households_workbook(rows))
+    assert errors(page) == {("户", 2): ["“身份证号”被存成了数字,末几位已丢失:请把该列设为文本格式后重新填写"]}
+
+
+def test_the_preview_is_computed_once_per_upload(town, login, monkeypatch, django_assert_max_num_queries):
+    client = login(town.user("town_staff"))
+    page = preview(client, _big_file("K", 50))
+    assert counts(page)["户"] == (50, 0, 0, 0)
+
+    def read_again(**kwargs):
+        raise AssertionError("the preview was computed again")
+
+    monkeypatch.setattr(census, "census_preview", read_again)
+    with django_assert_max_num_queries(8):  # session, user, scope and towns: no census lookups
+        again = client.get(PREVIEW)
+    assert counts(again) == counts(page) and errors(again) == errors(page)
+    monkeypatch.undo()
+    response = confirm(client, again)  # the import checks the file itself
+    assert response.status_code == 302
+    assert Household.objects.filter(code__startswith="K").count() == 50
+
+
+def _with_cached_values(data: bytes, values: dict[str, str]) -> bytes:
+    """Give formula cells the cached text a spreadsheet program writes after calculating (openpyxl cannot)."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode()
+                for ref, value in values.items():
+                    text, n = re.subn(
+                        rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(</v>)?',
+                        rf'<c r="{ref}"\1 t="str"><f>\2</f><v>{value}</v>',
+                        text,
+                    )
+                    assert n == 1, ref
+                content = text.encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_calculated_formula_gives_its_value_and_an_empty_result_is_not_an_error(town, login):
+    client = login(town.user("town_staff"))
+    data = _households_workbook(
+        [household("G001"), household("G002")],
+        formulas=[("E2", '=CONCATENATE("户主","G001")'), ("O3", '=IF(A3="","","")')],  # 户主姓名; 备注
+    )
+    page = preview(client, _with_cached_values(data, {"E2": "户主甲", "O3": ""}))
+    assert errors(page) == {}
+    confirm(client, page)
+    assert Household.objects.get(code="G001").head_name == "户主甲"
+    assert Household.objects.get(code="G002").notes == ""

@@ -53,3 +53,36 @@ def test_village_officer_on_a_phone(page, live_server, live_town):
     with page.expect_download() as download:
         page.click("text=导出 Excel")
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_exports_page_shows_a_finished_background_export_without_reload(page, live_server, live_town):
+    import datetime
+
+    from reports.models import ExportJob
+    from reports.periods import period_of
+    from reports.services import export_run
+
+    user = live_town.user("officer_a")
+    period = period_of("month", datetime.date(2026, 9, 15))
+    job = ExportJob.objects.create(
+        requested_by=user, kind="contacts", place=live_town.village_a, params=period.as_params()
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "officer_a")
+    page.fill("input[name=password]", "pass-12345")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/reports/exports/")
+    assert "排队中" in page.inner_text("#jobs")
+    assert "本页会自动更新" in page.inner_text("main")
+    assert page.locator("#jobs a:has-text('下载')").count() == 0
+    page.evaluate("window.__notReloaded = true")
+
+    export_run(job_id=job.pk)  # the background worker finishes
+
+    page.wait_for_selector("#jobs a:has-text('下载')", timeout=20000)
+    assert page.evaluate("window.__notReloaded") is True  # swapped in place, not a reload
+    assert "已完成" in page.inner_text("#jobs") and "导出已完成" in page.inner_text("main")
+    assert page.get_attribute("#jobs", "data-pending") == "0"
+    no_horizontal_scroll(page)
+    page.screenshot(path="/tmp/exports_poll_360.png", full_page=True)

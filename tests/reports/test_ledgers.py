@@ -30,7 +30,14 @@ def _no_formulas(wb):
 
 
 def _rows(ws, header_row=2):
-    return [[c.value for c in row] for row in ws.iter_rows(min_row=header_row + 1)]
+    """The data rows (without a 合计 row and what follows it)."""
+    rows = []
+    for row in ws.iter_rows(min_row=header_row + 1):
+        values = [c.value for c in row]
+        if any(isinstance(v, str) and v.startswith("合计") for v in values[:2]):
+            break
+        rows.append(values)
+    return rows
 
 
 def test_grid_ledger_workbook(town, data):
@@ -51,8 +58,10 @@ def test_grid_ledger_workbook(town, data):
         "身份证号",
         "人口数",
         "类别",
+        "备注",
     ]
     assert households.freeze_panes == "A3"
+    assert households.print_title_rows == "$2:$2"  # the header row repeats on every printed page
     rows = _rows(households)
     assert [r[1] for r in rows] == ["张甲一", "张甲二", "张甲三"]
     phone = rows[0][4]
@@ -60,6 +69,8 @@ def test_grid_ledger_workbook(town, data):
     assert households["E3"].data_type == "s"
     assert households["G3"].value == 3 and households["G3"].data_type == "n"
     assert rows[0][7] == "困难户" and rows[1][7] == "普通户"
+    total = [c.value for c in households[3 + len(rows)]]
+    assert total[0].startswith("合计") and total[6] == sum(r[6] for r in rows)
 
     links = _rows(wb["联户人员"])
     assert sorted((r[0], r[5]) for r in links) == [("grid_head_a1", "甲村第一网格"), ("member_a", "张甲一")]

@@ -153,7 +153,7 @@ def test_payout_ledger_contents(town, published, login):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "双凫铺镇 2026年年中评优 奖金发放表(统计期 2026-01-01 至 2026-06-30)"
     assert rows[1] == ("序号", "姓名", "奖项", "获奖对象", "金额(元)", "所在村/网格", "签名")
-    data = rows[2:]
+    data, (total, capital) = rows[2:-2], rows[-2:]
     count = Nomination.objects.filter(award_type__round=published).count()
     assert len(data) == count == 2 + 3 + 2 + 2
     by_winner = {(r[2], r[3]): r for r in data}
@@ -176,6 +176,8 @@ def test_payout_ledger_contents(town, published, login):
     )
     assert [r[0] for r in data] == list(range(1, count + 1))
     assert sum(r[4] for r in data) == 400 * count
+    assert total[0] == "合计" and total[4] == 400 * count == 3600
+    assert capital[0] == "合计金额(大写):人民币叁仟陆佰元整"
     for persona in OUTSIDERS:
         assert login(town.user(persona)).get(url).status_code == 404, persona
 
