@@ -59,6 +59,9 @@ class Member(models.Model):
     exempt_note = models.CharField(_("免于联户说明"), max_length=200, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Where the member lives, when known (pairing prefers households nearby; pairing/solver.py).
+    latitude = models.DecimalField(_("纬度"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=8, decimal_places=5, null=True, blank=True)
 
     class Meta:
         verbose_name = _("联户人员")

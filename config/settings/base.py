@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dispatch",
     "rewards",
     "reports",
+    "pairing",
 ]
 
 MIDDLEWARE = [
