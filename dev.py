@@ -60,6 +60,7 @@ def serve() -> None:
         env=env,
     )
     run(PY, "manage.py", "demo_activity", "--if-empty", env=env)
+    run(PY, "manage.py", "demo_pairing", "--if-empty", env=env)
     worker = subprocess.Popen(
         [
             str(PY),
