@@ -40,6 +40,9 @@ SHORT = 10_000_000
 UNMET = 1_000_000_000
 
 EARTH_M = 6_371_000.0
+# A group keeps edges to every cadre, every member of its own third-level grid and this many cheapest other
+# members (if that leaves anything unmet or any member short, the whole graph is solved again: exact, slower).
+NEAREST = 8
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,12 @@ def solve(households: list[HouseholdIn], slots: list[SlotIn]) -> Solution:
         lat, lon = _centroid(group)
         reps[key] = HouseholdIn(id=-1, grid4=key[0], grid3=key[1], key=key[2], lat=lat, lon=lon)
     solution = Solution()
-    counts, unmet_counts = _stage1(groups, reps, slots, solution)
+    counts, unmet_counts = _stage1(groups, reps, slots, solution, prune=True)
+    if solution.shortfall or unmet_counts:
+        # The pruned graph may have hidden room (or households) elsewhere in the village: solve the whole
+        # graph, which is exact, before saying anything cannot be met.
+        solution = Solution()
+        counts, unmet_counts = _stage1(groups, reps, slots, solution, prune=False)
     for key, group in groups.items():
         _stage2(group, counts.get(key, {}), unmet_counts.get(key, 0), slots, solution)
     solution.assignments.sort(key=lambda a: (a.member, a.household))
@@ -151,7 +159,22 @@ def solve(households: list[HouseholdIn], slots: list[SlotIn]) -> Solution:
     return solution
 
 
-def _stage1(groups, reps, slots, solution):
+def _edges(rep: HouseholdIn, slots: list[SlotIn], prune: bool):
+    """(slot, cost) for a group; pruned: every cadre, the members of its own third-level grid, and the NEAREST
+    cheapest ordinary members of other grids."""
+    costed = [(s, cost(rep, s)[0]) for s in slots if allowed(rep, s)]
+    if not prune:
+        return costed
+    # Cadres (few, key households only) and members living above any grid are always kept.
+    kept = [(s, c) for s, c in costed if s.kind != PARTY or s.grid3 is None or s.grid3 == rep.grid3]
+    others = sorted(
+        ((s, c) for s, c in costed if not (s.kind != PARTY or s.grid3 is None or s.grid3 == rep.grid3)),
+        key=lambda sc: (sc[1], sc[0].member),
+    )
+    return kept + others[:NEAREST]
+
+
+def _stage1(groups, reps, slots, solution, prune: bool):
     n = sum(len(g) for g in groups.values())
     sum_low = sum(min(s.low, s.high) for s in slots)
     g = nx.DiGraph()
@@ -173,11 +196,9 @@ def _stage1(groups, reps, slots, solution):
         size = len(group)
         g.add_edge("S", node, capacity=size, weight=0)
         g.add_edge(node, "U", capacity=size, weight=UNMET)
-        rep = reps[key]
-        for s in slots:
-            if allowed(rep, s):
-                g.add_edge(node, ("m", s.member), capacity=min(size, s.high), weight=cost(rep, s)[0])
-                solution.edges += 1
+        for s, c in _edges(reps[key], slots, prune):
+            g.add_edge(node, ("m", s.member), capacity=min(size, s.high), weight=c)
+            solution.edges += 1
     solution.cost, flow = nx.network_simplex(g)
     counts: dict[tuple, dict[int, int]] = {}
     unmet: dict[tuple, int] = {}
