@@ -781,13 +781,15 @@ def batch_rows(batch: PairingBatch, on: datetime.date | None = None) -> tuple[li
         row = rows.get(key)
         if row is None:
             low, high = HOUSEHOLD_RANGE.get(line.link_type, (0, 0))
+            if line.member.is_exempt or line.member_id == batch.subject_id:
+                low = high = 0  # leaving: no range to keep, every link ends
             row = rows[key] = MemberRow(member=line.member, link_type=line.link_type, low=low, high=high)
             if link_type:
                 row.before, row.after = before[key], after[key]
         row.lines.append(line)
     totals: dict[str, dict] = {}
     for row in rows.values():
-        if row.link_type not in HOUSEHOLD_RANGE:
+        if row.link_type not in HOUSEHOLD_RANGE or not row.high:
             continue
         t = totals.setdefault(
             row.link_type,
