@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from activities.api import ActivityViewSet
 from dispatch.api import DispatchOrderViewSet
 from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
@@ -26,3 +27,4 @@ router.register("award-rounds", AwardRoundViewSet, basename="award-round")
 router.register("reports/dashboards", DashboardViewSet, basename="report-dashboard")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("dispatch-orders", DispatchOrderViewSet, basename="dispatch-order")
+router.register("activities", ActivityViewSet, basename="activity")

@@ -11,6 +11,7 @@ SEEDING_MIGRATIONS = (
     "visits.migrations.0002_seed_quota_rules",
     "issues.migrations.0002_seed_settings",
     "rewards.migrations.0002_seed_default_award_types",
+    "activities.migrations.0002_seed_templates",
 )
 
 CHROMIUM = "/usr/bin/chromium"

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rewards",
     "reports",
     "pairing",
+    "activities",
 ]
 
 MIDDLEWARE = [
