@@ -132,7 +132,8 @@ def can_record(user, activity: Activity) -> bool:
 def station_for(place: Place) -> Station:
     if place.kind not in (PlaceKind.TOWN, PlaceKind.VILLAGE):
         raise ActivityError(_("实践所/站只能设在镇或村(社区)"))
-    suffix = _("新时代文明实践所") if place.kind == PlaceKind.TOWN else _("新时代文明实践站")
+    # a stored name, in the town's language whatever the page's language (not translated)
+    suffix = "新时代文明实践所" if place.kind == PlaceKind.TOWN else "新时代文明实践站"
     station, _created = Station.objects.get_or_create(place=place, defaults={"name": f"{place.name}{suffix}"})
     return station
 
