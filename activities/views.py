@@ -129,6 +129,7 @@ class FromTemplateForm(forms.Form):
     def __init__(self, *args, stations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = stations
+        self.fields["station"].empty_label = None
 
 
 @login_required
