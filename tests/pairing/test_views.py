@@ -81,3 +81,19 @@ def test_move_page_lists_members_of_the_village_only(town, login, batch_a):
     assert response.status_code == 200  # refused with a message, the line unchanged
     line.refresh_from_db()
     assert line.member == town.members["member_a"]
+
+
+def test_what_cannot_be_met_is_said_on_the_page_with_numbers(db, client):
+    from pairing import services
+
+    from .conftest import build_village, staff_for
+
+    v = build_village(code="U", per_group=(30, 30), party_per_group=1, cadres=0, key=(0, 0))
+    staff = staff_for(v.town, name="ustaff")
+    batch = services.batch_propose(user=staff, place=v.village, mode=PairingMode.FILL)
+    client.force_login(staff)
+    text = client.get(reverse("pairing:batch", args=[batch.pk])).content.decode()
+    assert "无法配对 30 户" in text and "剩余名额只有 30 户" in text and "至少还需要 2 名党员" in text
+    client.cookies["django_language"] = "en"
+    text = client.get(reverse("pairing:batch", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "30 households cannot be paired" in text
