@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Activity, ActivityTemplate, SignUp, Station
+from .models import Activity, ActivityTemplate, LectureTeam, SignUp, Station
 from .services import activities_visible_to, stations_managed_by
 
 
@@ -36,6 +36,23 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return activities_visible_to(request.user).select_related("station")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "station":
+            kwargs["queryset"] = stations_managed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(LectureTeam)
+class LectureTeamAdmin(admin.ModelAdmin):
+    """宣讲队: membership and topics (sessions are activities with the team set)."""
+
+    list_display = ("name", "station")
+    autocomplete_fields = ("members",)
+    filter_horizontal = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(station__in=stations_managed_by(request.user))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "station":

@@ -69,6 +69,30 @@ class ActivityTemplate(models.Model):
         return f"{self.month}/{self.day} {self.title}"
 
 
+class LectureTeam(models.Model):
+    """宣讲队: members of a station who explain policy; its sessions are activities with `team` set."""
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("实践所/站"), on_delete=models.PROTECT, related_name="lecture_teams"
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    topics = models.TextField(_("宣讲主题"), blank=True, help_text=_("每行一个主题"))
+    members = models.ManyToManyField(Member, verbose_name=_("队员"), related_name="lecture_teams", blank=True)
+
+    class Meta:
+        verbose_name = _("宣讲队")
+        verbose_name_plural = _("宣讲队")
+        ordering = ["station__path", "name"]
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="lecture_team_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def topic_list(self) -> list[str]:
+        return [t.strip() for t in self.topics.splitlines() if t.strip()]
+
+
 class Activity(models.Model):
     station = models.ForeignKey(
         Station, verbose_name=_("实践所/站"), on_delete=models.PROTECT, related_name="activities"
@@ -91,6 +115,22 @@ class Activity(models.Model):
     required = models.CharField(_("必须参加"), max_length=20, choices=RequiredGroup.choices, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.OPEN
+    )
+    team = models.ForeignKey(
+        LectureTeam,
+        verbose_name=_("宣讲队"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+    )
+    contact = models.ForeignKey(
+        "visits.Contact",
+        verbose_name=_("记为屋场夜话"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -292,6 +292,43 @@ def attendance_record(
     return changed
 
 
+def session_record_yard_meeting(*, user, activity: Activity, household_codes: str):
+    """Record a lecture-team session as one 屋场夜话 contact for the households present (visits' contact service).
+
+    Only the organiser, once the session has started; the households must be within the organiser's scope
+    (the contact service checks). Recording twice returns the same contact (its client id is the session's).
+    """
+    import uuid
+
+    from grids.models import Household
+    from visits.enums import ContactKind
+    from visits.services import contact_record
+
+    if activity.team_id is None:
+        raise ActivityError(_("只有宣讲队的宣讲活动才能记为屋场夜话"))
+    member = scope_for(user).member
+    if member is None or activity.organiser_id != member.pk:
+        raise PermissionDenied
+    if activity.starts_at > timezone.now():
+        raise ActivityError(_("活动开始后才能登记出勤"))
+    codes = [c for c in household_codes.replace(",", " ").replace("，", " ").split() if c]
+    households = list(Household.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {h.code for h in households})
+    if missing or not households:
+        raise ActivityError(_("找不到这些户编号:%(codes)s") % {"codes": "、".join(missing) or "—"})
+    contact = contact_record(
+        user=user,
+        kind=ContactKind.YARD_MEETING,
+        occurred_at=activity.starts_at,
+        duties=["policy"],
+        households=households,
+        summary=_("宣讲:%(title)s") % {"title": activity.title},
+        client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"lianhu:activity:{activity.pk}"),
+    )
+    Activity.objects.filter(pk=activity.pk).update(contact=contact)
+    return contact
+
+
 # --- reads ------------------------------------------------------------------------------------------------
 
 

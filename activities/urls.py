@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/signup/", views.activity_signup, name="signup"),
     path("<int:pk>/attendance/", views.activity_attendance, name="attendance"),
+    path("<int:pk>/yard-meeting/", views.session_yard_meeting, name="yard-meeting"),
 ]

@@ -59,6 +59,7 @@ def activity_list(request):
 def activity_detail(request, pk: int):
     activity = services.get_activity_for_user(request.user, pk)
     scope = scope_for(request.user)
+    is_organiser = scope.member is not None and activity.organiser_id == scope.member.pk
     signups = list(
         activity.signups.filter(status=SignUpStatus.SIGNED).select_related("member").order_by("member__name")
     )
@@ -72,6 +73,7 @@ def activity_detail(request, pk: int):
         "started": activity.starts_at <= timezone.now(),
         "absentees": services.absentees(activity) if activity.required else [],
         "taken": len(signups),
+        "is_organiser": is_organiser,
     }
     return render(request, "activities/detail.html", context)
 
@@ -118,6 +120,22 @@ def activity_attendance(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已登记 %(n)d 人的出勤") % {"n": n})
+    return redirect("activities:detail", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def session_yard_meeting(request, pk: int):
+    """A lecture-team session recorded as one 屋场夜话 contact for the households present."""
+    activity = services.get_activity_for_user(request.user, pk)
+    try:
+        contact = services.session_record_yard_meeting(
+            user=request.user, activity=activity, household_codes=request.POST.get("households", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已记为屋场夜话,%(n)d 户") % {"n": contact.reached.count()})
     return redirect("activities:detail", pk=activity.pk)
 
 

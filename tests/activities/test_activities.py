@@ -5,7 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -183,3 +183,46 @@ def test_demo_year_of_activities():
     past = SignUp.objects.filter(activity__starts_at__lt=timezone.now())
     assert past.filter(attended=True).exists() and past.filter(attended=False).exists()
     assert SignUp.objects.filter(activity__starts_at__gt=timezone.now(), attended__isnull=True).exists()
+
+
+def test_lecture_team_session_recorded_as_a_yard_meeting(town, login):
+    from activities.models import LectureTeam
+    from visits.models import Contact
+
+    station = services.station_for(town.village_a)
+    team = LectureTeam.objects.create(station=station, name="甲村宣讲队", topics="惠民政策\n移风易俗")
+    team.members.add(town.members["officer_a"], town.members["member_a"])
+    session = _activity(town, town.village_a, days=-1, kind="lecture", organiser="officer_a", team=team)
+    page = login(town.user("officer_a")).get(reverse("activities:detail", args=[session.pk]))
+    assert "甲村宣讲队" in page.content.decode() and "惠民政策、移风易俗" in page.content.decode()
+    with pytest.raises(PermissionDenied):  # only the organiser records it
+        services.session_record_yard_meeting(
+            user=town.user("member_a"), activity=session, household_codes=town.ha2.code
+        )
+    with pytest.raises(ValidationError, match="范围"):  # another village's household: outside the scope
+        services.session_record_yard_meeting(
+            user=town.user("officer_a"), activity=session, household_codes=f"{town.ha2.code} {town.hb1.code}"
+        )
+    assert not Contact.objects.exists()
+    client = login(town.user("officer_a"))
+    client.post(
+        reverse("activities:yard-meeting", args=[session.pk]),
+        {"households": f"{town.ha2.code},{town.ha3.code}"},
+    )
+    client.post(
+        reverse("activities:yard-meeting", args=[session.pk]),
+        {"households": f"{town.ha2.code},{town.ha3.code}"},
+    )
+    contact = Contact.objects.get()  # twice: one contact
+    assert contact.kind == "yard_meeting" and {r.household for r in contact.reached.all()} == {
+        town.ha2,
+        town.ha3,
+    }
+    session.refresh_from_db()
+    assert session.contact == contact
+    # a session not of a lecture team cannot be recorded this way
+    plain = _activity(town, town.village_a, days=-1, organiser="officer_a")
+    with pytest.raises(services.ActivityError):
+        services.session_record_yard_meeting(
+            user=town.user("officer_a"), activity=plain, household_codes=town.ha2.code
+        )
