@@ -61,6 +61,8 @@ def serve() -> None:
     )
     run(PY, "manage.py", "demo_activity", "--if-empty", env=env)
     run(PY, "manage.py", "demo_verification", "--if-empty", env=env)
+    run(PY, "manage.py", "demo_pairing", "--if-empty", env=env)
+    run(PY, "manage.py", "demo_activities", "--if-empty", env=env)
     worker = subprocess.Popen(
         [
             str(PY),

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from activities.api import ActivityViewSet
 from dispatch.api import DispatchOrderViewSet
 from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
@@ -44,3 +45,4 @@ router.register("dispatch-orders", DispatchOrderViewSet, basename="dispatch-orde
 router.register("verification/flags", FlagViewSet, basename="verification-flag")
 router.register("verification/calls", CallViewSet, basename="verification-call")
 router.register("verification/cases", CaseViewSet, basename="verification-case")
+router.register("activities", ActivityViewSet, basename="activity")

@@ -23,6 +23,8 @@ urlpatterns = [
     path("rewards/", include("rewards.urls")),
     path("verification/", include("verification.urls")),
     path("api/auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("pairing/", include("pairing.urls")),
+    path("activities/", include("activities.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from our static files (drf-spectacular-sidecar); its initializer is a separate script

@@ -66,6 +66,9 @@ class Member(models.Model):
     # Channels the member turned off on their profile page (members/channels/prefs.py).
     muted_channels = models.JSONField(_("关闭的提醒渠道"), default=list, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Where the member lives, when known (pairing prefers households nearby; pairing/solver.py).
+    latitude = models.DecimalField(_("纬度"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=8, decimal_places=5, null=True, blank=True)
 
     class Meta:
         verbose_name = _("联户人员")

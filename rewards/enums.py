@@ -56,6 +56,7 @@ class Criterion(models.TextChoices):
     ISSUES_RAISED = "issues_raised", _("收集上报问题数")
     ISSUES_RESOLVED = "issues_resolved", _("所报问题已办结数")
     DISPATCH_DONE = "dispatch_done", _("完成调度令数")
+    VOLUNTEER_HOURS = "volunteer_hours", _("志愿服务时长")
 
 
 GRID_CRITERIA = (Criterion.COMPLIANCE, Criterion.ISSUES_SOLVED, Criterion.SATISFACTION, Criterion.FEEDBACK)
@@ -65,6 +66,7 @@ PERSON_CRITERIA = (
     Criterion.ISSUES_RAISED,
     Criterion.ISSUES_RESOLVED,
     Criterion.DISPATCH_DONE,
+    Criterion.VOLUNTEER_HOURS,
 )
 RATE_CRITERIA = frozenset({Criterion.COMPLIANCE, Criterion.SATISFACTION})
 # DUTIES is 0–5: points = 20 × duties covered, never relative to others.
@@ -80,6 +82,9 @@ DEFAULT_WEIGHTS = {
     Criterion.ISSUES_RAISED: Decimal(15),
     Criterion.ISSUES_RESOLVED: Decimal(15),
     Criterion.DISPATCH_DONE: Decimal(10),
+    # 新时代文明实践 hours (activities app): 0 by default, so rounds made before it keep their scores; the town
+    # gives it a weight per round (round page, 权重).
+    Criterion.VOLUNTEER_HOURS: Decimal(0),
 }
 
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +84,10 @@ GOOD_SATISFACTION = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
 
 def dispatch_available() -> bool:
     return apps.is_installed("dispatch")
+
+
+def activities_available() -> bool:
+    return apps.is_installed("activities")
 
 
 def _q2(value: Decimal) -> Decimal:
@@ -159,6 +163,8 @@ def round_weights(round_: AwardRound) -> dict[str, Decimal]:
     weights.update({w.criterion: w.weight for w in CriterionWeight.objects.filter(round=round_)})
     if not dispatch_available():
         weights[Criterion.DISPATCH_DONE] = Decimal(0)
+    if not activities_available():
+        weights[Criterion.VOLUNTEER_HOURS] = Decimal(0)
     return weights
 
 
@@ -168,7 +174,7 @@ def score_rows(
     """Points, contributions and score for each candidate id from its raw values (pure arithmetic)."""
     criteria = criteria_for(kind)
     best = {
-        c: max((int(v.get(c) or 0) for v in values.values()), default=0)
+        c: max((Decimal(v.get(c) or 0) for v in values.values()), default=Decimal(0))
         for c in criteria
         if c not in RATE_CRITERIA and c not in FIXED_SCALE
     }
@@ -388,6 +394,22 @@ def person_values(round_: AwardRound, member_ids: list[int]) -> dict[int, dict]:
             .order_by()
         ):
             slot(row["member_id"])[Criterion.DISPATCH_DONE] = row["n"]
+
+    if activities_available():
+        # 新时代文明实践: hours of attended activities that began in the period (activities app, if installed)
+        signup = apps.get_model("activities", "SignUp")
+        for row in (
+            signup.objects.filter(
+                member_id__in=member_ids,
+                attended=True,
+                activity__starts_at__gte=start,
+                activity__starts_at__lt=end,
+            )
+            .values("member_id")
+            .annotate(h=Sum("hours"))
+            .order_by()
+        ):
+            slot(row["member_id"])[Criterion.VOLUNTEER_HOURS] = row["h"]
     return values
 
 

@@ -169,6 +169,8 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
 def _default_weight(criterion: str) -> Decimal:
     if criterion == Criterion.DISPATCH_DONE and not selectors.dispatch_available():
         return Decimal(0)
+    if criterion == Criterion.VOLUNTEER_HOURS and not selectors.activities_available():
+        return Decimal(0)
     return DEFAULT_WEIGHTS[Criterion(criterion)]
 
 

@@ -11,6 +11,7 @@ SEEDING_MIGRATIONS = (
     "visits.migrations.0002_seed_quota_rules",
     "issues.migrations.0002_seed_settings",
     "rewards.migrations.0002_seed_default_award_types",
+    "activities.migrations.0002_seed_templates",
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,6 +45,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A test that switched the language (translation.activate) must not leave it on for the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "verification",
     "rewards",
     "reports",
+    "pairing",
+    "activities",
 ]
 
 MIDDLEWARE = [

@@ -75,6 +75,7 @@ def test_person_ranking_arithmetic_and_exclusions(town, round_):
         Criterion.ISSUES_RAISED: (None, Decimal("0.00")),
         Criterion.ISSUES_RESOLVED: (None, Decimal("0.00")),
         Criterion.DISPATCH_DONE: (None, Decimal("0.00")),
+        Criterion.VOLUNTEER_HOURS: (None, Decimal("0.00")),
     }
     assert _components(b)[Criterion.CONTACTS] == (1, Decimal("25.00"))
     assert _components(b)[Criterion.DUTIES] == (4, Decimal("80.00"))

@@ -251,6 +251,7 @@ def test_weights_and_types_through_the_page(town, round_, login, office):
             "issues_raised",
             "issues_resolved",
             "dispatch_done",
+            "volunteer_hours",
         )
     }
     data["contacts"] = "70"

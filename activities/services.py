@@ -1,0 +1,384 @@
+"""Activities: who sees and manages what, sign-up with its limits, attendance and hours, templates, summaries."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.enums import PlaceKind
+from grids.models import Place
+from members.access import scope_for
+from members.enums import PositionKind
+from members.models import Member, Position
+
+from .enums import ActivityStatus, RequiredGroup, SignUpStatus
+from .models import Activity, ActivityTemplate, SignUp, Station
+
+REQUIRED_POSITION = {
+    RequiredGroup.GRID_HEADS: PositionKind.GRID_HEAD,
+    RequiredGroup.VILLAGE_OFFICERS: PositionKind.VILLAGE_OFFICER,
+}
+
+
+class ActivityError(ValidationError):
+    pass
+
+
+def _prefixes(path: str) -> list[str]:
+    """'/1/2/3/' → ['/1/', '/1/2/', '/1/2/3/']: the paths of a place and everything above it."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+# --- scoping ----------------------------------------------------------------------------------------------
+
+
+def can_manage_path(user, path: str) -> bool:
+    """Town staff manage every station of their town; a village officer their village's station."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return True
+    if scope.is_town_staff and any(path.startswith(p) for p in scope.town_paths):
+        return scope.writes_path(path)
+    if scope.is_village_officer and path in scope.village_paths:
+        return scope.writes_path(path)
+    return False
+
+
+def managed_places(user) -> list[Place]:
+    """The towns and villages whose station the user manages (town staff: town and villages; officer: village)."""
+    scope = scope_for(user)
+    kinds = [PlaceKind.TOWN, PlaceKind.VILLAGE]
+    if scope.is_superuser:
+        return list(Place.objects.filter(kind__in=kinds).order_by("path"))
+    q = Q(pk__in=[])
+    if scope.is_town_staff:
+        for path in scope.town_paths:
+            if scope.writes_path(path):
+                q |= Q(path__startswith=path, kind__in=kinds)
+    if scope.is_village_officer:
+        q |= Q(path__in=[p for p in scope.village_paths if scope.writes_path(p)], kind=PlaceKind.VILLAGE)
+    return list(Place.objects.filter(q).order_by("path"))
+
+
+def stations_ensure(user) -> QuerySet[Station]:
+    """The user's stations, creating the missing ones (a town and its villages: a handful of rows)."""
+    places = managed_places(user)
+    have = set(Station.objects.filter(place__in=places).values_list("place_id", flat=True))
+    for place in places:
+        if place.pk not in have:
+            station_for(place)
+    return Station.objects.filter(place__in=places).order_by("path")
+
+
+def stations_managed_by(user) -> QuerySet[Station]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Station.objects.all()
+    q = Q(pk__in=[])
+    if scope.is_town_staff:
+        for path in scope.town_paths:
+            if scope.writes_path(path):
+                q |= Q(path__startswith=path)
+    if scope.is_village_officer:
+        q |= Q(path__in=[p for p in scope.village_paths if scope.writes_path(p)])
+    return Station.objects.filter(q)
+
+
+def activities_visible_to(user) -> QuerySet[Activity]:
+    """Managers and the discipline commission see their subtree; a member sees the activities open to them:
+    those of the town's 所 and of their own village's 站 (stations at or above where they live)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Activity.objects.all()
+    q = Q(pk__in=[])
+    if scope.is_town_staff or scope.is_village_officer or scope.is_discipline:
+        q |= scope.path_q()
+    if scope.member is not None:
+        q |= Q(path__in=_prefixes(scope.member.path))
+        q |= Q(organiser=scope.member)
+    return Activity.objects.filter(q)
+
+
+def open_to(member: Member, activity: Activity) -> bool:
+    return activity.path in _prefixes(member.path)
+
+
+def get_activity_for_user(user, pk) -> Activity:
+    activity = activities_visible_to(user).select_related("station", "organiser").filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    return activity
+
+
+def can_record(user, activity: Activity) -> bool:
+    scope = scope_for(user)
+    return can_manage_path(user, activity.path) or (
+        scope.member is not None and activity.organiser_id == scope.member.pk
+    )
+
+
+# --- writes -----------------------------------------------------------------------------------------------
+
+
+def station_for(place: Place) -> Station:
+    if place.kind not in (PlaceKind.TOWN, PlaceKind.VILLAGE):
+        raise ActivityError(_("实践所/站只能设在镇或村(社区)"))
+    # a stored name, in the town's language whatever the page's language (not translated)
+    suffix = "新时代文明实践所" if place.kind == PlaceKind.TOWN else "新时代文明实践站"
+    station, _created = Station.objects.get_or_create(place=place, defaults={"name": f"{place.name}{suffix}"})
+    return station
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    user,
+    station: Station,
+    title: str,
+    kind: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    location: str,
+    organiser: Member,
+    capacity: int = 30,
+    hours: Decimal = Decimal(2),
+    description: str = "",
+    required: str = "",
+    template: ActivityTemplate | None = None,
+) -> Activity:
+    if user is not None and not can_manage_path(user, station.path):
+        raise PermissionDenied
+    if ends_at < starts_at:
+        raise ActivityError({"ends_at": _("结束时间不能早于开始时间")})
+    if not (Decimal(0) <= Decimal(hours) <= Decimal(24)):
+        raise ActivityError({"hours": _("志愿服务时长应在 0 到 24 小时之间")})
+    if not organiser.path.startswith(station.path) and not station.path.startswith(organiser.path):
+        raise ActivityError({"organiser": _("组织者应是本镇/本村的人员")})
+    return Activity.objects.create(
+        station=station,
+        title=title,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        organiser=organiser,
+        capacity=capacity,
+        hours=hours,
+        description=description,
+        required=required,
+        template=template,
+        created_by=user,
+    )
+
+
+def activity_from_template(
+    *, user, template: ActivityTemplate, station: Station, year: int, organiser: Member, location: str = ""
+) -> Activity:
+    """Copy a calendar template into a real activity at 9:00–11:00 local time on its day of `year`."""
+    tz = timezone.get_current_timezone()
+    day = datetime.date(year, template.month, template.day)
+    starts = datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=tz)
+    return activity_create(
+        user=user,
+        station=station,
+        title=template.title,
+        kind=template.kind,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+        location=location or station.name,
+        organiser=organiser,
+        capacity=template.capacity,
+        hours=template.hours,
+        description=template.description,
+        required=template.required,
+        template=template,
+    )
+
+
+@transaction.atomic
+def signup(*, user, activity: Activity, now: datetime.datetime | None = None) -> SignUp:
+    """The user's member signs up. Refused: not open to them, not open, already started, full."""
+    now = now or timezone.now()
+    member = scope_for(user).member
+    if member is None:
+        raise PermissionDenied
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)  # one sign-up at a time per activity
+    if not open_to(member, activity):
+        raise ActivityError(_("该活动不面向您所在的村(社区)"))
+    if activity.status != ActivityStatus.OPEN:
+        raise ActivityError(_("该活动已停止报名"))
+    if activity.starts_at <= now:
+        raise ActivityError(_("活动已开始,不能再报名"))
+    existing = SignUp.objects.filter(activity=activity, member=member).first()
+    if existing is not None and existing.status == SignUpStatus.SIGNED:
+        return existing
+    taken = SignUp.objects.filter(activity=activity, status=SignUpStatus.SIGNED).count()
+    if activity.capacity and taken >= activity.capacity:
+        raise ActivityError(_("名额已满(%(n)d 人)") % {"n": activity.capacity})
+    if existing is not None:
+        existing.status, existing.signed_at = SignUpStatus.SIGNED, now
+        existing.save(update_fields=["status", "signed_at"])
+        return existing
+    return SignUp.objects.create(activity=activity, member=member, signed_at=now)
+
+
+@transaction.atomic
+def signup_cancel(*, user, activity: Activity, now: datetime.datetime | None = None) -> SignUp | None:
+    now = now or timezone.now()
+    member = scope_for(user).member
+    if member is None:
+        raise PermissionDenied
+    row = SignUp.objects.select_for_update().filter(activity=activity, member=member).first()
+    if row is None or row.status == SignUpStatus.CANCELLED:
+        return row
+    if activity.starts_at <= now:
+        raise ActivityError(_("活动已开始,不能取消报名"))
+    row.status = SignUpStatus.CANCELLED
+    row.save(update_fields=["status"])
+    return row
+
+
+@dataclass
+class AttendanceEntry:
+    member_id: int
+    attended: bool
+    hours: str | Decimal | None = None
+
+
+@transaction.atomic
+def attendance_record(
+    *, user, activity: Activity, entries: list[AttendanceEntry], now: datetime.datetime | None = None
+) -> int:
+    """The organiser (or a manager) records who came and their hours; a walk-in of the area gets a row too.
+
+    Validates every entry before writing any: one bad hours value changes nothing.
+    """
+    now = now or timezone.now()
+    if not can_record(user, activity):
+        raise PermissionDenied
+    if activity.starts_at > now:
+        raise ActivityError(_("活动开始后才能登记出勤"))
+    rows = {s.member_id: s for s in SignUp.objects.select_for_update().filter(activity=activity)}
+    new_ids = [e.member_id for e in entries if e.member_id not in rows]
+    walk_ins = {m.pk: m for m in Member.objects.filter(pk__in=new_ids, path__startswith=activity.path)}
+    cleaned = []
+    for e in entries:
+        try:
+            hours = Decimal(str(e.hours)) if e.hours not in (None, "") else activity.hours
+        except InvalidOperation:
+            raise ActivityError(_("时长必须是数字")) from None
+        if not e.attended:
+            hours = Decimal(0)
+        if hours < 0 or hours > 24:
+            raise ActivityError(_("志愿服务时长应在 0 到 24 小时之间"))
+        if e.member_id not in rows and e.member_id not in walk_ins:
+            raise ActivityError(_("只能登记本镇/本村的人员"))
+        cleaned.append((e, hours.quantize(Decimal("0.1"))))
+    changed = 0
+    for e, hours in cleaned:
+        row = rows.get(e.member_id) or SignUp(activity=activity, member_id=e.member_id, signed_at=now)
+        row.attended, row.hours, row.recorded_by, row.recorded_at = e.attended, hours, user, now
+        row.save()
+        changed += 1
+    return changed
+
+
+def session_record_yard_meeting(*, user, activity: Activity, household_codes: str):
+    """Record a lecture-team session as one 屋场夜话 contact for the households present (visits' contact service).
+
+    Only the organiser, once the session has started; the households must be within the organiser's scope
+    (the contact service checks). Recording twice returns the same contact (its client id is the session's).
+    """
+    import uuid
+
+    from grids.models import Household
+    from visits.enums import ContactKind
+    from visits.services import contact_record
+
+    if activity.team_id is None:
+        raise ActivityError(_("只有宣讲队的宣讲活动才能记为屋场夜话"))
+    member = scope_for(user).member
+    if member is None or activity.organiser_id != member.pk:
+        raise PermissionDenied
+    if activity.starts_at > timezone.now():
+        raise ActivityError(_("活动开始后才能登记出勤"))
+    codes = [c for c in household_codes.replace(",", " ").replace("，", " ").split() if c]
+    households = list(Household.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {h.code for h in households})
+    if missing or not households:
+        raise ActivityError(_("找不到这些户编号:%(codes)s") % {"codes": "、".join(missing) or "—"})
+    contact = contact_record(
+        user=user,
+        kind=ContactKind.YARD_MEETING,
+        occurred_at=activity.starts_at,
+        duties=["policy"],
+        households=households,
+        summary=_("宣讲:%(title)s") % {"title": activity.title},
+        client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"lianhu:activity:{activity.pk}"),
+    )
+    Activity.objects.filter(pk=activity.pk).update(contact=contact)
+    return contact
+
+
+# --- reads ------------------------------------------------------------------------------------------------
+
+
+def absentees(activity: Activity, on: datetime.date | None = None) -> QuerySet[Member]:
+    """Members a training requires (e.g. every grid head under its station) who did not attend."""
+    kind = REQUIRED_POSITION.get(activity.required)
+    if kind is None:
+        return Member.objects.none()
+    on = on or timezone.localdate(activity.starts_at)
+    required = Position.objects.current(on).filter(kind=kind, place__path__startswith=activity.path)
+    came = SignUp.objects.filter(activity=activity, attended=True).values("member_id")
+    return (
+        Member.objects.filter(pk__in=required.values("member_id"))
+        .exclude(pk__in=came)
+        .order_by("path", "name")
+    )
+
+
+def volunteer_summary(member: Member, year: int) -> dict:
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=tz)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+    rows = SignUp.objects.filter(member=member, activity__starts_at__gte=start, activity__starts_at__lt=end)
+    agg = rows.aggregate(
+        total_hours=Sum("hours", filter=Q(attended=True)),
+        attended_n=Count("id", filter=Q(attended=True)),
+        signed_n=Count("id", filter=Q(status=SignUpStatus.SIGNED)),
+        missed_n=Count("id", filter=Q(attended=False)),
+    )
+    return {
+        "hours": agg["total_hours"] or Decimal(0),
+        "attended": agg["attended_n"],
+        "signed": agg["signed_n"],
+        "missed": agg["missed_n"],
+    }
+
+
+def volunteer_hours(
+    member_ids: list[int], start: datetime.datetime, end: datetime.datetime
+) -> dict[int, Decimal]:
+    """Attended hours per member for activities that began in [start, end) (the award ranking's component)."""
+    return {
+        row["member_id"]: row["h"]
+        for row in SignUp.objects.filter(
+            member_id__in=member_ids,
+            attended=True,
+            activity__starts_at__gte=start,
+            activity__starts_at__lt=end,
+        )
+        .values("member_id")
+        .annotate(h=Sum("hours"))
+        .order_by()
+    }

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "activities"
+urlpatterns = [
+    path("", views.activity_list, name="list"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("ledger.xlsx", views.ledger, name="ledger"),
+    path("<int:pk>/", views.activity_detail, name="detail"),
+    path("<int:pk>/signup/", views.activity_signup, name="signup"),
+    path("<int:pk>/attendance/", views.activity_attendance, name="attendance"),
+    path("<int:pk>/yard-meeting/", views.session_yard_meeting, name="yard-meeting"),
+]

@@ -1,0 +1,199 @@
+"""新时代文明实践 pages: activities open to me (phone sign-up), detail with attendance, calendar templates, ledger."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from members.access import scope_for
+from members.models import Member
+
+from . import exports, services
+from .enums import SignUpStatus
+from .models import ActivityTemplate, SignUp, Station
+
+
+@login_required
+def activity_list(request):
+    """Upcoming activities open to me (or managed by me), my sign-ups, my hours this year."""
+    scope = scope_for(request.user)
+    now = timezone.now()
+    qs = services.activities_visible_to(request.user).select_related("station", "organiser")
+    upcoming = list(qs.filter(ends_at__gte=now).order_by("starts_at")[:50])
+    mine = {}
+    if scope.member is not None:
+        mine = {
+            s.activity_id: s
+            for s in SignUp.objects.filter(member=scope.member, activity__in=[a.pk for a in upcoming])
+        }
+    for a in upcoming:
+        a.my_signup = mine.get(a.pk)
+    summary = services.volunteer_summary(scope.member, now.year) if scope.member else None
+    recent = (
+        SignUp.objects.filter(member=scope.member, activity__starts_at__lt=now)
+        .select_related("activity")
+        .order_by("-activity__starts_at")[:20]
+        if scope.member
+        else []
+    )
+    context = {
+        "upcoming": upcoming,
+        "summary": summary,
+        "recent": recent,
+        "manages": bool(services.managed_places(request.user)),
+        "year": now.year,
+    }
+    return render(request, "activities/list.html", context)
+
+
+@login_required
+def activity_detail(request, pk: int):
+    activity = services.get_activity_for_user(request.user, pk)
+    scope = scope_for(request.user)
+    is_organiser = scope.member is not None and activity.organiser_id == scope.member.pk
+    signups = list(
+        activity.signups.filter(status=SignUpStatus.SIGNED).select_related("member").order_by("member__name")
+    )
+    mine = next((s for s in signups if scope.member and s.member_id == scope.member.pk), None)
+    context = {
+        "activity": activity,
+        "signups": signups,
+        "mine": mine,
+        "can_signup": scope.member is not None and services.open_to(scope.member, activity),
+        "can_record": services.can_record(request.user, activity),
+        "started": activity.starts_at <= timezone.now(),
+        "absentees": services.absentees(activity) if activity.required else [],
+        "taken": len(signups),
+        "is_organiser": is_organiser,
+    }
+    return render(request, "activities/detail.html", context)
+
+
+@login_required
+@require_POST
+def activity_signup(request, pk: int):
+    activity = services.get_activity_for_user(request.user, pk)
+    try:
+        if request.POST.get("cancel"):
+            services.signup_cancel(user=request.user, activity=activity)
+            messages.info(request, _("已取消报名"))
+        else:
+            services.signup(user=request.user, activity=activity)
+            messages.success(request, _("报名成功"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("activities:detail", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_attendance(request, pk: int):
+    activity = services.get_activity_for_user(request.user, pk)
+    ids = [int(x) for x in request.POST.getlist("member") if x.isdigit()]
+    entries = [
+        services.AttendanceEntry(
+            member_id=mid,
+            attended=request.POST.get(f"attended_{mid}") == "on",
+            hours=request.POST.get(f"hours_{mid}", ""),
+        )
+        for mid in ids
+    ]
+    extra = (request.POST.get("walk_in") or "").strip()
+    if extra:
+        member = Member.objects.filter(phone=extra).first() if extra.isdigit() else None
+        if member is None:
+            messages.error(request, _("未找到该手机号对应的人员"))
+            return redirect("activities:detail", pk=activity.pk)
+        entries.append(services.AttendanceEntry(member_id=member.pk, attended=True))
+    try:
+        n = services.attendance_record(user=request.user, activity=activity, entries=entries)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已登记 %(n)d 人的出勤") % {"n": n})
+    return redirect("activities:detail", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def session_yard_meeting(request, pk: int):
+    """A lecture-team session recorded as one 屋场夜话 contact for the households present."""
+    activity = services.get_activity_for_user(request.user, pk)
+    try:
+        contact = services.session_record_yard_meeting(
+            user=request.user, activity=activity, household_codes=request.POST.get("households", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已记为屋场夜话,%(n)d 户") % {"n": contact.reached.count()})
+    return redirect("activities:detail", pk=activity.pk)
+
+
+class FromTemplateForm(forms.Form):
+    station = forms.ModelChoiceField(queryset=Station.objects.none(), label=gettext_lazy("实践所/站"))
+    year = forms.IntegerField(label=gettext_lazy("年份"), min_value=2020, max_value=2100)
+    location = forms.CharField(label=gettext_lazy("地点"), max_length=200, required=False)
+
+    def __init__(self, *args, stations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+        self.fields["station"].empty_label = None
+
+
+@login_required
+def calendar(request):
+    """The year's calendar of usual dates; staff copy a template into a real activity of their station."""
+    if not services.managed_places(request.user):
+        raise PermissionDenied
+    stations = services.stations_ensure(request.user)
+    form = FromTemplateForm(
+        request.POST or None, stations=stations, initial={"year": timezone.localdate().year}
+    )
+    if request.method == "POST":
+        template = get_object_or_404(ActivityTemplate, pk=request.POST.get("template") or 0)
+        organiser = scope_for(request.user).member
+        if form.is_valid() and organiser is not None:
+            try:
+                activity = services.activity_from_template(
+                    user=request.user,
+                    template=template,
+                    station=form.cleaned_data["station"],
+                    year=form.cleaned_data["year"],
+                    organiser=organiser,
+                    location=form.cleaned_data["location"],
+                )
+            except (ValidationError, ValueError) as exc:
+                messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                messages.success(request, _("已按模板建立活动"))
+                return redirect("activities:detail", pk=activity.pk)
+    year = timezone.localdate().year
+    templates = list(ActivityTemplate.objects.all())
+    for t in templates:
+        t.date = datetime.date(year, t.month, t.day)
+    return render(request, "activities/calendar.html", {"templates": templates, "form": form})
+
+
+@login_required
+def ledger(request):
+    """Excel ledger of the year's activities and each member's volunteer hours (managers)."""
+    if not services.managed_places(request.user):
+        raise PermissionDenied
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    exports.activities_ledger(user=request.user, year=year, out=response)
+    response["Content-Disposition"] = content_disposition_header(True, f"新时代文明实践台账-{year}.xlsx")
+    return response
