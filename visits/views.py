@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from grids.enums import PlaceKind
 from members.access import get_household_for_user, get_place_for_user, households_visible_to, scope_for
@@ -186,6 +187,7 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
     )
 
 
+@never_cache
 @login_required
 def household_record(request, pk: int):
     household = get_household_for_user(request.user, pk)
@@ -210,6 +212,7 @@ def household_record(request, pk: int):
     )
 
 
+@never_cache
 @login_required
 def place_record(request, pk: int):
     place = get_place_for_user(request.user, pk)
