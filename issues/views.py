@@ -135,6 +135,7 @@ def desk_whistle(request):
         departments=list(data["departments"]),
         kind=data["kind"],
         note=data["note"],
+        deadline=data.get("deadline"),
     )
     if done:
         messages.success(request, _("已吹哨 %(n)d 件") % {"n": len(done)})
@@ -343,6 +344,7 @@ def act_whistle(request, pk: int):
             departments=list(d["departments"]),
             kind=d["kind"],
             note=d["note"],
+            deadline=d.get("deadline"),
         ),
     )
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # widget templates for FORM_RENDERER (config/forms.py)
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -49,6 +50,9 @@ INSTALLED_APPS = [
     "rewards",
     "reports",
 ]
+
+FORM_RENDERER = "config.forms.LianhuFormRenderer"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
