@@ -48,7 +48,7 @@ from .models import (
     WhistleAssignment,
     WhistleSetting,
 )
-from .notify import notify_resolved, notify_whistled
+from .notify import notify_arrived, notify_resolved, notify_whistled
 
 MAX_PHOTOS = 5
 
@@ -263,6 +263,7 @@ def issue_escalate(
         note=reason,
         deadline=issue.deadline,
     )
+    notify_arrived(issue, sender_id=getattr(scope_for(user).member, "pk", None))
     return issue
 
 

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -41,7 +41,18 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _after_save(contact: Contact, back: str):
+def _safe_next(request) -> str:
+    """A local page to come back to after saving (the issue page recording its return visit), or ""."""
+    target = request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
+def _after_save(contact: Contact, back: str, next_url: str = ""):
+    if next_url:
+        query = urlencode({"return_contact": contact.pk, "saved": contact.client_id})
+        return redirect(f"{next_url}{'&' if '?' in next_url else '?'}{query}")
     if contact.found_problem:
         try:
             return redirect(f"{reverse('issues:raise')}?{urlencode({'contact': contact.pk})}")
@@ -181,9 +192,12 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
                 messages.success(request, _("走访记录已保存。"))
             else:
                 messages.info(request, _("这条走访记录之前已保存,未重复保存。(already saved)"))
-            return _after_save(contact, back)
+            return _after_save(contact, back, _safe_next(request))
+    next_url = _safe_next(request)
     return render(
-        request, "visits/record.html", {"form": form, "target": target, "back": back, **template_context}
+        request,
+        "visits/record.html",
+        {"form": form, "target": target, "back": next_url or back, **template_context},
     )
 
 
