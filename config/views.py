@@ -61,3 +61,30 @@ def favicon(request):
     response = HttpResponse(_FAVICON, content_type="image/x-icon")
     response["Cache-Control"] = "public, max-age=604800"
     return response
+
+
+SHELL_FILES = (
+    "css/lianhu.css",
+    "css/visits.css",
+    "js/keep-form.js",
+    "js/offline.js",
+    "img/favicon.ico",
+    "img/icon-192.png",
+    "manifest.webmanifest",
+)
+
+
+def service_worker(request):
+    """/sw.js: static/js/sw.js at the root scope, with the app shell's static URLs filled in."""
+    import json
+
+    from django.contrib.staticfiles import finders
+    from django.http import HttpResponse
+    from django.templatetags.static import static
+
+    with open(finders.find("js/sw.js"), encoding="utf-8") as source:
+        code = source.read().replace('"__SHELL__"', json.dumps([static(f) for f in SHELL_FILES]))
+    response = HttpResponse(code, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -28,6 +28,7 @@ from .models import Contact
 from .services import PLACE_KIND_FOR
 
 HISTORY_PAGE = 20
+OFFLINE_HEADER = "X-Lianhu-Offline"
 YARD_CHOICES_LIMIT = 100
 COMPLIANCE_KINDS = {PlaceKind.TOWN: "child", PlaceKind.VILLAGE: "child", PlaceKind.GRID3: "member"}
 
@@ -72,7 +73,7 @@ def workspace(request):
     households = [e for e in entries if e.link.household_id]
     places = [e for e in entries if e.link.place_id]
     counts = {s: sum(1 for e in entries if e.status == s) for s in ("overdue", "due", "done")}
-    return render(
+    response = render(
         request,
         "visits/workspace.html",
         {
@@ -82,6 +83,21 @@ def workspace(request):
             "counts": counts,
             "compliance_places": _compliance_places(scope),
         },
+    )
+    return _offline_ok(response, scope.member is not None)
+
+
+def _offline_ok(response, allowed: bool):
+    """Let the phone keep this page for offline reading (static/js/sw.js): only the member's own scope."""
+    if allowed:
+        response[OFFLINE_HEADER] = "1"
+    return response
+
+
+def _own_household(scope, household) -> bool:
+    return (
+        scope.member is not None
+        and Link.objects.current().filter(member=scope.member, household=household).exists()
     )
 
 
@@ -110,7 +126,7 @@ def household_page(request, pk: int):
             links=Link.objects.current().filter(member=scope.member, household=household)
         )
     links = Link.objects.filter(household=household).select_related("member").order_by("-start_date", "id")
-    return render(
+    response = render(
         request,
         "visits/household.html",
         {
@@ -122,6 +138,7 @@ def household_page(request, pk: int):
             "can_record": scope.member is not None,
         },
     )
+    return _offline_ok(response, bool(mine))
 
 
 @login_required
@@ -215,7 +232,7 @@ def household_record(request, pk: int):
     households_qs = households_qs.filter(
         pk__in=list(households_qs.values_list("pk", flat=True)[:YARD_CHOICES_LIMIT])
     )
-    return _record(
+    response = _record(
         request,
         target=household,
         kinds=HOUSEHOLD_KINDS | MULTI_HOUSEHOLD_KINDS,
@@ -224,6 +241,9 @@ def household_record(request, pk: int):
         back=reverse("visits:household", args=[household.pk]),
         template_context={"household": household, "keep_key": f"record-household-{household.pk}"},
     )
+    if request.method == "GET" and response.status_code == 200:
+        _offline_ok(response, _own_household(scope_for(request.user), household))
+    return response
 
 
 @never_cache

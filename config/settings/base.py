@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "members.context_processors.scope",
                 "members.context_processors.inbox",
+                "config.context_processors.offline",
             ],
         },
     },
@@ -267,6 +268,8 @@ LIANHU_SITE_URL = os.environ.get("LIANHU_SITE_URL", "http://127.0.0.1:8000")
 LIANHU = {
     # Days during which the author of a contact may still correct it.
     "CONTACT_EDIT_DAYS": int(os.environ.get("LIANHU_CONTACT_EDIT_DAYS", "7")),
+    # Days a phone keeps its offline pages and queued contacts without a sync before wiping them.
+    "OFFLINE_MAX_DAYS": int(os.environ.get("LIANHU_OFFLINE_MAX_DAYS", "7")),
 }
 
 LOGGING = {
