@@ -180,7 +180,8 @@
       if (!links.length || offlinePage || !reg.active) { return; }
       var urls = [];
       for (var i = 0; i < links.length; i++) { urls.push(links[i].getAttribute("data-keep-offline")); }
-      reg.active.postMessage({ precache: urls });
+      // A little later: pages the member opens meanwhile are kept as they load, not fetched twice.
+      window.setTimeout(function () { reg.active.postMessage({ precache: urls }); }, 3000);
     }).catch(function () {});
   }
 

@@ -11,9 +11,12 @@ var PAGES = "lianhu-pages";
 var SHELL_URLS = "__SHELL__";
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(SHELL).then(function (c) { return c.addAll(SHELL_URLS); }).then(function () {
-    return self.skipWaiting();
-  }));
+  // force-cache: the files the first page just loaded come from the browser's cache, not the network again.
+  event.waitUntil(caches.open(SHELL).then(function (c) {
+    return Promise.all(SHELL_URLS.map(function (u) {
+      return fetch(u, { cache: "force-cache" }).then(function (res) { if (res.ok) { return c.put(u, res); } });
+    }));
+  }).then(function () { return self.skipWaiting(); }));
 });
 
 self.addEventListener("activate", function (event) {
@@ -76,7 +79,11 @@ self.addEventListener("message", function (event) {
   if (data.precache) {
     event.waitUntil(caches.open(PAGES).then(function (c) {
       return Promise.all(data.precache.map(function (u) {
-        return fetch(u, { credentials: "same-origin" }).then(function (res) {
+        return c.match(self.location.origin + u).then(function (hit) {
+          if (hit) { return; }  // kept already (refreshed whenever the member opens it online)
+          return fetch(u, { credentials: "same-origin" });
+        }).then(function (res) {
+          if (!res) { return; }
           if (res.ok && !res.redirected && res.headers.get("X-Lianhu-Offline") === "1") { return c.put(clean(res.url), res); }
         }).catch(function () {});
       }));
