@@ -2,13 +2,16 @@
 contact with its photo. Pages are kept by the project's service worker (static/js/sw.js), the contact is
 queued in IndexedDB by static/js/offline.js and sent once the network returns."""
 
+import datetime
 import io
 import os
 import time
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
+from members.models import Link
 from tests.conftest import CHROMIUM, PHONE
 from tests.personas import build_town
 from visits.models import Contact, ContactPhoto
@@ -102,4 +105,21 @@ def test_record_offline_then_send_once_online(live_server, transactional_db, set
         with Image.open(photo.image.open("rb")) as img:
             assert max(img.size) <= 1600
         assert page.locator("#outbox").is_hidden()
+
+        # A second contact recorded offline, but the link ends before it is sent: the server refuses it, the
+        # phone keeps it with the server's reason until the member discards it.
+        context.set_offline(True)
+        page.goto(f"{base}/visits/households/{household.pk}/record/")
+        page.check("input[name=duties][value=opinion]")
+        page.click("#save")
+        page.wait_for_selector("text=待上传 1 条")
+        Link.objects.filter(member=town.members["member_a"], household=household).update(
+            end_date=timezone.localdate() - datetime.timedelta(days=1)
+        )
+        context.set_offline(False)
+        page.wait_for_selector(".outbox-refused")
+        assert "范围" in page.inner_text(".outbox-refused") or "联系" in page.inner_text(".outbox-refused")
+        assert Contact.objects.count() == 1
+        page.click(".outbox-refused button")
+        page.wait_for_selector("#outbox", state="hidden")
         context.close()
