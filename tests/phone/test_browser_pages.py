@@ -1,7 +1,7 @@
 """Every page of every persona in a real browser, at 360×740 and at 1366×900.
 
 Fails when the page scrolls sideways, when a visible form control or button is under 44 px tall, or when a
-checkbox/radio is not on the same row as its label. The URL list is the smoke test's (tests/test_smoke_urls.py),
+checkbox/radio is not on the same row as its label, or when a table's name column is squeezed to a character. The URL list is the smoke test's (tests/test_smoke_urls.py),
 kept to the pages that answer 200 with HTML for that persona. Each page is loaded once and measured at both
 sizes (the viewport is resized, the page re-lays itself out), so the whole walk stays short.
 """
@@ -52,6 +52,11 @@ CHECK = """() => {
     }
     const h = el.getBoundingClientRect().height;
     if (h < 43.5) problems.push('control under 44px (' + Math.round(h) + '): ' + name(el));
+  }
+  for (const cell of document.querySelectorAll('table tr > :first-child')) {
+    if (!shown(cell) || !cell.textContent.trim()) continue;
+    const w = cell.getBoundingClientRect().width;
+    if (w < 48) problems.push('name column ' + Math.round(w) + 'px wide (one character a line): ' + name(cell));
   }
   return problems;
 }"""

@@ -66,6 +66,21 @@ def test_screens(phone_page, live_server, transactional_db):
     shot(page, "04-record-form")
     page.goto(f"{url}/census/")
     shot(page, "09-error-403", full=False)
+    # offline: the kept household page, a contact queued on the phone
+    page.goto(f"{url}/visits/")
+    kept = "caches.open('lianhu-pages').then(c => c.keys()).then(k => k.length)"
+    for _ in range(50):
+        if page.evaluate(kept) >= 3:
+            break
+        page.wait_for_timeout(200)
+    page.context.set_offline(True)
+    page.goto(f"{url}/visits/households/{town.ha1.pk}/record/")
+    page.check("input[name=duties][value=opinion]")
+    page.click("#save")
+    page.wait_for_selector("text=待上传 1 条")
+    shot(page, "10-offline-queued", full=False)
+    page.context.set_offline(False)
+    page.wait_for_selector("#outbox", state="hidden")
     page.context.clear_cookies()
     browser_log_in(page, live_server, "town_staff")
     page.goto(f"{url}/issues/{issue.pk}/")
