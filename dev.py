@@ -63,34 +63,77 @@ def serve() -> None:
     run(PY, "manage.py", "demo_verification", "--if-empty", env=env)
     run(PY, "manage.py", "demo_pairing", "--if-empty", env=env)
     run(PY, "manage.py", "demo_activities", "--if-empty", env=env)
-    worker = subprocess.Popen(
-        [
-            str(PY),
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-B",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--schedule",
-            str(ROOT / "var" / "celerybeat-schedule"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    print(f"background worker started (pid {worker.pid}); web at http://127.0.0.1:8000", flush=True)
-    try:
-        subprocess.run([str(PY), "manage.py", "runserver", "127.0.0.1:8000"], cwd=ROOT, env=env, check=False)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        worker.send_signal(signal.SIGTERM)
+    worker = [
+        str(PY),
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-B",
+        "--pool=solo",
+        "--loglevel=INFO",
+        "--schedule",
+        str(ROOT / "var" / "celerybeat-schedule"),
+    ]
+    web = [str(PY), "manage.py", "runserver", "127.0.0.1:8000"]
+    print("web at http://127.0.0.1:8000", flush=True)
+    supervise([worker, web], env=env)
+
+
+class Stop(Exception):
+    """SIGTERM / SIGHUP to dev.py: stop the children, then exit."""
+
+
+def _raise_stop(signum, frame):
+    raise Stop(signum)
+
+
+def _stop_child(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM to the child's whole process group (runserver's reloader child, celery's beat), then SIGKILL."""
+    if proc.poll() is None:
         try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+            if os.name == "nt":
+                proc.terminate()
+            else:
+                os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if os.name == "nt":
+            proc.kill()
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def supervise(commands: list[list[str]], *, env: dict | None = None) -> int:
+    """Run the commands side by side until the last one ends, Ctrl+C, or SIGTERM/SIGHUP; then stop them all.
+
+    Each child gets its own process group so that its own children (runserver's autoreloader child, celery
+    beat) are stopped with it.
+    """
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            previous[name] = signal.signal(getattr(signal, name), _raise_stop)
+    children: list[subprocess.Popen] = []
+    try:
+        for command in commands:
+            children.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=os.name != "nt"))
+            print(f"started pid {children[-1].pid}: {' '.join(command[:4])}", flush=True)
+        return children[-1].wait()
+    except (KeyboardInterrupt, Stop):
+        return 0
+    finally:
+        for name in previous:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        for child in reversed(children):
+            _stop_child(child)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 def test(pytest_args: list[str]) -> None:

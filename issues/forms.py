@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.dates import BoundedDateField
-from grids.enums import PlaceKind
+from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
 from members.access import (
     households_writable_by,
@@ -151,11 +153,60 @@ class WhistleForm(VersionForm):
         label=_("吹哨部门"), queryset=Department.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     kind = forms.ChoiceField(label=_("哨型"), choices=WhistleKind.choices, initial=WhistleKind.ROUTINE)
+    deadline = forms.DateTimeField(
+        label=_("办理期限"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": _("请输入正确的日期时间 (enter a valid date and time)")},
+    )
     note = forms.CharField(label=_("交办说明"), required=False, max_length=500)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        from .services import whistle_deadlines
+
+        departments = list(whistle_departments(user))
         self.fields["departments"].queryset = whistle_departments(user)
+        # Grouped: town offices first, then city departments, so which box is which reads at a glance.
+        groups = []
+        for kind, label in (
+            (DepartmentKind.TOWN_OFFICE, _("镇线办/所/队")),
+            (DepartmentKind.CITY_DEPT, _("市直部门单位")),
+        ):
+            rows = [(d.pk, d.name) for d in departments if d.kind == kind]
+            if rows:
+                groups.append((label, rows))
+        self.fields["departments"].choices = groups
+        # The default deadline of each kind: shown, filled in by static/js/whistle.js when the kind changes,
+        # editable; left empty, the service uses the kind's default.
+        defaults = {k: timezone.localtime(v) for k, v in whistle_deadlines(timezone.now()).items()}
+        field = self.fields["deadline"]
+        field.widget.attrs["data-defaults"] = json.dumps(
+            {k: v.strftime("%Y-%m-%dT%H:%M") for k, v in defaults.items()}
+        )
+        field.help_text = _("留空按哨型默认期限:%(list)s") % {
+            "list": ";".join(f"{WhistleKind(k).label} {v:%m-%d %H:%M}" for k, v in defaults.items())
+        }
+        if not self.is_bound:
+            field.initial = defaults[WhistleKind.ROUTINE].replace(tzinfo=None)
+            field.widget.attrs["data-auto"] = "1"
+
+    def clean_deadline(self):
+        value = self.cleaned_data.get("deadline")
+        if value is None:
+            return None
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        # The pre-filled default of some kind, left as it was (e.g. the kind changed without JavaScript):
+        # the service applies the chosen kind's default.
+        from .services import whistle_deadlines
+
+        shown = {
+            timezone.localtime(v).replace(second=0, microsecond=0)
+            for v in whistle_deadlines(timezone.now()).values()
+        }
+        return None if timezone.localtime(value) in shown else value
 
 
 class BulkWhistleForm(WhistleForm):

@@ -1,7 +1,8 @@
 """Feeding results down and work across: inbox notifications through members.notifications.
 
 Resolved → the raiser (to record satisfaction on a return visit) and the village's officers (专干).
-Whistled → the handlers of each department. Rows are written in the caller's transaction; external
+Whistled → the handlers of each department. Arrived in a queue (escalated to grid, village or centre) → the
+grid heads, village officers or centre staff whose place holds the issue (not the one who sent it up). Rows are written in the caller's transaction; external
 deliveries are queued after commit by members.notifications.
 """
 
@@ -58,5 +59,38 @@ def notify_whistled(issue: Issue, department_ids: Iterable[int]) -> None:
         drafts=[
             Draft(recipient_id=m, kind=NotificationKind.GENERAL, title=title, link=link, urgent=urgent)
             for m in handlers
+        ]
+    )
+
+
+QUEUE_POSTS = {
+    "grid": PositionKind.GRID_HEAD,
+    "village": PositionKind.VILLAGE_OFFICER,
+    "centre": PositionKind.CENTRE_STAFF,
+}
+
+
+def notify_arrived(issue: Issue, *, sender_id: int | None) -> None:
+    """The issue reached the grid, village or centre queue: tell the people who work that queue."""
+    post = QUEUE_POSTS.get(issue.level)
+    if post is None:
+        return
+    recipients = set(
+        Position.objects.current()
+        .filter(kind=post, place__path__in=_prefixes(issue.path))
+        .values_list("member_id", flat=True)
+    )
+    recipients.discard(sender_id)
+    title = _("新的待办诉求 #%(id)d:%(category)s(%(level)s)") % {
+        "id": issue.pk,
+        "category": issue.category.name,
+        "level": issue.get_level_display(),
+    }
+    body = _("情况描述:%(text)s") % {"text": issue.description[:200]}
+    link = reverse("issues:detail", args=[issue.pk])
+    notifications_send(
+        drafts=[
+            Draft(recipient_id=m, kind=NotificationKind.GENERAL, title=title, body=body, link=link)
+            for m in sorted(recipients)
         ]
     )

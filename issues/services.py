@@ -55,7 +55,7 @@ from .models import (
     WhistleAssignment,
     WhistleSetting,
 )
-from .notify import notify_resolved, notify_whistled
+from .notify import notify_arrived, notify_resolved, notify_whistled
 
 MAX_PHOTOS = 5
 
@@ -143,6 +143,19 @@ def whistle_deadline(kind: str, moment: datetime.datetime) -> datetime.datetime:
         return setting.deadline_from(moment)
     amount, unit = WHISTLE_DEFAULTS[WhistleKind(kind)]
     return deadline_after(moment, amount=amount, unit=unit)
+
+
+def whistle_deadlines(moment: datetime.datetime) -> dict[str, datetime.datetime]:
+    """The default deadline of every whistle kind from `moment` (one query)."""
+    settings = {s.kind: s for s in WhistleSetting.objects.all()}
+    result = {}
+    for kind in WhistleKind:
+        if kind.value in settings:
+            result[kind.value] = settings[kind.value].deadline_from(moment)
+        else:
+            amount, unit = WHISTLE_DEFAULTS[kind]
+            result[kind.value] = deadline_after(moment, amount=amount, unit=unit)
+    return result
 
 
 def departments_for_issue(issue_path: str):
@@ -263,6 +276,7 @@ def issue_escalate(
         note=reason,
         deadline=issue.deadline,
     )
+    notify_arrived(issue, sender_id=getattr(scope_for(user).member, "pk", None))
     return issue
 
 
@@ -298,8 +312,10 @@ def issue_whistle(
     departments: Iterable[Department],
     kind: str,
     note: str = "",
+    deadline: datetime.datetime | None = None,
 ) -> Issue:
-    """吹哨: the town centre assigns the issue to one or more departments with the kind's default deadline.
+    """吹哨: the town centre assigns the issue to one or more departments with the kind's default deadline
+    (or `deadline`, which must be in the future and within a year).
 
     A department already assigned and answered is assigned again (its row reopens). Side effects: one
     WhistleAssignment per department, level department, status whistled, one event per department, an inbox
@@ -315,7 +331,12 @@ def issue_whistle(
     if any(d.pk not in allowed for d in departments):
         raise IssueError(_("所选部门不能接收该事项 (department not available for this issue)"))
     now = timezone.now()
-    deadline = whistle_deadline(kind, now)
+    if deadline is None:
+        deadline = whistle_deadline(kind, now)
+    elif not now < deadline <= now + datetime.timedelta(days=366):
+        raise IssueError(
+            _("办理期限须晚于现在且在一年之内 (the deadline must be in the future, within a year)")
+        )
     existing = {a.department_id: a for a in issue.assignments.select_for_update()}
     before = (issue.level, issue.status)
     issue.level = IssueLevel.DEPARTMENT
@@ -358,7 +379,13 @@ def issue_whistle(
 
 
 def issue_whistle_bulk(
-    *, user, picks: Sequence[tuple[int, int]], departments: Sequence[Department], kind: str, note: str = ""
+    *,
+    user,
+    picks: Sequence[tuple[int, int]],
+    departments: Sequence[Department],
+    kind: str,
+    note: str = "",
+    deadline: datetime.datetime | None = None,
 ) -> tuple[list[Issue], list[tuple[int, str]]]:
     """Whistle several issues (pairs of id and version) the same way; each one in its own transaction.
 
@@ -376,6 +403,7 @@ def issue_whistle_bulk(
                     departments=departments,
                     kind=kind,
                     note=note,
+                    deadline=deadline,
                 )
             )
         except IssueError as exc:

@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -136,6 +137,7 @@ def desk_whistle(request):
         departments=list(data["departments"]),
         kind=data["kind"],
         note=data["note"],
+        deadline=data.get("deadline"),
     )
     if done:
         messages.success(request, _("已吹哨 %(n)d 件") % {"n": len(done)})
@@ -247,7 +249,12 @@ def detail(request, pk: int):
     if IssueAction.SUPERVISE in actions:
         forms["supervise"] = SuperviseForm()
     if IssueAction.FEEDBACK in actions:
-        forms["feedback"] = FeedbackForm(user=request.user, issue=issue, initial=version)
+        feedback_initial = dict(version)
+        # Back from recording the return visit (visits' record form with ?next=): that contact preselected.
+        returned = request.GET.get("return_contact", "")
+        if returned.isdigit():
+            feedback_initial["contact"] = int(returned)
+        forms["feedback"] = FeedbackForm(user=request.user, issue=issue, initial=feedback_initial)
     emergency_skip = can_act(request.user, issue, IssueAction.ESCALATE, to_level=IssueLevel.CENTRE)
     assignments = list(issue.assignments.select_related("department", "answered_by"))
     mine = []
@@ -271,8 +278,24 @@ def detail(request, pk: int):
         "feedback": list(issue.feedback.select_related("recorded_by")),
         "forms": forms,
         "emergency_skip": emergency_skip and issue.level == IssueLevel.GRID,
+        "saved": request.GET.get("saved", ""),
+        "return_visit_url": _return_visit_url(issue, request.path) if "feedback" in forms else "",
     }
     return render(request, "issues/detail.html", context)
+
+
+def _return_visit_url(issue, back: str) -> str:
+    """The record form for the issue's household (or place), coming back here with the new contact chosen."""
+    try:
+        if issue.household_id:
+            url = reverse("visits:household-record", args=[issue.household_id])
+        elif issue.place_id:
+            url = reverse("visits:place-record", args=[issue.place_id])
+        else:
+            return ""
+    except NoReverseMatch:
+        return ""
+    return f"{url}?{urlencode({'next': back})}"
 
 
 @login_required
@@ -349,6 +372,7 @@ def act_whistle(request, pk: int):
             departments=list(d["departments"]),
             kind=d["kind"],
             note=d["note"],
+            deadline=d.get("deadline"),
         ),
     )
 

@@ -25,7 +25,7 @@ class ContactForm(forms.Form):
     duties = forms.MultipleChoiceField(
         label=_("五到位"),
         choices=Duty.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "duties"}),
         error_messages={"required": _("请至少选择一项“五到位”内容 (choose at least one duty)")},
     )
     households = forms.ModelMultipleChoiceField(

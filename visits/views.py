@@ -14,8 +14,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from grids.enums import PlaceKind
 from grids.private import api_or_session_user, private_file_response
@@ -29,6 +30,7 @@ from .models import Contact, ContactPhoto
 from .services import PLACE_KIND_FOR
 
 HISTORY_PAGE = 20
+OFFLINE_HEADER = "X-Lianhu-Offline"
 YARD_CHOICES_LIMIT = 100
 COMPLIANCE_KINDS = {PlaceKind.TOWN: "child", PlaceKind.VILLAGE: "child", PlaceKind.GRID3: "member"}
 
@@ -42,7 +44,18 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _after_save(contact: Contact, back: str):
+def _safe_next(request) -> str:
+    """A local page to come back to after saving (the issue page recording its return visit), or ""."""
+    target = request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
+def _after_save(contact: Contact, back: str, next_url: str = ""):
+    if next_url:
+        query = urlencode({"return_contact": contact.pk, "saved": contact.client_id})
+        return redirect(f"{next_url}{'&' if '?' in next_url else '?'}{query}")
     if contact.found_problem:
         try:
             return redirect(f"{reverse('issues:raise')}?{urlencode({'contact': contact.pk})}")
@@ -62,7 +75,7 @@ def workspace(request):
     households = [e for e in entries if e.link.household_id]
     places = [e for e in entries if e.link.place_id]
     counts = {s: sum(1 for e in entries if e.status == s) for s in ("overdue", "due", "done")}
-    return render(
+    response = render(
         request,
         "visits/workspace.html",
         {
@@ -72,6 +85,21 @@ def workspace(request):
             "counts": counts,
             "compliance_places": _compliance_places(scope),
         },
+    )
+    return _offline_ok(response, scope.member is not None)
+
+
+def _offline_ok(response, allowed: bool):
+    """Let the phone keep this page for offline reading (static/js/sw.js): only the member's own scope."""
+    if allowed:
+        response[OFFLINE_HEADER] = "1"
+    return response
+
+
+def _own_household(scope, household) -> bool:
+    return (
+        scope.member is not None
+        and Link.objects.current().filter(member=scope.member, household=household).exists()
     )
 
 
@@ -100,7 +128,7 @@ def household_page(request, pk: int):
             links=Link.objects.current().filter(member=scope.member, household=household)
         )
     links = Link.objects.filter(household=household).select_related("member").order_by("-start_date", "id")
-    return render(
+    response = render(
         request,
         "visits/household.html",
         {
@@ -112,6 +140,7 @@ def household_page(request, pk: int):
             "can_record": services.may_record_for(user=request.user, target=household),
         },
     )
+    return _offline_ok(response, bool(mine))
 
 
 @login_required
@@ -183,12 +212,16 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
                 messages.success(request, _("走访记录已保存。"))
             else:
                 messages.info(request, _("这条走访记录之前已保存,未重复保存。(already saved)"))
-            return _after_save(contact, back)
+            return _after_save(contact, back, _safe_next(request))
+    next_url = _safe_next(request)
     return render(
-        request, "visits/record.html", {"form": form, "target": target, "back": back, **template_context}
+        request,
+        "visits/record.html",
+        {"form": form, "target": target, "back": next_url or back, **template_context},
     )
 
 
+@never_cache
 @login_required
 def household_record(request, pk: int):
     # Also a household of a link that has ended: a late entry dated inside it (visits.services).
@@ -205,7 +238,7 @@ def household_record(request, pk: int):
     households_qs = households_qs.filter(
         pk__in=list(households_qs.values_list("pk", flat=True)[:YARD_CHOICES_LIMIT])
     )
-    return _record(
+    response = _record(
         request,
         target=household,
         kinds=HOUSEHOLD_KINDS | MULTI_HOUSEHOLD_KINDS,
@@ -214,8 +247,12 @@ def household_record(request, pk: int):
         back=reverse("visits:household", args=[household.pk]),
         template_context={"household": household, "keep_key": f"record-household-{household.pk}"},
     )
+    if request.method == "GET" and response.status_code == 200:
+        _offline_ok(response, _own_household(scope_for(request.user), household))
+    return response
 
 
+@never_cache
 @login_required
 def place_record(request, pk: int):
     place = services.places_recordable_by(request.user).filter(pk=pk).first()

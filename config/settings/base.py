@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # widget templates for FORM_RENDERER (config/forms.py)
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -57,9 +58,13 @@ INSTALLED_APPS = [
     "activities",
 ]
 
+FORM_RENDERER = "config.forms.LianhuFormRenderer"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # pages on slow phone networks (CSRF tokens are masked per response)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "members.context_processors.scope",
                 "members.context_processors.inbox",
+                "config.context_processors.offline",
             ],
         },
     },
@@ -384,6 +390,8 @@ CONTENT_SECURITY_POLICY = {
 LIANHU = {
     # Days during which the author of a contact may still correct it.
     "CONTACT_EDIT_DAYS": int(os.environ.get("LIANHU_CONTACT_EDIT_DAYS", "7")),
+    # Days a phone keeps its offline pages and queued contacts without a sync before wiping them.
+    "OFFLINE_MAX_DAYS": int(os.environ.get("LIANHU_OFFLINE_MAX_DAYS", "7")),
 }
 
 # Resident ID numbers are encrypted at rest with this Fernet key (grids/crypto.py, README "Production").

@@ -108,7 +108,7 @@ def test_record_form_prefills_today_client_id_and_last_kind(town, login, record)
     assert f'value="{today}T' in html
     assert re.search(r'name="client_id" value="[0-9a-f-]{36}"', html)
     assert re.search(r'value="home_visit"[^>]*checked', html)
-    assert 'class="checks duties"' in html
+    assert 'class="choices duties"' in html
     assert 'src="/static/js/keep-form.js"' in html
     # Two renders → two different client ids.
     ids = {
