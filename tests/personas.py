@@ -108,11 +108,6 @@ def build_town() -> Town:
         department=other_department,
     )
 
-    # The city tier (additive): a city leader and the city campaign office, each with a city post and no link
-    # (so the town's hand-counted figures do not change; tests/reports/test_city.py adds the 联点 link).
-    persona("city_leader", MemberRole.CITY_LEADER, city, PositionKind.CITY_LEADER, city)
-    persona("city_office", MemberRole.CITY_DEPT_HEAD, city, PositionKind.CITY_OFFICE, city)
-
     LinkFactory(member=member_a, household=ha1, link_type=LinkType.PARTY_HOUSEHOLD, start_date=START)
     LinkFactory(member=member_b, household=hb1, link_type=LinkType.PARTY_HOUSEHOLD, start_date=START)
     Link.objects.create(member=head, link_type=LinkType.TOWN_GRID, place=grid_a1, start_date=START)

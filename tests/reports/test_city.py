@@ -35,10 +35,20 @@ CITY_PERSONAS = {"city_leader", "city_office"}
 
 @pytest.fixture
 def town(town):
-    """The personas' town, with the city leader's 联点 link to it (市领导联镇)."""
-    Link.objects.create(
-        member=town.members["city_leader"], link_type=LinkType.CITY_TOWN, place=town.town, start_date=START
-    )
+    """The personas of tests/personas.py plus the city tier's: a city leader (city post, 联点 link to the town)
+    and the city campaign office (city post). Added here, not in tests/personas.py, so that the figures other
+    tests count by hand for the personas' town do not change."""
+
+    def persona(key, role, kind):
+        user = UserFactory(username=key)
+        member = MemberFactory(name=key, role=role, home=town.city, user=user)
+        PositionFactory(member=member, kind=kind, place=town.city, start_date=START)
+        town.users[key], town.members[key] = user, member
+        return member
+
+    leader = persona("city_leader", MemberRole.CITY_LEADER, PositionKind.CITY_LEADER)
+    persona("city_office", MemberRole.CITY_DEPT_HEAD, PositionKind.CITY_OFFICE)
+    Link.objects.create(member=leader, link_type=LinkType.CITY_TOWN, place=town.town, start_date=START)
     return town
 
 
