@@ -4,6 +4,8 @@ A login is tied to a member; the member's current posts give whole subtrees (pat
 town staff and the discipline commission their town, a village officer the village, a grid head the grid.
 Every member also sees their own current links' targets. A department handler sees only what is assigned
 to the department (issues do that part). Superusers see everything.
+The city tier: a city leader's or the city campaign office's post (CITY_POSITIONS) sees the whole city
+read-only; a city leader's 联点 link to a town (LinkType.CITY_TOWN) shows that town in full, read-only.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from grids.enums import PlaceKind
 from grids.models import Household, Place
 
-from .enums import LEADING_GROUP_POSITIONS, TOWN_STAFF_POSITIONS, PositionKind
+from .enums import CITY_POSITIONS, LEADING_GROUP_POSITIONS, TOWN_STAFF_POSITIONS, LinkType, PositionKind
 from .models import Link, Member, Position
 
 _CACHE_ATTR = "_lianhu_scope"
@@ -35,6 +37,9 @@ class Scope:
     village_paths: tuple[str, ...] = ()
     grid_paths: tuple[str, ...] = ()
     department_ids: tuple[int, ...] = ()
+    # Cities seen whole through a city post (read-only), and towns seen whole through a 市领导联镇 link.
+    city_paths: tuple[str, ...] = ()
+    linked_town_paths: tuple[str, ...] = ()
     positions: frozenset[str] = field(default_factory=frozenset)
     # Targets of the member's current links, as literal ids: a member holds a few dozen at most, and literals
     # (instead of `OR id IN (subquery)`) let PostgreSQL keep using the path index (0.8 ms instead of a
@@ -63,6 +68,11 @@ class Scope:
     @property
     def is_grid_head(self) -> bool:
         return PositionKind.GRID_HEAD in self.positions
+
+    @property
+    def is_city_viewer(self) -> bool:
+        """Sees a city-wide view (city dashboard, compliance by town, department league table)."""
+        return self.is_superuser or bool(self.city_paths)
 
     @property
     def is_dept_handler(self) -> bool:
@@ -113,6 +123,7 @@ def build_scope(user) -> Scope:
     villages: set[str] = set()
     grids: set[str] = set()
     departments: set[int] = set()
+    cities: set[str] = set()
     for pos in positions:
         if pos.kind in TOWN_STAFF_POSITIONS:
             paths.add(pos.place.path)
@@ -131,20 +142,30 @@ def build_scope(user) -> Scope:
             grids.add(pos.place.path)
         elif pos.kind == PositionKind.DEPT_HANDLER and pos.department_id:
             departments.add(pos.department_id)
+        elif pos.kind in CITY_POSITIONS and pos.place.kind == PlaceKind.CITY:
+            paths.add(pos.place.path)
+            cities.add(pos.place.path)
     own = list(
-        Link.objects.current().filter(member=member).values_list("household_id", "place_id", "migrant_id")
+        Link.objects.current()
+        .filter(member=member)
+        .values_list("household_id", "place_id", "migrant_id", "link_type", "path")
     )
+    # 联点: the town a city leader links to is seen in full (read-only; their own contacts go through own_place_ids).
+    linked_towns = {path for _, p, _, kind, path in own if p and kind == LinkType.CITY_TOWN and path}
+    paths |= linked_towns
     return Scope(
         member=member,
-        own_household_ids=tuple(sorted({h for h, _, _ in own if h})),
-        own_place_ids=tuple(sorted({p for _, p, _ in own if p})),
-        own_migrant_ids=tuple(sorted({m for _, _, m in own if m})),
+        own_household_ids=tuple(sorted({row[0] for row in own if row[0]})),
+        own_place_ids=tuple(sorted({row[1] for row in own if row[1]})),
+        own_migrant_ids=tuple(sorted({row[2] for row in own if row[2]})),
         paths=_minimal(paths),
         write_paths=_minimal(write),
         town_paths=tuple(sorted(towns)),
         village_paths=tuple(sorted(villages)),
         grid_paths=tuple(sorted(grids)),
         department_ids=tuple(sorted(departments)),
+        city_paths=tuple(sorted(cities)),
+        linked_town_paths=tuple(sorted(linked_towns)),
         positions=frozenset(pos.kind for pos in positions),
     )
 

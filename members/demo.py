@@ -435,6 +435,9 @@ class _TownBuilder:
             if i == 0:
                 self.links.append((member, LinkType.CITY_TOWN, self.town))
                 self.personas.setdefault("cityleader", member)
+                # The city tier: this leader also holds the city leader's post (the whole city, read-only:
+                # /reports/city/); their 联点 town is seen in full through the link.
+                self.positions.append((member, PositionKind.CITY_LEADER, run.city, None))
             if dept is not None:
                 self.positions.append((member, PositionKind.DEPT_HANDLER, run.city, dept))
                 self.personas.setdefault("cityhandler", member)

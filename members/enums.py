@@ -45,6 +45,9 @@ class PositionKind(models.TextChoices):
     VILLAGE_OFFICER = "village_officer", _("村(社区)专干")
     GRID_HEAD = "grid_head", _("网格长")
     DEPT_HANDLER = "dept_handler", _("部门经办人")
+    # The city tier (docs/architecture.md "The city tier"): read-only over the whole city.
+    CITY_LEADER = "city_leader", _("市领导")
+    CITY_OFFICE = "city_office", _("市联户办")
 
 
 # Posts that see and manage the whole town.
@@ -67,6 +70,10 @@ LEADING_GROUP_POSITIONS = frozenset(
         PositionKind.OFFICE_DIRECTOR,
     }
 )
+
+
+# Posts held at the city that see the whole city, read-only (city dashboard, compliance by town, league table).
+CITY_POSITIONS = frozenset({PositionKind.CITY_LEADER, PositionKind.CITY_OFFICE})
 
 
 class TargetKind(models.TextChoices):

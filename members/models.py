@@ -152,6 +152,8 @@ class Position(models.Model):
         expected = {
             PositionKind.VILLAGE_OFFICER: {PlaceKind.VILLAGE},
             PositionKind.GRID_HEAD: {PlaceKind.GRID3, PlaceKind.GRID4},
+            PositionKind.CITY_LEADER: {PlaceKind.CITY},
+            PositionKind.CITY_OFFICE: {PlaceKind.CITY},
         }.get(self.kind, {PlaceKind.TOWN, PlaceKind.CITY})
         if self.place_id and self.place.kind not in expected:
             raise ValidationError({"place": _("该职务对应的地点层级不正确")})

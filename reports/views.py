@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids.private import private_file_response
+from members.access import scope_for
 from visits.enums import ContactKind
 
-from . import assessment, selectors, services
+from . import assessment, city_views, selectors, services
 from .dashboards import breadcrumbs, build_dashboard
 from .enums import ExportStatus
 from .forms import ExportForm, YearForm, period_from_request
@@ -27,7 +28,9 @@ from .services import ReportError
 
 @login_required
 def index(request):
-    """/reports/: the widest dashboard the user's posts cover (town, village or grid)."""
+    """/reports/: the widest dashboard the user's posts cover (city, town, village or grid)."""
+    if scope_for(request.user).city_paths:
+        return city_views.city_home(request)
     place = selectors.home_place_for(request.user)
     if place is None:
         raise PermissionDenied

@@ -217,14 +217,14 @@ class MemberComplianceViewSet(viewsets.ViewSet):
 
 
 class PlaceComplianceViewSet(viewsets.ViewSet):
-    """A town (rows per village), village (rows per grid) or grid (rows per member)."""
+    """A city (rows per town), town (rows per village), village (rows per grid) or grid (rows per member)."""
 
     lookup_value_regex = r"[0-9]+"
 
     @extend_schema(parameters=[ID_PARAM, ON_PARAM], responses=ComplianceSummarySerializer)
     def retrieve(self, request, pk=None):
         place = Place.objects.filter(
-            pk=pk, kind__in=[PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3]
+            pk=pk, kind__in=[PlaceKind.CITY, PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3]
         ).first()
         if place is None or not scope_for(request.user).sees_path(place.path):
             raise Http404

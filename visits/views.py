@@ -32,7 +32,12 @@ from .services import PLACE_KIND_FOR
 HISTORY_PAGE = 20
 OFFLINE_HEADER = "X-Lianhu-Offline"
 YARD_CHOICES_LIMIT = 100
-COMPLIANCE_KINDS = {PlaceKind.TOWN: "child", PlaceKind.VILLAGE: "child", PlaceKind.GRID3: "member"}
+COMPLIANCE_KINDS = {
+    PlaceKind.CITY: "child",
+    PlaceKind.TOWN: "child",
+    PlaceKind.VILLAGE: "child",
+    PlaceKind.GRID3: "member",
+}
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -104,10 +109,16 @@ def _own_household(scope, household) -> bool:
 
 
 def _compliance_places(scope) -> list[dict]:
-    """The compliance pages a user's posts open (town, village, grid)."""
+    """The compliance pages a user's posts open (city, town, village, grid; a city leader's linked town)."""
     from grids.models import Place
 
-    paths = [*scope.town_paths, *scope.village_paths, *scope.grid_paths]
+    paths = [
+        *scope.city_paths,
+        *scope.linked_town_paths,
+        *scope.town_paths,
+        *scope.village_paths,
+        *scope.grid_paths,
+    ]
     if not paths:
         return []
     ids = [int(p.strip("/").split("/")[-1]) for p in paths]

@@ -222,6 +222,9 @@ def test_personas_have_logins_with_the_right_scope(demo):
     )
     assert Position.objects.get(member__user__username="handler").department.name == "社会事务办"
     assert Position.objects.get(member__user__username="cityhandler").department.name == "市水利局"
+    city = Place.objects.get(kind=PlaceKind.CITY)
+    assert scope_for(users["cityleader"]).city_paths == (city.path,)  # the city pages (docs/architecture.md)
+    assert scope_for(users["cityleader"]).linked_town_paths == (town.path,)
     member = users["member"].member
     assert member.role == MemberRole.PARTY_MEMBER
     assert 10 <= households_visible_to(users["member"]).count() <= 15

@@ -72,7 +72,9 @@ FORBIDDEN = {
     "visits:compliance-home": STAFF,
     "visits:compliance": STAFF,
 }
-PUBLIC = {"login", "healthz", "admin:login"}  # the admin login is throttled by axes like the other
+# The admin login is throttled by axes like the other; the favicon and the service worker's script hold no data
+# (the worker caches only pages the server marks as the member's own, after login: docs/visits.md).
+PUBLIC = {"login", "healthz", "admin:login", "favicon", "service-worker"}
 
 # route name (or admin model) → the kind of object its id names
 KIND_OF_ROUTE = {
