@@ -288,12 +288,12 @@ def job_run_by_hand(*, job: str, period_key: str, user, town_id: int | None = No
     user_id = getattr(user, "pk", None)
     if town_id is None:
         if not may_run_all(user):
-            raise PermissionDenied(_("只有市级工作人员可以运行全部镇的任务 (city staff only)"))
+            raise PermissionDenied(_("只有市级工作人员可以运行全部镇的任务"))
         accepted = enqueue(fan_out_job, job, period_key, user_id, True)
     else:
         town = runnable_towns(user).filter(pk=town_id).first()
         if town is None:
-            raise PermissionDenied(_("只能运行本镇的任务 (your own town only)"))
+            raise PermissionDenied(_("只能运行本镇的任务"))
         runs_mark_stale(job=job, period_key=period_key, town=town)
         if JobRun.objects.filter(job=job, period_key=period_key, town=town, status=RunStatus.DONE).exists():
             raise JobError(_("该任务在此周期已运行完成,不会重复发送 (already completed for this period)"))
@@ -303,7 +303,7 @@ def job_run_by_hand(*, job: str, period_key: str, user, town_id: int | None = No
             raise JobError(_("该任务此周期正在运行 (a run for this period is in progress)"))
         accepted = enqueue(run_town_job, job, period_key, town.pk, user_id, True)
     if not accepted:
-        raise JobError(_("后台队列暂不可用,请稍后再试 (queue unavailable)"))
+        raise JobError(_("后台队列暂不可用,请稍后再试"))
 
 
 def job_run_scheduled(

@@ -206,3 +206,42 @@ def test_a_town_run_covers_only_that_towns_members_and_issue_reminders(town, tow
     # The whole-city run (no town) still works and skips what the town run made.
     whole = jobs.job_run(job="task_lists", period_key=MONTH)
     assert (whole.created, whole.skipped) == (3, 1)
+
+
+def test_per_town_issue_reminders_reach_a_city_department_once_per_town(town, town2):
+    from issues.models import Issue, IssueCategory, WhistleAssignment
+
+    from .conftest import at
+
+    category = IssueCategory.objects.get_or_create(name="水利")[0]
+    from grids.models import Household
+
+    c_household = Household.objects.get(head_name="王丙一")
+    for household, raiser in ((town.ha1, town.members["member_a"]), (c_household, None)):
+        issue = Issue.objects.create(
+            category=category,
+            description="渠道堵塞",
+            household=household,
+            raised_by=raiser or town.members["member_b"],
+            level="department",
+            status="whistled",
+            deadline=at(2026, 11, 30),
+        )
+        WhistleAssignment.objects.create(
+            issue=issue,
+            department=town.other_department,  # a city department: answers every town
+            kind="routine",
+            deadline=at(2026, 11, 18),
+            whistled_at=at(2026, 11, 10),
+        )
+    first = jobs.job_run(job="issue_deadlines", period_key="2026-11-20", town=town.town)
+    second = jobs.job_run(job="issue_deadlines", period_key="2026-11-20", town=town2)
+    assert (first.counts["overdue_whistles"], second.counts["overdue_whistles"]) == (1, 1)
+    got = Notification.objects.filter(
+        kind=NotificationKind.ISSUE_OVERDUE, recipient=town.members["other_handler"]
+    ).values_list("period_key", flat=True)
+    assert sorted(got) == sorted([f"2026-11-20-t{town.town.pk}", f"2026-11-20-t{town2.pk}"])
+    # A re-run of a town sends nothing twice.
+    JobRun.objects.filter(town=town2).update(status="failed")
+    again = jobs.job_run(job="issue_deadlines", period_key="2026-11-20", town=town2)
+    assert (again.status, again.created) == ("done", 0)
