@@ -215,35 +215,36 @@ def job_run(
 # --- who runs what, and fanning out ------------------------------------------------------------------
 
 
-def runnable_towns(user):
-    """The towns whose jobs `user` may run by hand: their own town(s); every town for superusers and staff
-    posted at the city. Empty for everyone else."""
+def _staff_paths(user) -> tuple[bool, list[str]]:
+    """(superuser?, paths where the user holds a town-staff post): town staff posts give both a town path and
+    a write path; the discipline commission (read-only) and village or grid posts do not count."""
     from members.access import scope_for
 
     scope = scope_for(user)
-    towns = Place.objects.filter(kind=PlaceKind.TOWN).order_by("path")
     if scope.is_superuser:
+        return True, []
+    if not scope.is_town_staff:
+        return False, []
+    return False, [p for p in scope.town_paths if any(p.startswith(w) for w in scope.write_paths)]
+
+
+def runnable_towns(user):
+    """The towns whose jobs `user` may run by hand: their own town(s); every town for superusers and staff
+    posted at the city. Empty for everyone else."""
+    superuser, paths = _staff_paths(user)
+    towns = Place.objects.filter(kind=PlaceKind.TOWN).order_by("path")
+    if superuser:
         return towns
-    if not scope.is_town_staff or not scope.town_paths:
-        return towns.none()
-    return towns.filter(place_q_any(scope.town_paths))
-
-
-def place_q_any(paths) -> Q:
     q = Q(pk__in=[])
     for path in paths:
         q |= Q(path__startswith=path)
-    return q
+    return towns.filter(q)
 
 
 def may_run_all(user) -> bool:
     """Superusers and staff posted at the city (above every town) may run a job for all towns at once."""
-    from members.access import scope_for
-
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return True
-    return Place.objects.filter(kind=PlaceKind.CITY, path__in=scope.town_paths).exists()
+    superuser, paths = _staff_paths(user)
+    return superuser or Place.objects.filter(kind=PlaceKind.CITY, path__in=paths).exists()
 
 
 def fan_out_places(job: str) -> list[Place]:

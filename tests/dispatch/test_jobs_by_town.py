@@ -245,3 +245,21 @@ def test_per_town_issue_reminders_reach_a_city_department_once_per_town(town, to
     JobRun.objects.filter(town=town2).update(status="failed")
     again = jobs.job_run(job="issue_deadlines", period_key="2026-11-20", town=town2)
     assert (again.status, again.created) == ("done", 0)
+
+
+def test_only_town_staff_posts_count_and_a_city_post_runs_all_towns(town, town2):
+    staff = town.user("town_staff")
+    # A read-only post in another town (discipline) gives no right to run its jobs.
+    PositionFactory(
+        member=town.members["town_staff"], kind=PositionKind.DISCIPLINE, place=town2, start_date=START
+    )
+    staff = type(staff).objects.get(pk=staff.pk)  # a fresh scope
+    assert list(jobs.runnable_towns(staff)) == [town.town] and not jobs.may_run_all(staff)
+    # Centre staff posted at the city may run every town, and all at once.
+    city_user = UserFactory(username="city_office")
+    city_member = MemberFactory(
+        name="city_office", role=MemberRole.TOWN_CADRE, home=town.city, user=city_user
+    )
+    PositionFactory(member=city_member, kind=PositionKind.CENTRE_STAFF, place=town.city, start_date=START)
+    assert list(jobs.runnable_towns(city_user)) == sorted([town.town, town2], key=lambda t: t.path)
+    assert jobs.may_run_all(city_user)
