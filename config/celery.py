@@ -2,7 +2,8 @@
 
 Broker: Redis when REDIS_URL is set, a filesystem broker otherwise (see settings.base), so
 `python -m celery -A config worker -B --pool=solo` runs every job on a machine with no server at all.
-Scheduled jobs go through dispatch.jobs (each run is recorded as a JobRun and is idempotent per period).
+Scheduled jobs go through dispatch.jobs: `dispatch.run_scheduled_job` fans out one `dispatch.run_town_job` per
+town (each run recorded as a JobRun per period and town, idempotent and resumable).
 """
 
 import os

@@ -31,11 +31,13 @@ OVERDUE = STATUS_RANK[Status.OVERDUE]
 MAX_LINES = 30
 
 
-def _holders(on: datetime.date, kinds) -> list[tuple[int, str, str, int | None]]:
-    """(member_id, kind, place path, department id) for current posts of `kinds`."""
+def _holders(on: datetime.date, kinds, town=None) -> list[tuple[int, str, str, int | None]]:
+    """(member_id, kind, place path, department id) for current posts of `kinds` (in `town`, see jobs.place_q)."""
+    from .jobs import place_q
+
     return list(
         Position.objects.current(on)
-        .filter(kind__in=kinds)
+        .filter(place_q(town, "place__path"), kind__in=kinds)
         .values_list("member_id", "kind", "place__path", "department_id")
     )
 
@@ -49,10 +51,13 @@ def _lines(lines: list[str]) -> str:
 # --- weekly overdue-visit digests --------------------------------------------------------------------
 
 
-def overdue_links(on: datetime.date) -> list[dict]:
-    """Current links with at least one rule overdue on `on`, exempt members excluded (one query)."""
+def overdue_links(on: datetime.date, town=None) -> list[dict]:
+    """Current links with at least one rule overdue on `on`, exempt members excluded (one query); with a
+    town, the links of members whose home is in it."""
+    from .jobs import place_q
+
     groups = rule_groups()
-    links = Link.objects.current(on).filter(member__is_exempt=False)
+    links = Link.objects.current(on).filter(place_q(town, "member__path"), member__is_exempt=False)
     return list(
         annotate_compliance(links, on=on, groups=groups)
         .filter(status_rank=OVERDUE)
@@ -67,11 +72,12 @@ def _target(row: dict) -> str:
     return row["place__name"] or ""
 
 
-def overdue_digests_send(*, period: JobPeriod) -> dict:
+def overdue_digests_send(*, period: JobPeriod, town=None, progress=None) -> dict:
     """Monday: each member behind gets one digest; grid heads the members behind in their grid; village
-    officers their village's summary. Keyed by the ISO week, so a re-run sends nothing twice."""
+    officers their village's summary. Keyed by the ISO week, so a re-run sends nothing twice.
+    With a town: its members and its grid heads' and village officers' posts."""
     on = period.start
-    rows = overdue_links(on)
+    rows = overdue_links(on, town)
     link = reverse("dispatch:my-task-list")
     drafts: list[Draft] = []
 
@@ -97,7 +103,7 @@ def overdue_digests_send(*, period: JobPeriod) -> dict:
                 counts[row["member__name"]] += 1
         return counts
 
-    holders = _holders(on, [PositionKind.GRID_HEAD, PositionKind.VILLAGE_OFFICER])
+    holders = _holders(on, [PositionKind.GRID_HEAD, PositionKind.VILLAGE_OFFICER], town)
     for member_id, kind, path, _dept in holders:
         behind = behind_under(path)
         if not behind:
@@ -127,7 +133,11 @@ def overdue_digests_send(*, period: JobPeriod) -> dict:
                     link=link,
                 )
             )
+    if progress is not None:
+        progress.total(len(drafts))
     created = notifications_send(drafts=drafts)
+    if progress is not None:
+        progress.advance(len(drafts))
     return {
         "created": len(created),
         "skipped": len(drafts) - len(created),
@@ -139,10 +149,10 @@ def overdue_digests_send(*, period: JobPeriod) -> dict:
 # --- 旬调度 --------------------------------------------------------------------------------------------
 
 
-def decade_dispatch_send(*, period: JobPeriod) -> dict:
+def decade_dispatch_send(*, period: JobPeriod, town=None, progress=None) -> dict:
     """1st/11th/21st: the centre's digest (compliance by village and grid, issues, orders not done), stored
     as a 旬调度 snapshot and sent to centre staff."""
-    return review_snapshots_take(kind=SnapshotKind.DECADE, period=period)
+    return review_snapshots_take(kind=SnapshotKind.DECADE, period=period, town=town, progress=progress)
 
 
 # --- issue deadlines ---------------------------------------------------------------------------------
@@ -165,10 +175,16 @@ def _handlers_for(
     return [m for dept in open_depts.get(issue["id"], []) for m in dept_handlers.get(dept, [])]
 
 
-def issue_deadlines_send(*, period: JobPeriod) -> dict:
+def issue_deadlines_send(*, period: JobPeriod, town=None, progress=None) -> dict:
     """Daily: a reminder the day before a deadline to whoever must act; on the deadline day the centre and
     the discipline commission of the town; overdue whistles listed per department to its handlers and to
-    the centre. One digest per person and day."""
+    the centre. One digest per person and day.
+
+    With a town: the issues and whistles of that town. Handlers of departments outside the town (city
+    departments answer every town) get that town's digest keyed by day and town, so each town's run reaches
+    them once (one digest per town and day for them)."""
+    from .jobs import place_q
+
     day = period.start
     tomorrow = day + datetime.timedelta(days=1)
     holders = _holders(
@@ -179,21 +195,29 @@ def issue_deadlines_send(*, period: JobPeriod) -> dict:
             PositionKind.CENTRE_STAFF,
             PositionKind.OFFICE_DIRECTOR,
             PositionKind.DISCIPLINE,
-            PositionKind.DEPT_HANDLER,
         ],
-    )
+        town,
+    ) + _holders(day, [PositionKind.DEPT_HANDLER])
+    outside: set[int] = set()
+    if town is not None:
+        local = {m for m, _kind, path, _d in holders if path.startswith(town.path)}
+        outside = {m for m, _kind, path, _d in holders if not path.startswith(town.path)} - local
+
+    def key_for(member_id: int, key: str) -> str:
+        return f"{key}-t{town.pk}" if member_id in outside else key
+
     dept_handlers: dict[int, list[int]] = defaultdict(list)
     for member_id, kind, _path, dept in holders:
         if kind == PositionKind.DEPT_HANDLER and dept:
             dept_handlers[dept].append(member_id)
     window = Q(deadline__gte=start_of_local_day(day), deadline__lte=end_of_local_day(tomorrow))
     issues = list(
-        Issue.objects.filter(window, status__in=ACTIVE_STATUSES).values(
+        Issue.objects.filter(window, place_q(town), status__in=ACTIVE_STATUSES).values(
             "id", "level", "path", "raised_by_id", "deadline", "category__name"
         )
     )
     open_assignments = list(
-        WhistleAssignment.objects.filter(status__in=OPEN_ASSIGNMENT_STATUSES)
+        WhistleAssignment.objects.filter(place_q(town, "issue__path"), status__in=OPEN_ASSIGNMENT_STATUSES)
         .filter(
             Q(issue_id__in=[i["id"] for i in issues])
             | Q(deadline__lt=start_of_local_day(day))
@@ -256,7 +280,7 @@ def issue_deadlines_send(*, period: JobPeriod) -> dict:
                 _("明日到期:%(n)s 件诉求/问题待办理") % {"n": len(lines)},
                 _lines(lines),
                 link,
-                period.key,
+                key_for(member_id, period.key),
             )
         )
     for member_id, lines in due.items():
@@ -267,7 +291,7 @@ def issue_deadlines_send(*, period: JobPeriod) -> dict:
                 _("今日到期:%(n)s 件诉求/问题") % {"n": len(lines)},
                 _lines(lines),
                 link,
-                period.key,
+                key_for(member_id, period.key),
             )
         )
     for member_id, lines in whistles.items():
@@ -278,7 +302,7 @@ def issue_deadlines_send(*, period: JobPeriod) -> dict:
                 _("本部门逾期吹哨:%(n)s 件") % {"n": len(lines)},
                 _lines(lines),
                 reverse("issues:department"),
-                period.key,
+                key_for(member_id, period.key),
             )
         )
     for member_id, lines in centre_lines.items():
@@ -289,10 +313,14 @@ def issue_deadlines_send(*, period: JobPeriod) -> dict:
                 _("逾期吹哨(按部门):%(n)s 个部门") % {"n": len(lines)},
                 _lines(lines),
                 link,
-                f"{period.key}-centre",
+                key_for(member_id, f"{period.key}-centre"),
             )
         )
+    if progress is not None:
+        progress.total(len(drafts))
     created = notifications_send(drafts=drafts)
+    if progress is not None:
+        progress.advance(len(drafts))
     return {
         "created": len(created),
         "skipped": len(drafts) - len(created),

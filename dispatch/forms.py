@@ -19,12 +19,22 @@ class JobRunForm(forms.Form):
         label=_("周期"),
         max_length=20,
     )
-    background = forms.BooleanField(label=_("在后台运行(全市数据量大时使用)"), required=False)
+    town = forms.ChoiceField(label=_("镇"), choices=())
 
-    def __init__(self, *args, **kwargs):
+    ALL = "all"
+
+    def __init__(self, *args, towns=(), may_run_all: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        choices = [(str(t.pk), t.name) for t in towns]
+        if may_run_all:
+            choices.insert(0, (self.ALL, _("全部镇(每镇一个后台任务)")))
+        self.fields["town"].choices = choices
         # Built per form, not at import, so the job names follow the request's language.
         self.fields["period"].help_text = " · ".join(f"{JobName(k).label}: {v}" for k, v in EXAMPLES.items())
+
+    def town_id(self) -> int | None:
+        value = self.cleaned_data["town"]
+        return None if value == self.ALL else int(value)
 
 
 class OrderForm(forms.Form):

@@ -18,7 +18,13 @@ from .enums import JobName, RecipientStatus, RunStatus, SnapshotKind
 
 
 class JobRun(models.Model):
-    """One run of a scheduled job for one period. At most one completed run per (job, period)."""
+    """One run of a scheduled job for one period and town. At most one completed run per (job, period, town).
+
+    `town` is empty for a whole-city run (the runs before jobs ran per town, and `job_run` without a town);
+    a city place stands for the people and places of the city outside every town (city leaders' lists).
+    `done`/`total` count the job's units (members for task lists) and `heartbeat_at` is touched with each
+    batch: a running run whose heartbeat is older than jobs.STALE_AFTER died with its worker.
+    """
 
     job = models.CharField(_("任务"), max_length=30, choices=JobName.choices)
     period_key = models.CharField(_("周期"), max_length=20)
@@ -34,17 +40,44 @@ class JobRun(models.Model):
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    town = models.ForeignKey(
+        Place,
+        verbose_name=_("镇"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空:全市一次运行"),
+    )
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("任务运行记录")
         verbose_name_plural = _("任务运行记录")
         ordering = ["-started_at", "-id"]
         constraints = [
+            # Whole-city runs (no town) keep the old rules; per-town runs the same rules per town.
             models.UniqueConstraint(
-                fields=["job", "period_key"], condition=Q(status="done"), name="jobrun_done_once"
+                fields=["job", "period_key"],
+                condition=Q(status="done", town__isnull=True),
+                name="jobrun_done_once",
             ),
             models.UniqueConstraint(
-                fields=["job", "period_key"], condition=Q(status="running"), name="jobrun_one_running"
+                fields=["job", "period_key"],
+                condition=Q(status="running", town__isnull=True),
+                name="jobrun_one_running",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "period_key", "town"],
+                condition=Q(status="done", town__isnull=False),
+                name="jobrun_done_once_per_town",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "period_key", "town"],
+                condition=Q(status="running", town__isnull=False),
+                name="jobrun_one_running_per_town",
             ),
         ]
 
@@ -54,6 +87,10 @@ class JobRun(models.Model):
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+    @property
+    def percent(self) -> int | None:
+        return min(100, 100 * self.done // self.total) if self.total else None
 
 
 def attachment_path(instance: "DispatchOrder", filename: str) -> str:

@@ -227,13 +227,24 @@ def centre_members(town: Place, on: datetime.date) -> list[int]:
     )
 
 
-def review_snapshots_take(*, kind: str, period: JobPeriod, notify: bool = True) -> dict:
-    """Store one snapshot per town for the period (existing ones are kept as they were) and tell the centre."""
+def review_snapshots_take(
+    *, kind: str, period: JobPeriod, notify: bool = True, town: Place | None = None, progress=None
+) -> dict:
+    """Store one snapshot per town for the period (existing ones are kept as they were) and tell the centre.
+    With `town`: that town only (a city place has no snapshot of its own: nothing to do)."""
     counts = {"created": 0, "skipped": 0, "notified": 0}
     existing = set(
         ReviewSnapshot.objects.filter(kind=kind, period_key=period.key).values_list("town_id", flat=True)
     )
-    for town in Place.objects.filter(kind=PlaceKind.TOWN).order_by("path"):
+    towns = Place.objects.filter(kind=PlaceKind.TOWN).order_by("path")
+    if town is not None:
+        towns = towns.filter(pk=town.pk)
+    towns = list(towns)
+    if progress is not None:
+        progress.total(len(towns))
+    for town in towns:
+        if progress is not None:
+            progress.advance(counts["created"] + counts["skipped"])
         if town.pk in existing:
             counts["skipped"] += 1
             continue

@@ -47,5 +47,9 @@ def order_progress(*, order: DispatchOrder) -> dict[str, int]:
     return counts
 
 
-def job_runs(limit: int = 100) -> QuerySet[JobRun]:
-    return JobRun.objects.select_related("triggered_by").order_by("-started_at", "-id")[:limit]
+def job_runs(limit: int = 100, towns=None) -> QuerySet[JobRun]:
+    """The latest runs; with `towns` (a town's staff), only those towns' runs (not whole-city ones)."""
+    runs = JobRun.objects.select_related("triggered_by", "town")
+    if towns is not None:
+        runs = runs.filter(town__in=towns)
+    return runs.order_by("-started_at", "-id")[:limit]

@@ -113,12 +113,19 @@ def _totals(items: list[dict]) -> dict:
     }
 
 
-def _links(on, groups) -> Iterator[dict]:
-    links = (
+def _current_links(on, town=None):
+    from .jobs import place_q
+
+    return (
         Link.objects.current(on)
         .filter(member__is_exempt=False)
         .filter(Q(household__isnull=False) | Q(place__isnull=False) | Q(migrant__isnull=False))
+        .filter(place_q(town, "member__path"))  # a member's list is made by the run of their home town
     )
+
+
+def _links(on, groups, town=None) -> Iterator[dict]:
+    links = _current_links(on, town)
     fields = [
         "id",
         "member_id",
@@ -144,17 +151,27 @@ def _links(on, groups) -> Iterator[dict]:
     )
 
 
-def task_lists_generate(*, period: JobPeriod) -> dict:
+def task_lists_generate(*, period: JobPeriod, town=None, progress=None) -> dict:
     """Store one MonthlyTaskList per member with current links (skipping existing ones) and notify them.
 
-    Idempotent: (member, month) is unique in the database, and the notification is keyed by the month.
-    Returns counts: created, skipped, notified, items.
+    `town`: only members whose home lies in it (a city place: the city's members outside every town; None:
+    everyone). Idempotent and resumable: (member, month) is unique in the database, members who already
+    have the month's list are skipped, and the notification is keyed by the month. `progress` hears the
+    number of members, then members done after each batch. Returns counts: created, skipped, notified, items.
     """
+    from .jobs import place_q
+
     month = period.start
     on = month  # status as of the 1st: what last month left overdue, what this month asks
     groups = rule_groups()
     labels = _Labels(groups, on)
-    existing = set(MonthlyTaskList.objects.filter(month=month).values_list("member_id", flat=True))
+    if progress is not None:
+        progress.total(_current_links(on, town).values("member_id").distinct().count())
+    existing = set(
+        MonthlyTaskList.objects.filter(place_q(town, "member__path"), month=month).values_list(
+            "member_id", flat=True
+        )
+    )
     counts = {"created": 0, "skipped": 0, "notified": 0, "items": 0}
     batch: list[MonthlyTaskList] = []
 
@@ -183,9 +200,11 @@ def task_lists_generate(*, period: JobPeriod) -> dict:
             counts["notified"] += len(notifications_send(drafts=drafts))
         counts["created"] += len(batch)
         batch.clear()
+        if progress is not None:
+            progress.advance(counts["created"] + counts["skipped"])
 
     now = timezone.now()
-    for member_id, links in groupby(_links(on, groups), key=lambda link: link["member_id"]):
+    for member_id, links in groupby(_links(on, groups, town), key=lambda link: link["member_id"]):
         links = list(links)
         if member_id in existing:
             counts["skipped"] += 1
@@ -205,4 +224,6 @@ def task_lists_generate(*, period: JobPeriod) -> dict:
         if len(batch) >= BATCH:
             flush()
     flush()
+    if progress is not None:
+        progress.advance(counts["created"] + counts["skipped"])
     return counts

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,7 +35,7 @@ from .access import (
 from .enums import RecipientStatus, SnapshotKind
 from .exports import task_list_write_xlsx
 from .forms import JobRunForm, OrderDoneForm, OrderForm
-from .jobs import JobError, job_run_by_hand
+from .jobs import JobError, job_run_by_hand, may_run_all, runnable_towns, runs_mark_stale
 from .models import MonthlyTaskList, OrderRecipient
 from .periods import PeriodError, default_key, recent_months, today
 from .periods import _month as _parse_month
@@ -59,41 +60,50 @@ def _staff_town(user) -> Place:
 
 @login_required
 def jobs(request):
-    """Town staff: each job's runs, and a form to run one by hand for a period (now or in the worker)."""
-    if not scope_for(request.user).is_town_staff:
+    """Town staff: their town's runs with progress, and a form to run a job for a period and town. The run is
+    always enqueued for the worker (one task per town); the page refreshes itself while a run is going."""
+    towns = list(runnable_towns(request.user))
+    if not towns:
         raise PermissionDenied
+    all_towns = may_run_all(request.user)
     if request.method == "POST":
-        form = JobRunForm(request.POST)
+        wanted = request.POST.get("town", "")
+        if wanted and wanted not in {str(t.pk) for t in towns} | ({JobRunForm.ALL} if all_towns else set()):
+            raise PermissionDenied  # another town's job, or all towns by a town's staff
+        form = JobRunForm(request.POST, towns=towns, may_run_all=all_towns)
         if form.is_valid():
             try:
-                run = job_run_by_hand(
+                job_run_by_hand(
                     job=form.cleaned_data["job"],
                     period_key=form.cleaned_data["period"],
                     user=request.user,
-                    background=form.cleaned_data["background"],
+                    town_id=form.town_id(),
                 )
             except JobError as exc:
                 form.add_error("period", str(exc))
             else:
-                if run is None:
-                    messages.success(request, _("已提交后台运行,稍后刷新本页查看结果"))
-                elif run.status == "done":
-                    messages.success(
-                        request,
-                        _("已运行:新建 %(created)s,跳过 %(skipped)s,失败 %(failures)s")
-                        % {"created": run.created, "skipped": run.skipped, "failures": run.failures},
-                    )
-                else:
-                    messages.error(request, _("运行失败 (run failed):%(error)s") % {"error": run.error[:200]})
-                return redirect("dispatch:jobs")
+                messages.success(request, _("已提交后台运行,本页会自动刷新显示进度"))
+                return redirect(f"{reverse('dispatch:jobs')}?submitted=1")
     else:
         job = request.GET.get("job", "task_lists")
         try:
             initial = {"job": job, "period": default_key(job)}
         except ValueError:
             initial = {}
-        form = JobRunForm(initial=initial)
-    return render(request, "dispatch/jobs.html", {"form": form, "runs": selectors.job_runs()})
+        form = JobRunForm(initial=initial, towns=towns, may_run_all=all_towns)
+    runs_mark_stale()
+    runs = list(selectors.job_runs(towns=None if all_towns else towns))
+    running = any(run.status == "running" for run in runs)
+    return render(
+        request,
+        "dispatch/jobs.html",
+        {
+            "form": form,
+            "runs": runs,
+            # Refresh while something runs, and briefly after a submit (the worker has not started it yet).
+            "refresh": running or request.GET.get("submitted") == "1",
+        },
+    )
 
 
 # --- 调度令 -------------------------------------------------------------------------------------------

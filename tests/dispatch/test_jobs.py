@@ -66,13 +66,13 @@ def test_bad_period_keys_are_refused(job, key, message):
 
 
 def test_failed_run_is_recorded_and_the_next_run_may_complete(town, monkeypatch):
-    def explode(period):
+    def explode(period, **kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setitem(jobs.JOBS, "quarter_review", explode)
     run = job_run(job="quarter_review", period_key="2026-Q2")
     assert (run.status, run.failures, run.error) == ("failed", 1, "RuntimeError: database went away")
-    monkeypatch.setitem(jobs.JOBS, "quarter_review", lambda period: {"created": 2, "skipped": 1})
+    monkeypatch.setitem(jobs.JOBS, "quarter_review", lambda period, **kw: {"created": 2, "skipped": 1})
     run = job_run(job="quarter_review", period_key="2026-Q2")
     assert (run.status, run.created, run.skipped) == ("done", 2, 1)
     assert list(JobRun.objects.filter(period_key="2026-Q2").values_list("status", flat=True)) == [
@@ -88,17 +88,25 @@ def test_a_run_in_progress_blocks_a_second_one_until_it_is_abandoned(town, monke
     JobRun.objects.filter(period_key="2025").update(
         started_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     )
-    monkeypatch.setitem(jobs.JOBS, "year_review", lambda period: {"created": 0})
+    monkeypatch.setitem(jobs.JOBS, "year_review", lambda period, **kw: {"created": 0})
     assert job_run(job="year_review", period_key="2025").status == "done"
     assert JobRun.objects.get(period_key="2025", status="failed").error == "abandoned (worker died?)"
 
 
-def test_the_beat_task_runs_the_default_period_once(town):
-    from dispatch.tasks import run_scheduled_job
+def test_the_beat_task_fans_out_one_run_per_town_and_each_runs_once(town, monkeypatch):
+    from dispatch.tasks import run_scheduled_job, run_town_job
 
-    first = run_scheduled_job.apply(args=["quarter_review"]).get()
-    assert JobRun.objects.get(pk=first).status == "done"
-    assert run_scheduled_job.apply(args=["quarter_review"]).get() is None  # already done: quiet no-op
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: sent.append((task.name, args)) or True)
+    assert run_scheduled_job.apply(args=["quarter_review"]).get() == 1  # one town (no city part for reviews)
+    key = default_key("quarter_review")
+    assert sent == [("dispatch.run_town_job", ("quarter_review", key, town.town.pk, None, False))]
+    first = run_town_job.apply(args=sent[0][1]).get()
+    run = JobRun.objects.get(pk=first)
+    assert (run.status, run.town, run.done, run.total) == ("done", town.town, 1, 1)
+    assert run_town_job.apply(args=sent[0][1]).get() is None  # already done: quiet no-op
+    sent.clear()
+    assert run_scheduled_job.apply(args=["quarter_review"]).get() == 0  # done towns are not enqueued again
     assert JobRun.objects.count() == 1
 
 
@@ -110,40 +118,50 @@ def test_jobs_page_is_for_town_staff_only(town, login, persona):
     assert JobRun.objects.count() == 0
 
 
-def test_town_staff_run_a_job_by_hand_and_see_the_runs(town, login, django_assert_max_num_queries):
+def test_town_staff_run_a_job_by_hand_in_the_background_and_see_the_runs(
+    town, login, monkeypatch, django_assert_max_num_queries
+):
+    from dispatch.tasks import run_town_job
+
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: sent.append((task.name, args)) or True)
     client = login(town.user("town_staff"))
-    response = client.post(
-        reverse("dispatch:jobs"), {"job": "quarter_review", "period": "2026-Q3"}, follow=True
+    form = {"job": "quarter_review", "period": "2026-Q3", "town": town.town.pk}
+    response = client.post(reverse("dispatch:jobs"), form, follow=True)
+    assert "已提交后台运行" in response.content.decode()
+    assert 'http-equiv="refresh"' in response.content.decode()  # refreshes until the worker is done
+    assert JobRun.objects.count() == 0  # nothing ran in the request: it was enqueued
+    staff_pk = town.user("town_staff").pk
+    assert sent == [("dispatch.run_town_job", ("quarter_review", "2026-Q3", town.town.pk, staff_pk, True))]
+    run = JobRun.objects.get(pk=run_town_job.apply(args=sent[0][1]).get())
+    assert (run.manual, run.triggered_by, run.status, run.town) == (
+        True,
+        town.user("town_staff"),
+        "done",
+        town.town,
     )
-    assert "已运行:新建 1,跳过 0,失败 0" in response.content.decode()
-    run = JobRun.objects.get()
-    assert (run.manual, run.triggered_by, run.status) == (True, town.user("town_staff"), "done")
-    again = client.post(reverse("dispatch:jobs"), {"job": "quarter_review", "period": "2026-Q3"})
+    again = client.post(reverse("dispatch:jobs"), form)
     assert again.status_code == 200 and "已运行完成" in again.content.decode()
-    bad = client.post(reverse("dispatch:jobs"), {"job": "task_lists", "period": "next month"})
+    bad = client.post(reverse("dispatch:jobs"), {**form, "job": "task_lists", "period": "next month"})
     assert bad.status_code == 200 and "月份格式应为" in bad.content.decode()
+    assert len(sent) == 1
     for _ in range(5):
-        JobRun.objects.create(job="issue_deadlines", period_key=f"2026-10-0{_ + 1}", status="done")
-    with django_assert_max_num_queries(10):
+        JobRun.objects.create(
+            job="issue_deadlines", period_key=f"2026-10-0{_ + 1}", status="done", town=town.town
+        )
+    JobRun.objects.create(job="issue_deadlines", period_key="2026-10-01", status="done")  # whole city
+    with django_assert_max_num_queries(12):
         page = client.get(reverse("dispatch:jobs"))
-    assert len(page.context["runs"]) == 6
+    assert len(page.context["runs"]) == 6  # the town's runs, not the whole-city one
+    assert 'http-equiv="refresh"' not in page.content.decode()  # nothing running
 
 
-def test_a_manual_run_can_be_sent_to_the_worker(town, login):
-    from dispatch.tasks import run_job
-
+def test_a_manual_run_with_the_in_memory_broker_returns_at_once(town, login):
     client = login(town.user("town_staff"))
     response = client.post(
         reverse("dispatch:jobs"),
-        {"job": "quarter_review", "period": "2026-Q3", "background": "on"},
+        {"job": "quarter_review", "period": "2026-Q3", "town": town.town.pk},
         follow=True,
     )
     assert "已提交后台运行" in response.content.decode()
-    assert JobRun.objects.count() == 0  # the (in-memory test) broker holds it; run what the worker would
-    run_pk = run_job.apply(args=["quarter_review", "2026-Q3", town.user("town_staff").pk]).get()
-    run = JobRun.objects.get(pk=run_pk)
-    assert (run.status, run.manual, run.triggered_by) == ("done", True, town.user("town_staff"))
-    again = client.post(
-        reverse("dispatch:jobs"), {"job": "quarter_review", "period": "2026-Q3", "background": "on"}
-    )
-    assert "已运行完成" in again.content.decode()
+    assert JobRun.objects.count() == 0  # the (in-memory test) broker holds it

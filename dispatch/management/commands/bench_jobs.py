@@ -1,6 +1,8 @@
 """Time a job over the current database and count its queries, then roll everything back.
 
 python manage.py bench_jobs --job task_lists --period 2026-11
+python manage.py bench_jobs --job task_lists --period 2026-11 --town each   # one run per town, as the worker does
+python manage.py bench_jobs --job task_lists --period 2026-11 --town T01    # one town (by code)
 """
 
 import time
@@ -10,8 +12,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from dispatch.enums import JobName
-from dispatch.jobs import JOBS
+from dispatch.jobs import JOBS, fan_out_places
 from dispatch.periods import PeriodError, parse_period
+from grids.models import Place
 from members.models import Link, Member
 
 
@@ -25,23 +28,46 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--job", default=JobName.TASK_LISTS, choices=JobName.values)
         parser.add_argument("--period", required=True)
+        parser.add_argument(
+            "--town",
+            default="",
+            help="a town's code (one town's run), or 'each' (every town's run in turn, as the fan-out does); "
+            "empty: the whole city in one run",
+        )
 
-    def handle(self, *args, job, period, **options):
+    def handle(self, *args, job, period, town, **options):
         try:
             parsed = parse_period(job, period)
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
+        if town:
+            places = fan_out_places(job) if town == "each" else list(Place.objects.filter(code=town))
+            if not places:
+                raise CommandError(f"no town with code {town}")
+            total = 0.0
+            for place in places:
+                elapsed, n, counts = self._time(job, parsed, place)
+                total += elapsed
+                self.stdout.write(
+                    f"{job} {period} {place.name}: {elapsed:.2f}s, {n} queries; {counts} (rolled back)"
+                )
+            self.stdout.write(f"{len(places)} runs, {total:.2f}s in all (one worker)")
+            return
         members = Member.objects.count()
         links = Link.objects.current(parsed.start).count()
+        elapsed, n, counts = self._time(job, parsed, None)
+        self.stdout.write(
+            f"{job} {period}: {elapsed:.2f}s, {n} queries; members={members} current links={links}; "
+            f"{counts} (rolled back)"
+        )
+
+    def _time(self, job, parsed, place):
         try:
             with transaction.atomic(), CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                counts = JOBS[job](parsed)
+                counts = JOBS[job](parsed, town=place)
                 elapsed = time.perf_counter() - started
                 raise _Rollback
         except _Rollback:
             pass
-        self.stdout.write(
-            f"{job} {period}: {elapsed:.2f}s, {len(queries)} queries; members={members} current links={links}; "
-            f"{counts} (rolled back)"
-        )
+        return elapsed, len(queries), counts
