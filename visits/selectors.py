@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -61,12 +62,38 @@ LIST_LIMIT = 50  # households / members listed by name on a compliance page
 # --- contacts ----------------------------------------------------------------------------------------
 
 
+class InArray(Func):
+    """`lhs IN (subquery)`, written `lhs = ANY(ARRAY(subquery))` on PostgreSQL.
+
+    As one arm of an OR, `id IN (SELECT …)` becomes a hashed SubPlan tested on every row, so PostgreSQL reads
+    the whole table (a city's 10 M contacts to show one town's); `ANY(ARRAY(…))` is an InitPlan computed once,
+    and the OR becomes a BitmapOr of two index scans (the path prefix and the primary key).
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, lhs, queryset):
+        super().__init__(lhs, Subquery(queryset))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        sub, sub_params = compiler.compile(self.source_expressions[1])
+        return f"{lhs} IN {sub}", (*lhs_params, *sub_params)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        sub, sub_params = compiler.compile(self.source_expressions[1])
+        return f"{lhs} = ANY(ARRAY{sub})", (*lhs_params, *sub_params)
+
+
 def contacts_visible_to(user) -> QuerySet[Contact]:
     """Contacts the user may read: their own, those in their scope's subtrees, and those on their targets.
 
     A member's own branches are written as `pk IN (a UNION b UNION ...)`: each branch is an indexed lookup,
     where one WHERE with ORs over subqueries makes PostgreSQL read the whole contact table. Holders of a post
-    get `path under the post's subtree OR pk IN (...)`, the first part covering nearly everything they see.
+    get `path under the post's subtree OR pk = ANY(ARRAY(...))`, the first part covering nearly everything
+    they see; the array (their own few contacts) is computed once, so both parts are index scans (InArray).
     """
     scope = scope_for(user)
     if scope.is_superuser:
@@ -92,7 +119,7 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     if scope.paths:
         # A post's subtree holds most of what its holder sees: a plain indexed path condition, OR the rest.
         q = scope.path_q("path")
-        return Contact.objects.filter(q | Q(pk__in=union) if union is not None else q)
+        return Contact.objects.filter(q | InArray(F("pk"), union) if union is not None else q)
     if union is None:
         return Contact.objects.none()
     return Contact.objects.filter(pk__in=union)
