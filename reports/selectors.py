@@ -48,7 +48,7 @@ from members.selectors import uncovered_households
 from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period
 from visits.models import Contact, ContactHousehold, ContactMonthTally, LastContact
 from visits.periods import TZ, aware_bounds, no_contact_after, period_bounds
-from visits.selectors import compliance_summary, contacts_visible_to
+from visits.selectors import compliance_summary, contacts_visible_to, link_id_range
 
 from .periods import ReportPeriod
 
@@ -320,7 +320,13 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
 
 def compliance(*, user, place: Place, period: ReportPeriod, breakdown: str = "child") -> dict:
     """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules)."""
-    return compliance_summary(user=user, place=place, on=period.status_day, breakdown=breakdown)
+    return compliance_summary(
+        user=user,
+        place=place,
+        on=period.status_day,
+        breakdown=breakdown,
+        id_range=link_id_range(place.path),  # bounds the tally joins to the place's links (a city database)
+    )
 
 
 # --- issues --------------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -204,14 +206,36 @@ def rule_groups(rules: list[QuotaRule] | None = None) -> list[RuleGroup]:
     return list(groups.values())
 
 
+class _Joins(set):
+    """The tally aliases already joined, and (optionally) the range of link ids the links lie in."""
+
+    id_range: tuple | None = None
+
+
+def link_id_range(path: str) -> tuple[int, int] | None:
+    """(lowest, highest) id of the links under `path` (one indexed query), or None if there are none.
+
+    A page about one place passes it to `compliance_summary(id_range=…)` (see `_tally`).
+    """
+    found = Link.objects.filter(path__startswith=path).aggregate(lo=Min("pk"), hi=Max("pk"))
+    return None if found["lo"] is None else (found["lo"], found["hi"])
+
+
 def _tally(links: QuerySet[Link], joined: set[str], period: str, start: datetime.date):
-    """Join each link to its LinkTally row of one period (LEFT JOIN on a unique key: at most one row)."""
+    """Join each link to its LinkTally row of one period (LEFT JOIN on a unique key: at most one row).
+
+    With `joined.id_range` (the links' ids lie in it) the tally rows are also bounded by link id: the same
+    rows, but in a city PostgreSQL then reads one town's rows of the period from the (period, start, link)
+    index instead of hashing every town's (4 × 150,000 rows for one town's 15,000 links).
+    """
     alias = f"tally_{period}_{start:%Y%m%d}"
     if alias not in joined:
         joined.add(alias)
-        links = links.alias(
-            **{alias: FilteredRelation("tallies", condition=Q(tallies__period=period, tallies__start=start))}
-        )
+        condition = Q(tallies__period=period, tallies__start=start)
+        id_range = getattr(joined, "id_range", None)
+        if id_range is not None:
+            condition &= Q(tallies__link__gte=id_range[0], tallies__link__lte=id_range[1])
+        links = links.alias(**{alias: FilteredRelation("tallies", condition=condition)})
     return links, alias
 
 
@@ -311,15 +335,22 @@ def needing_pairing(links: QuerySet[Link]) -> QuerySet[Link]:
 
 
 def annotate_compliance(
-    links: QuerySet[Link], *, on: datetime.date, groups: list[RuleGroup], detail: bool = False
+    links: QuerySet[Link],
+    *,
+    on: datetime.date,
+    groups: list[RuleGroup],
+    detail: bool = False,
+    id_range: tuple | None = None,
 ) -> QuerySet[Link]:
     """Add `<key>_rank` per rule group (-1 no rule, 0 done, 1 due, 2 overdue) and `status_rank` (the worst).
 
     With `detail`, also `<key>_done`, `<key>_req` and `last_contact_at` (for lists of a few links); without,
     figures are aliases the database only computes where a status needs them (for aggregates).
+    `id_range`: every link's id lies in it (link_id_range of the place), a hint that bounds the tally joins.
     """
     ranks = []
-    joined: set[str] = set()
+    joined = _Joins()
+    joined.id_range = id_range
     for group in groups:
         key = group.key
         prev_start, prev_end = previous_bounds(group.period, on)
@@ -530,8 +561,12 @@ def compliance_summary(
     member: Member | None = None,
     on: datetime.date | None = None,
     breakdown: str | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> dict:
     """Share of links on track per link type and rule period, plus who has had no contact.
+
+    `id_range`: `link_id_range(place.path)`, passed by the place pages (one more query that saves hashing
+    every town's tallies in a city database).
 
     `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
     "member" (rows per member). Links visible to the user only; current links on `on`.
@@ -545,7 +580,9 @@ def compliance_summary(
     rule_types = sorted({lt for g in groups for lt in g.link_types})
     scoped = _scoped_links(user=user, on=on, place=place, member=member)
     # Exempt members' links are grouped apart (the "exempt" key) and left out of every figure below.
-    qs = annotate_compliance(scoped.filter(link_type__in=rule_types), on=on, groups=groups)
+    if place is None:
+        id_range = None  # the hint is only true of a place's links
+    qs = annotate_compliance(scoped.filter(link_type__in=rule_types), on=on, groups=groups, id_range=id_range)
 
     group_fields: dict = {}
     if breakdown == "child" and place is not None:
