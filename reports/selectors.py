@@ -20,10 +20,14 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.http import Http404
@@ -275,8 +279,15 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
     if sees_whole and no_contact_after(end):
         # A period still running: no contact lies beyond it, so "reached in the period" is "last reached on
         # or after its start" (visits.LastContact, one row per household).
+        # The households' id range (two InitPlans over the path index) lets PostgreSQL read the place's
+        # LastContact rows by primary key instead of scanning the city's 450,000.
+        under = Household.objects.filter(path__startswith=place.path).order_by()
+        bound = under.annotate(g=Value(1)).values("g")
         reached = LastContact.objects.filter(
-            household__path__startswith=place.path, last_at__gte=start
+            household__path__startswith=place.path,
+            last_at__gte=start,
+            household_id__gte=Subquery(bound.annotate(lo=Min(F("pk") + 0)).values("lo")),
+            household_id__lte=Subquery(bound.annotate(hi=Max(F("pk") + 0)).values("hi")),
         ).count()
     elif sees_whole:
         # Households under the place with a reach row in the period: one probe of (household, occurred_at)

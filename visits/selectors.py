@@ -217,7 +217,9 @@ def link_id_range(path: str) -> tuple[int, int] | None:
 
     A page about one place passes it to `compliance_summary(id_range=…)` (see `_tally`).
     """
-    found = Link.objects.filter(path__startswith=path).aggregate(lo=Min("pk"), hi=Max("pk"))
+    # pk + 0: aggregate the path index's rows; min(pk)/max(pk) would walk the primary key from each end
+    # through every other town's links (178 ms for the city's last town instead of 8 ms).
+    found = Link.objects.filter(path__startswith=path).aggregate(lo=Min(F("pk") + 0), hi=Max(F("pk") + 0))
     return None if found["lo"] is None else (found["lo"], found["hi"])
 
 
