@@ -52,10 +52,18 @@ class RevisionInline(admin.TabularInline):
 @admin.register(Contact)
 class ContactAdmin(ScopedAdmin):
     list_display = ("occurred_at", "member", "kind", "target_display", "found_problem")
-    list_filter = ("kind", "found_problem", "duty_demands", "duty_disputes")
+    # No date_hierarchy: its year links are a DISTINCT over every visible contact (a city superuser: 2.99 s
+    # of a 3.17 s page). The date filter's choices (today, 7 days, this month, this year) cost no query and
+    # each is a bounded range on the occurred_at index.
+    list_filter = (
+        ("occurred_at", admin.DateFieldListFilter),
+        "kind",
+        "found_problem",
+        "duty_demands",
+        "duty_disputes",
+    )
     search_fields = ("member__name", "household__head_name", "place__name")
     list_select_related = ("member", "household", "place")
-    date_hierarchy = "occurred_at"
     inlines = [RevisionInline]
     readonly_fields = [f.name for f in Contact._meta.fields] + ["households"]
 

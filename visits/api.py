@@ -230,6 +230,10 @@ class PlaceComplianceViewSet(viewsets.ViewSet):
             raise Http404
         breakdown = "member" if place.kind == PlaceKind.GRID3 else "child"
         summary = selectors.compliance_summary(
-            user=request.user, place=place, on=_on(request), breakdown=breakdown
+            user=request.user,
+            place=place,
+            on=_on(request),
+            breakdown=breakdown,
+            id_range=selectors.link_id_range(place.path),
         )
         return Response(ComplianceSummarySerializer(summary).data)

@@ -392,7 +392,11 @@ def compliance_place(request, pk: int):
         raise Http404
     on = _on_param(request)
     summary = selectors.compliance_summary(
-        user=request.user, place=place, on=on, breakdown=COMPLIANCE_KINDS[place.kind]
+        user=request.user,
+        place=place,
+        on=on,
+        breakdown=COMPLIANCE_KINDS[place.kind],
+        id_range=selectors.link_id_range(place.path),
     )
     behind = summary["members_without_contact_list"]
     silent = summary["households_without_contact_list"]

@@ -1,0 +1,163 @@
+"""Load test (not a test): members post contacts through the API at a fixed concurrency, with locust.
+
+Needs the `bench` extra (`pip install -e .[bench]`: locust 2.47.0) and a database with the demo town and its
+links (e.g. scripts/bench_city.py's databases). Three steps:
+
+    export DATABASE_URL=postgres://root@127.0.0.1:5432/lianhu_city_town
+    # 1. logins and sessions for N members with household links, written to a JSON file
+    .venv/bin/python scripts/load_contacts.py prepare --users 32 --out /tmp/load_users.json
+    # 2. the web server, and locust at fixed concurrency (-u users, all started at once) for 60 s
+    DJANGO_SETTINGS_MODULE=config.settings.test .venv/bin/gunicorn config.wsgi --workers 4 --bind 127.0.0.1:8011 &
+    LOAD_USERS=/tmp/load_users.json LOAD_SENT=/tmp/load_sent.txt .venv/bin/locust -f scripts/load_contacts.py \\
+        --headless -u 16 -r 16 -t 60s --host http://127.0.0.1:8011 --only-summary
+    # 3. exactly one contact per request: every client id answered 201 is stored once, nothing else was
+    .venv/bin/python scripts/load_contacts.py check --sent /tmp/load_sent.txt
+
+Each request is a home visit or an online contact (half each) by the member to one of their households, with
+a new client id, dated a few minutes ago; every answered request writes "client_id status" to LOAD_SENT.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import uuid
+from pathlib import Path
+
+if __name__ != "__main__":  # imported by locust
+    import datetime
+
+    from locust import FastHttpUser, constant, events, task
+
+    USERS = json.loads(Path(os.environ.get("LOAD_USERS", "/tmp/load_users.json")).read_text())
+    SENT = open(os.environ.get("LOAD_SENT", "/tmp/load_sent.txt"), "a", buffering=1)  # noqa: SIM115
+    _next = iter(range(10**9))
+
+    class ContactPoster(FastHttpUser):
+        wait_time = constant(0)
+
+        def on_start(self):
+            me = USERS[next(_next) % len(USERS)]
+            self.households = me["households"]
+            self.csrf = me["csrf"]
+            self.cookie = f"sessionid={me['session']}; csrftoken={me['csrf']}"
+
+        @task
+        def post_contact(self):
+            client_id = str(uuid.uuid4())
+            when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=random.randint(1, 600))
+            body = {
+                "client_id": client_id,
+                "kind": random.choice(["home_visit", "online"]),
+                "occurred_at": when.isoformat(),
+                "duties": ["policy"],
+                "summary": "load",
+                "household": random.choice(self.households),
+            }
+            with self.client.post(
+                "/api/contacts/",
+                json=body,
+                headers={"Cookie": self.cookie, "X-CSRFToken": self.csrf, "Referer": self.host},
+                name="POST /api/contacts/",
+                catch_response=True,
+            ) as response:
+                SENT.write(f"{client_id} {response.status_code}\n")
+                if response.status_code != 201:
+                    response.failure(f"{response.status_code} {response.text[:200]}")
+
+    @events.quitting.add_listener
+    def _close(environment, **kwargs):
+        SENT.close()
+
+
+def _django():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+
+
+def prepare(users: int, out: Path) -> None:
+    _django()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from members.models import Link, Member
+
+    User = get_user_model()
+    members = Member.objects.filter(
+        user__isnull=True,
+        is_exempt=False,
+        pk__in=Link.objects.current().filter(household__isnull=False).values("member_id"),
+    ).order_by("pk")[:users]
+    rows = []
+    for member in members:
+        user, _ = User.objects.get_or_create(username=f"load{member.pk}")
+        user.set_unusable_password()
+        user.save()
+        member.user = user
+        member.save(update_fields=["user"])
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        households = list(
+            Link.objects.current()
+            .filter(member=member, household__isnull=False)
+            .values_list("household_id", flat=True)
+        )
+        rows.append(
+            {"session": session.session_key, "csrf": _get_new_csrf_string(), "households": households}
+        )
+    out.write_text(json.dumps(rows))
+    print(f"{len(rows)} members with sessions written to {out}")
+
+
+def check(sent: Path) -> None:
+    _django()
+    from visits.models import Contact
+
+    lines = [line.split() for line in sent.read_text().splitlines() if line.strip()]
+    ok = [uuid.UUID(cid) for cid, status in lines if status == "201"]
+    other = [(cid, status) for cid, status in lines if status != "201"]
+    stored = Contact.objects.filter(client_id__in=ok).count()
+    print(
+        f"requests answered: {len(lines)}; 201: {len(ok)}; other: {len(other)}; contacts stored for them: {stored}"
+    )
+    failed = [uuid.UUID(cid) for cid, _ in other if _is_uuid(cid)]
+    extra = Contact.objects.filter(client_id__in=failed).count()
+    print(f"contacts stored for requests not answered 201: {extra}")
+    if stored != len(ok) or len(set(ok)) != len(ok) or extra:
+        sys.exit("NOT exactly one contact per request")
+    print("exactly one contact per successful request, none for the others")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--users", type=int, default=32)
+    p.add_argument("--out", type=Path, default=Path("/tmp/load_users.json"))
+    c = sub.add_parser("check")
+    c.add_argument("--sent", type=Path, default=Path("/tmp/load_sent.txt"))
+    args = parser.parse_args()
+    if args.cmd == "prepare":
+        prepare(args.users, args.out)
+    else:
+        check(args.sent)
