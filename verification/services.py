@@ -21,14 +21,16 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
 from grids.models import Place
 from members.access import scope_for
-from members.enums import ExemptReason
+from members.enums import ExemptReason, NotificationKind
 from members.models import Link
+from members.notifications import notification_send
 from visits.enums import HOUSEHOLD_KINDS, MULTI_HOUSEHOLD_KINDS, ContactKind
 from visits.models import Contact, ContactHousehold, ContactPhoto
 from visits.periods import TZ, local_date
@@ -746,6 +748,15 @@ def case_decide(*, user, case: Case, decision: str, reason: str) -> Case:
         contact_strike(contact=case.contact, by=user, reason=reason)
     CaseEvent.objects.create(
         case=case, kind=CaseEventKind.DECIDED, by=user, text=f"{case.get_decision_display()}:{reason}"
+    )
+    # The member learns of it in the inbox (and the channels they chose); they may add an explanation there.
+    notification_send(
+        recipient=case.member,
+        kind=NotificationKind.GENERAL,
+        title=_("您的一条走访记录已由镇纪委认定:%(decision)s") % {"decision": case.get_decision_display()},
+        body=reason[:500],
+        link=reverse("verification:case", args=[case.pk]),
+        period_key=f"verification-case-{case.pk}",
     )
     return case
 

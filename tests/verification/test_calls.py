@@ -130,6 +130,12 @@ def test_cross_checking_officers_call_only_the_other_village_and_a_denial_opens_
     )
     case.refresh_from_db()
     assert (case.status, case.decision) == (CaseStatus.DECIDED, CaseDecision.FALSE_CONTACT)
+    from members.models import Notification
+
+    notice = Notification.objects.get(
+        recipient=town.members["member_a"], link=f"/verification/cases/{case.pk}/"
+    )
+    assert "属实" in notice.title
     # Now the member sees it and may explain; another member sees nothing.
     assert login(town.user("member_b")).get(f"/verification/cases/{case.pk}/").status_code == 404
     client = login(town.user("member_a"))
