@@ -399,12 +399,27 @@ def _same_photos(hashes: list[dict], cfg) -> list[dict]:
                 {
                     "member_id": member_id,
                     "ids": sorted(contact_ids),
-                    "key_part": f"{first_photo}:{member_id}",
+                    "key": f"same_photo:{first_photo}:{member_id}",
                     "path": next(r["path"] for r in rows if r["member_id"] == member_id),
                     "evidence": {"contacts": len(contact_ids), "own_contacts": len(own)},
                 }
             )
     return found
+
+
+def _save_findings(kind: str, findings: list[dict], month: datetime.date) -> int:
+    """Store what a pattern check found as flags (keyed by the finding's `key`, else its first contact)."""
+    for found in findings:
+        _upsert_flag(
+            kind=kind,
+            key=found.get("key") or f"{getattr(kind, 'value', kind)}:{found['ids'][0]}",
+            member_id=found["member_id"],
+            contact_ids=found["ids"],
+            evidence=found["evidence"],
+            month=month,
+            path=found["path"],
+        )
+    return len(findings)
 
 
 def patterns_run(
@@ -421,31 +436,9 @@ def patterns_run(
     visits = contacts.filter(kind=ContactKind.HOME_VISIT).values(
         "id", "member_id", "occurred_at", "path", lat=F("household__latitude"), lon=F("household__longitude")
     )
-    bursts = _bursts(list(visits), cfg)
-    for b in bursts:
-        _upsert_flag(
-            kind=SignalKind.BURST,
-            key=f"burst:{b['ids'][0]}",
-            member_id=b["member_id"],
-            contact_ids=b["ids"],
-            evidence=b["evidence"],
-            month=month,
-            path=b["path"],
-        )
-    counts[SignalKind.BURST] = len(bursts)
-
-    texts = _same_texts(list(contacts.exclude(summary="").values("id", "member_id", "summary", "path")), cfg)
-    for t in texts:
-        _upsert_flag(
-            kind=SignalKind.SAME_TEXT,
-            key=f"same_text:{t['ids'][0]}",
-            member_id=t["member_id"],
-            contact_ids=t["ids"],
-            evidence=t["evidence"],
-            month=month,
-            path=t["path"],
-        )
-    counts[SignalKind.SAME_TEXT] = len(texts)
+    counts[SignalKind.BURST] = _save_findings(SignalKind.BURST, _bursts(list(visits), cfg), month)
+    texts = contacts.exclude(summary="").values("id", "member_id", "summary", "path")
+    counts[SignalKind.SAME_TEXT] = _save_findings(SignalKind.SAME_TEXT, _same_texts(list(texts), cfg), month)
 
     photo_hash_missing(contacts)
     # This month's photos against themselves and the two months before (a photo reused later).
@@ -455,20 +448,9 @@ def patterns_run(
             path__startswith=town.path, occurred_at__gte=earlier, occurred_at__lt=end
         ).values("value", "contact_id", "path", "photo_id", member_id=F("contact__member_id"))
     )
-    photos = _same_photos(hashes, cfg)
-    for p in photos:
-        _upsert_flag(
-            kind=SignalKind.SAME_PHOTO,
-            key=f"same_photo:{p['key_part']}",
-            member_id=p["member_id"],
-            contact_ids=p["ids"],
-            evidence=p["evidence"],
-            month=month,
-            path=p["path"],
-        )
-    counts[SignalKind.SAME_PHOTO] = len(photos)
+    counts[SignalKind.SAME_PHOTO] = _save_findings(SignalKind.SAME_PHOTO, _same_photos(hashes, cfg), month)
 
-    rushes = 0
+    rushes: list[dict] = []
     if now >= end:  # only a finished month can be judged
         last_days_from = end - datetime.timedelta(days=cfg.month_end_days)
         rows = (
@@ -476,34 +458,31 @@ def patterns_run(
             .annotate(total=Count("id"), late=Count("id", filter=Q(created_at__gte=last_days_from)))
             .filter(total__gte=cfg.month_end_min)
         )
-        for row in rows:
-            percent = round(100 * row["late"] / row["total"])
-            if percent < cfg.month_end_percent:
-                continue
-            ids = list(
-                contacts.filter(member_id=row["member_id"], created_at__gte=last_days_from).values_list(
-                    "id", flat=True
-                )
+        over = {
+            row["member_id"]: {**row, "percent": round(100 * row["late"] / row["total"])}
+            for row in rows
+            if row["late"] and 100 * row["late"] >= cfg.month_end_percent * row["total"]
+        }
+        late: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        entered_late = contacts.filter(member_id__in=list(over), created_at__gte=last_days_from)
+        for member_id, pk, path in entered_late.order_by("id").values_list("member_id", "id", "path"):
+            late[member_id].append((pk, path))
+        for member_id, row in over.items():
+            rushes.append(
+                {
+                    "key": f"month_end:{member_id}:{month:%Y-%m}",
+                    "member_id": member_id,
+                    "ids": [pk for pk, _path in late[member_id]],
+                    "path": late[member_id][0][1],
+                    "evidence": {
+                        "total": row["total"],
+                        "late": row["late"],
+                        "percent": row["percent"],
+                        "days": cfg.month_end_days,
+                    },
+                }
             )
-            first = (
-                contacts.filter(member_id=row["member_id"]).order_by("id").values_list("path", flat=True)[:1]
-            )
-            _upsert_flag(
-                kind=SignalKind.MONTH_END,
-                key=f"month_end:{row['member_id']}:{month:%Y-%m}",
-                member_id=row["member_id"],
-                contact_ids=ids,
-                evidence={
-                    "total": row["total"],
-                    "late": row["late"],
-                    "percent": percent,
-                    "days": cfg.month_end_days,
-                },
-                month=month,
-                path=first[0] if first else town.path,
-            )
-            rushes += 1
-    counts[SignalKind.MONTH_END] = rushes
+    counts[SignalKind.MONTH_END] = _save_findings(SignalKind.MONTH_END, rushes, month)
     return counts
 
 
@@ -600,9 +579,15 @@ def sample_draw(
         .exclude(status=FlagStatus.DISMISSED)
         .values_list("contacts", flat=True)
     )
+    # One query for the month: each contact's village is the third level of its path.
+    by_village: dict[str, list[int]] = defaultdict(list)
+    facts: dict[int, tuple[int | None, str]] = {}
+    for pk, path, household_id in month_contacts.values_list("pk", "path", "household_id"):
+        by_village[path_prefix(path, 3)].append(pk)
+        facts[pk] = (household_id, path)
     chosen: list[tuple[Place, Place | None, int, bool]] = []
     for index, village in enumerate(villages):
-        ids = sorted(month_contacts.filter(path__startswith=village.path).values_list("id", flat=True))
+        ids = sorted(by_village.get(village.path, ()))
         if not ids:
             continue
         k = min(len(ids), max(cfg.sample_min, math.ceil(len(ids) * cfg.sample_percent / 100)))
@@ -612,6 +597,15 @@ def sample_draw(
         picked = first + rng.sample(rest, k - len(first))
         caller = villages[(index + 1) % len(villages)] if cross_check and len(villages) > 1 else None
         chosen.extend((village, caller, contact_id, contact_id in flagged) for contact_id in picked)
+    households = {pk: facts[pk][0] for _village, _caller, pk, _flagged in chosen}
+    missing = [pk for pk, household in households.items() if household is None]
+    if missing:  # yard meetings: ask the first household that took part
+        for row in (
+            ContactHousehold.objects.filter(contact_id__in=missing)
+            .values("contact_id")
+            .annotate(first=Min("household_id"))
+        ):
+            households[row["contact_id"]] = row["first"]
     with transaction.atomic():
         sample = Sample.objects.create(
             town=town,
@@ -622,18 +616,6 @@ def sample_draw(
             minimum=cfg.sample_min,
             drawn_by=user,
         )
-        households = dict(
-            Contact.objects.filter(pk__in=[c[2] for c in chosen]).values_list("pk", "household_id")
-        )
-        missing = [pk for pk, household in households.items() if household is None]
-        if missing:  # yard meetings: ask the first household that took part
-            for row in (
-                ContactHousehold.objects.filter(contact_id__in=missing)
-                .values("contact_id")
-                .annotate(first=Min("household_id"))
-            ):
-                households[row["contact_id"]] = row["first"]
-        paths = dict(Contact.objects.filter(pk__in=[c[2] for c in chosen]).values_list("pk", "path"))
         Call.objects.bulk_create(
             Call(
                 sample=sample,
@@ -642,7 +624,7 @@ def sample_draw(
                 village=village,
                 caller_village=caller,
                 flagged=flagged_contact,
-                path=paths[contact_id],
+                path=facts[contact_id][1],
             )
             for village, caller, contact_id, flagged_contact in chosen
         )
