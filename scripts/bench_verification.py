@@ -37,7 +37,7 @@ from django.utils import timezone  # noqa: E402
 from grids.enums import PlaceKind  # noqa: E402
 from grids.models import Place  # noqa: E402
 from verification.enums import SignalKind  # noqa: E402
-from verification.models import Flag  # noqa: E402
+from verification.models import Flag, Sample  # noqa: E402
 from verification.services import check_contact, patterns_run, sample_draw  # noqa: E402
 from visits.models import Contact  # noqa: E402
 
@@ -80,6 +80,7 @@ def main() -> None:
             print(
                 f"nightly pattern job, town month: {first / 1000:.2f} s (re-run {again / 1000:.2f} s) {counts}"
             )
+            Sample.objects.filter(town=town, month=month).delete()  # (the demo's own draw; rolled back)
             draw, sample = timed(sample_draw, user=admin, town=town, month=month, seed=2026)
             print(f"monthly sample draw: {draw / 1000:.2f} s, {sample.calls.count()} calls")
             start = datetime.datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
