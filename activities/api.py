@@ -1,6 +1,5 @@
 """API: activities open to / managed by the user; sign up and cancel (POST)."""
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -66,18 +65,12 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def signup(self, request, pk=None):
         activity = self.get_object()
-        try:
-            row = services.signup(user=request.user, activity=activity)
-        except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        row = services.signup(user=request.user, activity=activity)
         return Response(SignUpSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: SignUpSerializer, 400: None})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         activity = self.get_object()
-        try:
-            row = services.signup_cancel(user=request.user, activity=activity)
-        except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        row = services.signup_cancel(user=request.user, activity=activity)
         return Response(SignUpSerializer(row).data if row else {}, status=status.HTTP_200_OK)

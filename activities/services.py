@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.errors import DomainError
 from grids.models import Place
 from members.access import scope_for
 from members.enums import PositionKind
@@ -28,8 +29,8 @@ REQUIRED_POSITION = {
 }
 
 
-class ActivityError(ValidationError):
-    pass
+class ActivityError(DomainError):
+    """A refused sign-up or change (grids/errors.py)."""
 
 
 def _prefixes(path: str) -> list[str]:
@@ -158,11 +159,11 @@ def activity_create(
     if user is not None and not can_manage_path(user, station.path):
         raise PermissionDenied
     if ends_at < starts_at:
-        raise ActivityError({"ends_at": _("结束时间不能早于开始时间")})
+        raise ActivityError(_("结束时间不能早于开始时间"), field="ends_at")
     if not (Decimal(0) <= Decimal(hours) <= Decimal(24)):
-        raise ActivityError({"hours": _("志愿服务时长应在 0 到 24 小时之间")})
+        raise ActivityError(_("志愿服务时长应在 0 到 24 小时之间"), field="hours")
     if not organiser.path.startswith(station.path) and not station.path.startswith(organiser.path):
-        raise ActivityError({"organiser": _("组织者应是本镇/本村的人员")})
+        raise ActivityError(_("组织者应是本镇/本村的人员"), field="organiser")
     return Activity.objects.create(
         station=station,
         title=title,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from grids.errors import flash_error
 from members.access import scope_for
 from members.models import Member
 
@@ -90,7 +91,7 @@ def activity_signup(request, pk: int):
             services.signup(user=request.user, activity=activity)
             messages.success(request, _("报名成功"))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     return redirect("activities:detail", pk=activity.pk)
 
 
@@ -117,7 +118,7 @@ def activity_attendance(request, pk: int):
     try:
         n = services.attendance_record(user=request.user, activity=activity, entries=entries)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     else:
         messages.success(request, _("已登记 %(n)d 人的出勤") % {"n": n})
     return redirect("activities:detail", pk=activity.pk)
@@ -133,7 +134,7 @@ def session_yard_meeting(request, pk: int):
             user=request.user, activity=activity, household_codes=request.POST.get("households", "")
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     else:
         messages.success(request, _("已记为屋场夜话,%(n)d 户") % {"n": contact.reached.count()})
     return redirect("activities:detail", pk=activity.pk)
@@ -173,7 +174,7 @@ def calendar(request):
                     location=form.cleaned_data["location"],
                 )
             except (ValidationError, ValueError) as exc:
-                messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+                flash_error(request, exc)
             else:
                 messages.success(request, _("已按模板建立活动"))
                 return redirect("activities:detail", pk=activity.pk)

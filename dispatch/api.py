@@ -10,7 +10,7 @@ from members.access import scope_for
 from .access import can_see_progress, get_order_for_user, orders_visible_to
 from .models import DispatchOrder, OrderRecipient
 from .selectors import order_progress, orders_with_progress
-from .services import DispatchError, order_acknowledge, order_report_done
+from .services import order_acknowledge, order_report_done
 
 
 class RecipientSerializer(serializers.ModelSerializer):
@@ -73,10 +73,7 @@ class DispatchOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         order = get_order_for_user(request.user, pk)
-        try:
-            row = order_acknowledge(user=request.user, order=order)
-        except DispatchError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        row = order_acknowledge(user=request.user, order=order)
         return Response(RecipientSerializer(row).data)
 
     @extend_schema(request=DoneSerializer, responses=RecipientSerializer)
@@ -85,10 +82,7 @@ class DispatchOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         order = get_order_for_user(request.user, pk)
         body = DoneSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            row = order_report_done(user=request.user, order=order, report=body.validated_data["report"])
-        except DispatchError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        row = order_report_done(user=request.user, order=order, report=body.validated_data["report"])
         return Response(RecipientSerializer(row).data)
 
     @extend_schema(

@@ -18,7 +18,6 @@ import datetime
 import logging
 from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.errors import DomainError, NotAllowed
 from grids.models import Place
 from members.outbox import enqueue
 
@@ -42,8 +42,8 @@ ABANDONED_AFTER = STALE_AFTER  # the old name
 CITY_REST_JOBS = {JobName.TASK_LISTS, JobName.OVERDUE_DIGESTS, JobName.ISSUE_DEADLINES}
 
 
-class JobError(Exception):
-    pass
+class JobError(DomainError):
+    """A run that cannot start (grids/errors.py)."""
 
 
 def _task_lists(period: JobPeriod, town=None, progress=None) -> dict:
@@ -285,23 +285,25 @@ def job_run_by_hand(*, job: str, period_key: str, user, town_id: int | None = No
     try:
         parse_period(job, period_key)
     except PeriodError as exc:
-        raise JobError(str(exc)) from exc
+        raise JobError(str(exc), field="period") from exc
     user_id = getattr(user, "pk", None)
     if town_id is None:
         if not may_run_all(user):
-            raise PermissionDenied(_("只有市级工作人员可以运行全部镇的任务"))
+            raise NotAllowed(_("只有市级工作人员可以运行全部镇的任务"))
         accepted = enqueue(fan_out_job, job, period_key, user_id, True)
     else:
         town = runnable_towns(user).filter(pk=town_id).first()
         if town is None:
-            raise PermissionDenied(_("只能运行本镇的任务"))
+            raise NotAllowed(_("只能运行本镇的任务"))
         runs_mark_stale(job=job, period_key=period_key, town=town)
         if JobRun.objects.filter(job=job, period_key=period_key, town=town, status=RunStatus.DONE).exists():
-            raise JobError(_("该任务在此周期已运行完成,不会重复发送 (already completed for this period)"))
+            raise JobError(
+                _("该任务在此周期已运行完成,不会重复发送 (already completed for this period)"), field="period"
+            )
         if JobRun.objects.filter(
             job=job, period_key=period_key, town=town, status=RunStatus.RUNNING
         ).exists():
-            raise JobError(_("该任务此周期正在运行 (a run for this period is in progress)"))
+            raise JobError(_("该任务此周期正在运行 (a run for this period is in progress)"), field="period")
         accepted = enqueue(run_town_job, job, period_key, town.pk, user_id, True)
     if not accepted:
         raise JobError(_("后台队列暂不可用,请稍后再试"))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.dates import latest, out_of_range_message
 from grids.enums import PlaceKind
+from grids.errors import DomainError, NotAllowed
 from grids.models import Place
 from members.access import scope_for
 from members.enums import PositionKind
@@ -22,8 +22,8 @@ from .models import DispatchOrder, OrderRecipient
 from .periods import today
 
 
-class DispatchError(Exception):
-    """A domain error shown to the user as a message."""
+class DispatchError(DomainError):
+    """A domain error shown to the user as a message (grids/errors.py)."""
 
 
 def _recipients_for(
@@ -121,7 +121,7 @@ def _own_row(*, user, order: DispatchOrder) -> OrderRecipient:
     member = scope_for(user).member
     row = OrderRecipient.objects.filter(order=order, member=member).first() if member else None
     if row is None:  # refused because of who asks: 403 on pages and the API
-        raise PermissionDenied(_("该调度令不是下发给您的 (this order was not sent to you)"))
+        raise NotAllowed(_("该调度令不是下发给您的 (this order was not sent to you)"))
     return row
 
 

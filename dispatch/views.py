@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from grids.dates import month_in_range, out_of_range_message
 from grids.enums import PlaceKind
+from grids.errors import flash_error, form_error
 from grids.ledger import printed_by
 from grids.models import Place
 from grids.private import private_file_response
@@ -80,7 +81,7 @@ def jobs(request):
                     town_id=form.town_id(),
                 )
             except JobError as exc:
-                form.add_error("period", str(exc))
+                form_error(form, exc)
             else:
                 messages.success(request, _("已提交后台运行,本页会自动刷新显示进度"))
                 return redirect(f"{reverse('dispatch:jobs')}?submitted=1")
@@ -148,7 +149,7 @@ def order_new(request):
                 attachment=data.get("attachment"),
             )
         except DispatchError as exc:
-            form.add_error(None, str(exc))
+            form_error(form, exc)
         else:
             messages.success(request, _("调度令已下发"))
             return redirect("dispatch:order-detail", pk=order.pk)
@@ -174,7 +175,7 @@ def order_ack(request, pk: int):
     try:
         order_acknowledge(user=request.user, order=order)
     except DispatchError as exc:
-        messages.error(request, str(exc))
+        flash_error(request, exc)
     else:
         messages.success(request, _("已签收"))
     return redirect("dispatch:order-detail", pk=order.pk)
@@ -191,7 +192,7 @@ def order_done(request, pk: int):
     try:
         order_report_done(user=request.user, order=order, report=form.cleaned_data["report"])
     except DispatchError as exc:
-        messages.error(request, str(exc))
+        flash_error(request, exc)
     else:
         messages.success(request, _("已报告办结"))
     return redirect("dispatch:order-detail", pk=order.pk)

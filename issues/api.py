@@ -39,7 +39,7 @@ from .serializers import (
     SuperviseInput,
     WhistleInput,
 )
-from .services import IssueConflict, IssueError
+from .services import IssueError
 
 
 def _visible_places(request):
@@ -90,13 +90,6 @@ class IssueFilter(django_filters.FilterSet):
         return selectors.filter_issues(queryset, raised_to=value)
 
 
-def _domain_error(exc: IssueError) -> Response:
-    code = status.HTTP_409_CONFLICT if isinstance(exc, IssueConflict) else status.HTTP_400_BAD_REQUEST
-    if isinstance(exc, services.IssueForbidden):  # refused because of who asks
-        code = status.HTTP_403_FORBIDDEN
-    return Response({"detail": exc.message}, status=code)
-
-
 def _own_contact(user, contact_id):
     if not contact_id:
         return None
@@ -123,10 +116,7 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def _run(self, input_class, call):
         data = input_class(data=self.request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = call(data.validated_data)
-        except IssueError as exc:
-            return _domain_error(exc)
+        result = call(data.validated_data)
         issue = result if isinstance(result, Issue) else Issue.objects.get(pk=result.issue_id)
         return Response(IssueDetailSerializer(issue).data)
 
@@ -135,21 +125,18 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = RaiseInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        try:
-            issue = services.issue_raise(
-                user=request.user,
-                category=d["category"],
-                kind=d["kind"],
-                urgency=d["urgency"],
-                description=d["description"],
-                household=d.get("household"),
-                place=d.get("place"),
-                contact=_own_contact(request.user, d.get("contact")),
-                solved_result=d["solved_result"],
-                escalate_reason=d["escalate_reason"],
-            )
-        except IssueError as exc:
-            return _domain_error(exc)
+        issue = services.issue_raise(
+            user=request.user,
+            category=d["category"],
+            kind=d["kind"],
+            urgency=d["urgency"],
+            description=d["description"],
+            household=d.get("household"),
+            place=d.get("place"),
+            contact=_own_contact(request.user, d.get("contact")),
+            solved_result=d["solved_result"],
+            escalate_reason=d["escalate_reason"],
+        )
         return Response(IssueDetailSerializer(issue).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EscalateInput, responses=IssueDetailSerializer)
@@ -299,10 +286,7 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound
         data = AnswerInput(data=self.request.data)
         data.is_valid(raise_exception=True)
-        try:
-            assignment = call(assignment, data.validated_data)
-        except IssueError as exc:
-            return _domain_error(exc)
+        assignment = call(assignment, data.validated_data)
         return Response(AssignmentSerializer(assignment).data)
 
     @extend_schema(request=AnswerInput, responses=AssignmentSerializer)

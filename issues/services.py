@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from grids.dates import latest, out_of_range_message
 from grids.enums import DepartmentKind, PlaceKind
+from grids.errors import Conflict, DomainError, NotAllowed
 from grids.models import Department, Household, Place
 from members.access import (
     display_name,
@@ -60,23 +61,19 @@ from .notify import notify_arrived, notify_resolved, notify_whistled
 MAX_PHOTOS = 5
 
 
-class IssueError(Exception):
-    """A refused action; `message` is shown to the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class IssueError(DomainError):
+    """A refused action; `message` is shown to the user (grids/errors.py)."""
 
 
-class IssueForbidden(IssueError, PermissionDenied):
+class IssueForbidden(IssueError, NotAllowed):
     """Refused because of who asks (their post, level or department): 403 on the API, a message on pages."""
 
 
-class IssueConflict(IssueError):
+class IssueConflict(IssueError, Conflict):
     """Someone else changed the issue since the user loaded it."""
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message or _("已被他人处理,请刷新后重试 (someone else acted first)"))
+    def __init__(self, message: str | None = None, **kwargs):
+        super().__init__(message or _("已被他人处理,请刷新后重试 (someone else acted first)"), **kwargs)
 
 
 # --- helpers ---------------------------------------------------------------------------------------

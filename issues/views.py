@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.errors import flash_error
 from grids.private import private_file_response
 from members.access import households_visible_to, scope_for
 
@@ -222,7 +223,7 @@ def raise_issue(request):
                 escalate_reason=data["note"] if data["outcome"] == "escalate" else "",
             )
         except IssueError as exc:
-            messages.error(request, exc.message)
+            flash_error(request, exc)
         else:
             messages.success(request, _("诉求已提交 #%(id)d") % {"id": issue.pk})
             return redirect("issues:detail", pk=issue.pk)
@@ -317,7 +318,7 @@ def _run(request, pk, form, call):
         try:
             call(form.cleaned_data)
         except IssueError as exc:
-            messages.error(request, exc.message)
+            flash_error(request, exc)
         else:
             messages.success(request, _("已保存"))
     else:

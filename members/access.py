@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.errors import NotAllowed
 from grids.models import Household, Place
 
 from .enums import CITY_POSITIONS, LEADING_GROUP_POSITIONS, TOWN_STAFF_POSITIONS, LinkType, PositionKind
@@ -280,9 +280,9 @@ WRITE_REFUSED = "您只有查看权限,不能在此范围内录入或办理 (rea
 
 
 def require_write(scope: Scope, *targets: Household | Place) -> None:
-    """Raise PermissionDenied unless the scope may write for every target (a 403 on pages and the API)."""
+    """Raise NotAllowed unless the scope may write for every target (a 403 on pages and the API)."""
     if not targets or not all(writes(scope, target) for target in targets):
-        raise PermissionDenied(_(WRITE_REFUSED))
+        raise NotAllowed(_(WRITE_REFUSED), code="read_only")
 
 
 # --- one access helper per object ------------------------------------------------------------------

@@ -13,13 +13,14 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.errors import DomainError
 from grids.models import Household, Place
 from members.access import scope_for
 from members.enums import HOUSEHOLD_RANGE, ROLE_LINK_TYPES, LinkType, MemberRole
@@ -46,8 +47,8 @@ TIER_REASON = {
 KEY_FIELDS = ("is_hardship", "is_disability", "is_elderly_alone", "is_left_behind", "is_key")
 
 
-class PairingError(ValidationError):
-    pass
+class PairingError(DomainError):
+    """A refused pairing step (grids/errors.py)."""
 
 
 # --- who may pair where -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from grids.errors import flash_error, form_error
 from grids.models import Place
 from members.models import Link, Member
 
@@ -70,7 +71,7 @@ def pairing_home(request):
                 subject=form.cleaned_data["subject"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_error(form, exc)
         else:
             return redirect("pairing:batch", pk=batch.pk)
     batches = Paginator(
@@ -107,7 +108,7 @@ def line_drop(request, pk: int):
     try:
         services.line_drop(user=request.user, line=line)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     return redirect(f"{_batch_url(line)}#m{line.member_id}")
 
 
@@ -128,7 +129,7 @@ def line_move(request, pk: int):
             try:
                 services.line_move(user=request.user, line=line, member=member)
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                flash_error(request, exc)
             else:
                 messages.success(request, _("已改派给 %(name)s") % {"name": member.name})
                 return redirect(f"{_batch_url(line)}#m{member.pk}")
@@ -159,5 +160,5 @@ def batch_discard(request, pk: int):
     try:
         services.batch_discard(user=request.user, batch=batch)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     return redirect("pairing:batch", pk=batch.pk)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.errors import DomainError
 from grids.ledger import printed_by, write_ledger
 from grids.models import Place
 from members.enums import AccessAction
@@ -33,8 +34,8 @@ logger = logging.getLogger("lianhu.reports")
 FULL_NUMBERS_PERM = "reports.view_full_numbers"
 
 
-class ReportError(Exception):
-    """A refusal the user can act on; the message is user-facing (Chinese first, English gloss)."""
+class ReportError(DomainError):
+    """A refusal the user can act on (grids/errors.py)."""
 
 
 def _setting(name: str, default: int) -> int:

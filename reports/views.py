@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.errors import flash_error
 from grids.private import private_file_response
 from members.access import scope_for
 from visits.enums import ContactKind
@@ -142,7 +143,7 @@ def assessment_compute_view(request, pk: int):
     try:
         services.assessment_compute(user=request.user, town=town, year=year)
     except ReportError as exc:
-        messages.error(request, str(exc))
+        flash_error(request, exc)
     else:
         messages.success(request, _("已计算 %(year)s 年考核结果 (computed)") % {"year": year})
     return redirect(f"{reverse('reports:assessment', args=[town.pk])}?year={year}")
@@ -160,7 +161,7 @@ def assessment_approve_view(request, pk: int):
     try:
         services.assessment_approve(user=request.user, town=town, year=year)
     except ReportError as exc:
-        messages.error(request, str(exc))
+        flash_error(request, exc)
     else:
         messages.success(
             request, _("%(year)s 年考核结果已审定,不再重新计算 (approved and frozen)") % {"year": year}
@@ -191,7 +192,7 @@ def export_request_view(request, pk: int):
             full_numbers=form.cleaned_data["full_numbers"],
         )
     except ReportError as exc:
-        messages.error(request, str(exc))
+        flash_error(request, exc)
         return redirect(back)
     if job.is_downloadable():
         return redirect("reports:export-download", pk=job.pk)

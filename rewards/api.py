@@ -11,13 +11,10 @@ Errors: 400 with {"detail": [messages]} for a refused step, 403 for a wrong pers
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from . import selectors, services
@@ -93,10 +90,6 @@ class WithdrawSerializer(serializers.Serializer):
     nomination = serializers.IntegerField()
 
 
-def _refusal(error: ValidationError) -> Response:
-    return Response({"detail": error.messages}, status=status.HTTP_400_BAD_REQUEST)
-
-
 class AwardRoundViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AwardRoundSerializer
 
@@ -154,12 +147,7 @@ class AwardRoundViewSet(viewsets.ReadOnlyModelViewSet):
             "publish": services.round_publish,
         }[name]
         kwargs = {"reason": payload.validated_data["reason"]} if name == "return" else {}
-        try:
-            round_ = service(user=request.user, round_=round_, **kwargs)
-        except ValidationError as error:
-            return _refusal(error)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        round_ = service(user=request.user, round_=round_, **kwargs)
         return Response(AwardRoundSerializer(round_).data)
 
     @extend_schema(request=NominateSerializer, responses=NominationSerializer)
@@ -173,14 +161,9 @@ class AwardRoundViewSet(viewsets.ReadOnlyModelViewSet):
             raise Http404
         subject_id = payload.validated_data["subject"]
         subject = get_candidate(award_type, subject_id)
-        try:
-            nomination = services.nomination_add(
-                user=request.user, award_type=award_type, reason=payload.validated_data["reason"], **subject
-            )
-        except ValidationError as error:
-            return _refusal(error)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        nomination = services.nomination_add(
+            user=request.user, award_type=award_type, reason=payload.validated_data["reason"], **subject
+        )
         return Response(NominationSerializer(nomination).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WithdrawSerializer, responses=None)
@@ -194,10 +177,5 @@ class AwardRoundViewSet(viewsets.ReadOnlyModelViewSet):
         ).first()
         if nomination is None:
             raise Http404
-        try:
-            services.nomination_withdraw(user=request.user, nomination=nomination)
-        except ValidationError as error:
-            return _refusal(error)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        services.nomination_withdraw(user=request.user, nomination=nomination)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import DepartmentKind, PlaceKind
+from grids.errors import Conflict, DomainError, NotAllowed
 from grids.models import Department, Place
 from members.access import display_name, scope_for
 from members.enums import PositionKind
@@ -63,26 +64,24 @@ def _lock(round_: AwardRound) -> AwardRound:
 
 def _refuse_frozen(round_: AwardRound) -> None:
     if round_.status == RoundStatus.PUBLISHED:
-        raise ValidationError(_("评选结果已公布并锁定,不能再修改 (the round is published and frozen)"))
+        raise DomainError(_("评选结果已公布并锁定,不能再修改 (the round is published and frozen)"))
 
 
 def _require_editable(round_: AwardRound) -> None:
     _refuse_frozen(round_)
     if round_.status not in EDITABLE_STATUSES:
-        raise ValidationError(
-            _("评选已提交审批,不能再修改设置 (the round is submitted: settings are locked)")
-        )
+        raise DomainError(_("评选已提交审批,不能再修改设置 (the round is submitted: settings are locked)"))
 
 
 def _require_town_staff(user, town: Place) -> None:
     if not is_town_staff_of(scope_for(user), town):
-        raise PermissionDenied(_("只有镇领导小组或网格化综合服务中心可以操作 (town staff only)"))
+        raise NotAllowed(_("只有镇领导小组或网格化综合服务中心可以操作 (town staff only)"))
 
 
 def _transition(*, round_: AwardRound, old: str, new: str, **extra) -> None:
     updated = AwardRound.objects.filter(pk=round_.pk, status=old).update(status=new, **extra)
     if updated != 1:
-        raise ValidationError(_("评选状态已变化,请刷新后重试 (the round changed meanwhile; reload)"))
+        raise Conflict(_("评选状态已变化,请刷新后重试 (the round changed meanwhile; reload)"))
     round_.status = new
     for key, value in extra.items():
         setattr(round_, key, value)
@@ -114,11 +113,11 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
     """
     _require_town_staff(user, town)
     if town.kind != PlaceKind.TOWN:
-        raise ValidationError({"town": _("请选择镇 (choose a town)")})
+        raise DomainError(_("请选择镇 (choose a town)"), field="town")
     if half not in Half.values:
-        raise ValidationError({"half": _("请选择年中或年终 (choose mid-year or year-end)")})
+        raise DomainError(_("请选择年中或年终 (choose mid-year or year-end)"), field="half")
     if not 2000 <= int(year) <= 2100:
-        raise ValidationError({"year": _("年度不正确 (invalid year)")})
+        raise DomainError(_("年度不正确 (invalid year)"), field="year")
     start, end = default_period(int(year), half)
     previous = _previous_round(town, int(year), half)
     try:
@@ -127,7 +126,7 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
                 town=town, year=year, half=half, period_start=start, period_end=end
             )
     except IntegrityError:
-        raise ValidationError(_("该镇这一批次的评选已存在 (this round already exists)")) from None
+        raise DomainError(_("该镇这一批次的评选已存在 (this round already exists)")) from None
     if previous is not None:
         AwardType.objects.bulk_create(
             AwardType(
@@ -193,9 +192,9 @@ def round_update_period(
     _require_town_staff(user, round_.town)
     _require_editable(round_)
     if period_end < period_start:
-        raise ValidationError({"period_end": _("截止日期不能早于开始日期 (end before start)")})
+        raise DomainError(_("截止日期不能早于开始日期 (end before start)"), field="period_end")
     if (period_end - period_start).days > 366:
-        raise ValidationError({"period_end": _("统计期不能超过一年 (a period is at most a year)")})
+        raise DomainError(_("统计期不能超过一年 (a period is at most a year)"), field="period_end")
     round_.period_start, round_.period_end = period_start, period_end
     round_.save(update_fields=["period_start", "period_end"])
     _event(
@@ -260,16 +259,16 @@ def award_type_save(
     if award_type is None:
         award_type = AwardType(round=round_, order=round_.types.count())
     elif award_type.round_id != round_.pk:
-        raise ValidationError(_("奖项不属于该评选 (award not in this round)"))
+        raise DomainError(_("奖项不属于该评选 (award not in this round)"))
     elif award_type.kind != fields["kind"] and award_type.nominations.exists():
-        raise ValidationError({"kind": _("已有推荐,不能更改评选对象 (nominations exist)")})
+        raise DomainError(_("已有推荐,不能更改评选对象 (nominations exist)"), field="kind")
     for key, value in fields.items():
         setattr(award_type, key, value)
     try:
         with transaction.atomic():
             award_type.save()
     except IntegrityError:
-        raise ValidationError({"name": _("同名同对象的奖项已存在 (duplicate award)")}) from None
+        raise DomainError(_("同名同对象的奖项已存在 (duplicate award)"), field="name") from None
     _event(
         round_=round_,
         user=user,
@@ -292,7 +291,7 @@ def award_type_delete(*, user, award_type: AwardType) -> None:
     _require_town_staff(user, round_.town)
     _require_editable(round_)
     if award_type.nominations.exists():
-        raise ValidationError(_("该奖项已有推荐,请先撤回 (withdraw its nominations first)"))
+        raise DomainError(_("该奖项已有推荐,请先撤回 (withdraw its nominations first)"))
     note = _("删除奖项 %(name)s") % {"name": str(award_type)}
     award_type.delete()
     _event(round_=round_, user=user, action=EventAction.EDIT, note=str(note))
@@ -346,9 +345,9 @@ def round_open(*, user, round_: AwardRound) -> AwardRound:
     _require_town_staff(user, round_.town)
     _refuse_frozen(round_)
     if not round_.types.exists():
-        raise ValidationError(_("请先设置奖项 (add an award first)"))
+        raise DomainError(_("请先设置奖项 (add an award first)"))
     if round_.status != RoundStatus.DRAFT:
-        raise ValidationError(_("只有草稿状态可以开始推荐 (only a draft can be opened)"))
+        raise DomainError(_("只有草稿状态可以开始推荐 (only a draft can be opened)"))
     _transition(round_=round_, old=RoundStatus.DRAFT, new=RoundStatus.NOMINATING)
     _event(round_=round_, user=user, action=EventAction.OPEN)
     return round_
@@ -358,10 +357,10 @@ def _lock_for_nomination(user, award_type: AwardType) -> AwardRound:
     round_ = _lock(award_type.round)
     award_type.round = round_
     if not can_nominate(user, award_type):
-        raise PermissionDenied(_("只有该奖项的组织部门或镇工作人员可以推荐 (the organising office only)"))
+        raise NotAllowed(_("只有该奖项的组织部门或镇工作人员可以推荐 (the organising office only)"))
     _refuse_frozen(round_)
     if round_.status != RoundStatus.NOMINATING:
-        raise ValidationError(_("当前不在推荐阶段 (the round is not taking nominations)"))
+        raise DomainError(_("当前不在推荐阶段 (the round is not taking nominations)"))
     return round_
 
 
@@ -377,27 +376,26 @@ def nomination_add(
     round_ = _lock_for_nomination(user, award_type)
     subject = place if award_type.kind in GRID_KINDS else member
     if subject is None or (award_type.kind in GRID_KINDS) != (member is None):
-        raise ValidationError(_("推荐对象与奖项类型不符 (candidate does not fit this award)"))
+        raise DomainError(_("推荐对象与奖项类型不符 (candidate does not fit this award)"))
     ranking = selectors.award_ranking(award_type=award_type)
     row = ranking.position_of(subject.pk)
     if row is None:
         excluded = next((e for e in ranking.excluded if e.member.pk == subject.pk), None)
         if excluded is not None:
-            raise ValidationError(
+            raise DomainError(
                 _("%(name)s 不能参评:%(why)s (excluded)")
                 % {"name": subject.name, "why": "、".join(excluded.reasons)}
             )
-        raise ValidationError(_("%(name)s 不在本奖项的参评范围内 (not a candidate)") % {"name": subject.name})
+        raise DomainError(_("%(name)s 不在本奖项的参评范围内 (not a candidate)") % {"name": subject.name})
     reason = (reason or "").strip()
     if row.rank > award_type.places and not reason:
-        raise ValidationError(
-            {
-                "reason": _("%(name)s 排名第 %(rank)s,不在前 %(n)s 名内,请写明推荐理由 (reason required)")
-                % {"name": subject.name, "rank": row.rank, "n": award_type.places}
-            }
+        raise DomainError(
+            _("%(name)s 排名第 %(rank)s,不在前 %(n)s 名内,请写明推荐理由 (reason required)")
+            % {"name": subject.name, "rank": row.rank, "n": award_type.places},
+            field="reason",
         )
     if award_type.nominations.count() >= award_type.places:
-        raise ValidationError(
+        raise DomainError(
             _("%(award)s 名额 %(n)s 个已满,请先撤回一个推荐 (places are full)")
             % {"award": award_type.name, "n": award_type.places}
         )
@@ -420,7 +418,7 @@ def _nominate(*, user, round_: AwardRound, award_type: AwardType, row, reason: s
                 nominated_by=user,
             )
     except IntegrityError:
-        raise ValidationError(_("%(name)s 已被推荐 (already nominated)") % {"name": subject.name}) from None
+        raise DomainError(_("%(name)s 已被推荐 (already nominated)") % {"name": subject.name}) from None
     note = _("%(award)s:%(name)s(排名 %(rank)s,得分 %(score)s)") % {
         "award": award_type.name,
         "name": subject.name,
@@ -501,10 +499,10 @@ def round_submit(*, user, round_: AwardRound) -> AwardRound:
     scope = scope_for(user)
     office = any(is_office_of(scope, t) for t in round_.types.all())
     if not (is_town_staff_of(scope, round_.town) or office):
-        raise PermissionDenied(_("只有组织部门或镇工作人员可以提交 (organising offices only)"))
+        raise NotAllowed(_("只有组织部门或镇工作人员可以提交 (organising offices only)"))
     _refuse_frozen(round_)
     if round_.status != RoundStatus.NOMINATING:
-        raise ValidationError(_("只有推荐阶段可以提交审批 (only a nominating round can be submitted)"))
+        raise DomainError(_("只有推荐阶段可以提交审批 (only a nominating round can be submitted)"))
     problems = _submission_problems(round_)
     if problems:
         raise ValidationError(problems)
@@ -515,7 +513,7 @@ def round_submit(*, user, round_: AwardRound) -> AwardRound:
 
 def _require_leading_group(user, round_: AwardRound) -> None:
     if not is_leading_group_of(scope_for(user), round_.town):
-        raise PermissionDenied(_("只有领导小组可以审批 (the leading group only)"))
+        raise NotAllowed(_("只有领导小组可以审批 (the leading group only)"))
 
 
 @transaction.atomic
@@ -526,9 +524,9 @@ def round_return(*, user, round_: AwardRound, reason: str) -> AwardRound:
     _refuse_frozen(round_)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("请写明退回理由 (say why)")})
+        raise DomainError(_("请写明退回理由 (say why)"), field="reason")
     if round_.status != RoundStatus.SUBMITTED:
-        raise ValidationError(_("只有待审批的评选可以退回 (only a submitted round can be returned)"))
+        raise DomainError(_("只有待审批的评选可以退回 (only a submitted round can be returned)"))
     _transition(round_=round_, old=RoundStatus.SUBMITTED, new=RoundStatus.NOMINATING)
     _event(round_=round_, user=user, action=EventAction.RETURN, note=reason)
     return round_
@@ -541,7 +539,7 @@ def round_approve(*, user, round_: AwardRound, note: str = "") -> AwardRound:
     _require_leading_group(user, round_)
     _refuse_frozen(round_)
     if round_.status != RoundStatus.SUBMITTED:
-        raise ValidationError(_("只有待审批的评选可以审批 (only a submitted round can be approved)"))
+        raise DomainError(_("只有待审批的评选可以审批 (only a submitted round can be approved)"))
     _transition(round_=round_, old=RoundStatus.SUBMITTED, new=RoundStatus.APPROVED)
     _event(round_=round_, user=user, action=EventAction.APPROVE, note=(note or "").strip())
     return round_
@@ -589,7 +587,7 @@ def round_publish(*, user, round_: AwardRound) -> AwardRound:
     _require_leading_group(user, round_)
     _refuse_frozen(round_)
     if round_.status != RoundStatus.APPROVED:
-        raise ValidationError(_("只有审批通过的评选可以公布 (only an approved round can be published)"))
+        raise DomainError(_("只有审批通过的评选可以公布 (only an approved round can be published)"))
     today = timezone.localdate()
     places = selectors._town_places(round_.town)
     flags = []
@@ -633,7 +631,7 @@ def _require_correction_rights(user, member: Member) -> None:
         scope.town_paths if scope.is_discipline else ()
     )
     if not (scope.is_superuser or any(member.path.startswith(p) for p in town_paths)):
-        raise PermissionDenied(_("只有镇工作人员或镇纪委可以列入整改 (town staff or discipline only)"))
+        raise NotAllowed(_("只有镇工作人员或镇纪委可以列入整改 (town staff or discipline only)"))
 
 
 @transaction.atomic
@@ -644,10 +642,10 @@ def correction_open(
     _require_correction_rights(user, member)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("请写明整改原因 (say why)")})
+        raise DomainError(_("请写明整改原因 (say why)"), field="reason")
     opened_at = opened_at or timezone.localdate()
     if opened_at > timezone.localdate():
-        raise ValidationError({"opened_at": _("不能选择未来的日期 (date cannot be in the future)")})
+        raise DomainError(_("不能选择未来的日期 (date cannot be in the future)"), field="opened_at")
     return Correction.objects.create(member=member, reason=reason, opened_at=opened_at, opened_by=user)
 
 
@@ -656,10 +654,10 @@ def correction_close(*, user, correction: Correction, closed_at: datetime.date |
     correction = Correction.objects.select_for_update().select_related("member").get(pk=correction.pk)
     _require_correction_rights(user, correction.member)
     if correction.closed_at is not None:
-        raise ValidationError(_("该整改已完成 (already closed)"))
+        raise DomainError(_("该整改已完成 (already closed)"))
     closed_at = closed_at or timezone.localdate()
     if closed_at < correction.opened_at or closed_at > timezone.localdate():
-        raise ValidationError({"closed_at": _("完成日期不正确 (invalid date)")})
+        raise DomainError(_("完成日期不正确 (invalid date)"), field="closed_at")
     correction.closed_at = closed_at
     correction.closed_by = user
     correction.save(update_fields=["closed_at", "closed_by"])

@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.errors import flash_error
 from grids.ledger import printed_by
 from members.access import get_member_for_user, get_place_for_user, members_visible_to, scope_for
 
@@ -47,16 +48,11 @@ from .models import AwardType, Correction, Nomination, RoundEvent
 RANKING_ROWS = 50
 
 
-def _messages_for(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 def _run(request, action: Callable, success: str, **kwargs) -> bool:
     try:
         action(user=request.user, **kwargs)
     except ValidationError as error:
-        _messages_for(request, error)
+        flash_error(request, error)
         return False
     messages.success(request, success)
     return True
@@ -84,7 +80,7 @@ def round_list(request):
                     half=form.cleaned_data["half"],
                 )
             except ValidationError as error:
-                _messages_for(request, error)
+                flash_error(request, error)
             else:
                 messages.success(request, _("已创建评选"))
                 return redirect(_detail(round_))

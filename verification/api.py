@@ -13,12 +13,9 @@ Errors: 400 with {"detail": [messages]}, 403 for a wrong persona, 404 for what t
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from grids.validators import mask_phone
@@ -125,16 +122,6 @@ class ExplainSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
 
 
-def _run(call, *args, **kwargs):
-    try:
-        call(*args, **kwargs)
-    except ValidationError as error:
-        return Response({"detail": error.messages}, status=400)
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
-    return None
-
-
 MONTH = OpenApiParameter("month", str, description="YYYY-MM,缺省为本月")
 
 
@@ -166,10 +153,8 @@ class FlagViewSet(viewsets.ReadOnlyModelViewSet):
         flag = self.get_object()
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        refused = _run(
-            services.flag_dismiss, user=request.user, flag=flag, note=payload.validated_data["note"]
-        )
-        return refused or Response(FlagSerializer(Flag.objects.get(pk=flag.pk)).data)
+        services.flag_dismiss(user=request.user, flag=flag, note=payload.validated_data["note"])
+        return Response(FlagSerializer(Flag.objects.get(pk=flag.pk)).data)
 
     @extend_schema(request=NoteSerializer, responses=FlagSerializer)
     @action(detail=True, methods=["post"], url_path="to-case")
@@ -177,10 +162,8 @@ class FlagViewSet(viewsets.ReadOnlyModelViewSet):
         flag = self.get_object()
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        refused = _run(
-            services.flag_to_case, user=request.user, flag=flag, note=payload.validated_data["note"]
-        )
-        return refused or Response(FlagSerializer(Flag.objects.get(pk=flag.pk)).data)
+        services.flag_to_case(user=request.user, flag=flag, note=payload.validated_data["note"])
+        return Response(FlagSerializer(Flag.objects.get(pk=flag.pk)).data)
 
 
 class CallViewSet(viewsets.ReadOnlyModelViewSet):
@@ -206,8 +189,8 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
         call = self.get_object()
         payload = CallRecordSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        refused = _run(services.call_record, user=request.user, call=call, **payload.validated_data)
-        return refused or Response(
+        services.call_record(user=request.user, call=call, **payload.validated_data)
+        return Response(
             CallSerializer(self.get_queryset().get(pk=call.pk), context={"request": request}).data
         )
 
@@ -231,8 +214,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         case = self.get_object()
         payload = DecideSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        refused = _run(services.case_decide, user=request.user, case=case, **payload.validated_data)
-        return refused or Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
+        services.case_decide(user=request.user, case=case, **payload.validated_data)
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
 
     @extend_schema(request=ExplainSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
@@ -240,7 +223,5 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         case = self.get_object()
         payload = ExplainSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        refused = _run(
-            services.case_explain, user=request.user, case=case, text=payload.validated_data["text"]
-        )
-        return refused or Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
+        services.case_explain(user=request.user, case=case, text=payload.validated_data["text"])
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)

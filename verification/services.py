@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
+from grids.errors import DomainError, NotAllowed
 from grids.models import Place
 from members.access import scope_for
 from members.enums import ExemptReason, NotificationKind
@@ -492,16 +492,16 @@ def patterns_run(
 def _require_centre(user, path: str) -> None:
     scope = scope_for(user)
     if not (scope.is_town_staff and scope.writes_path(path)):
-        raise PermissionDenied(_("只有镇网格化综合服务中心的工作人员可以处理"))
+        raise NotAllowed(_("只有镇网格化综合服务中心的工作人员可以处理"))
 
 
 def flag_dismiss(*, user, flag: Flag, note: str) -> Flag:
     _require_centre(user, flag.path)
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": _("请说明排除的理由")})
+        raise DomainError(_("请说明排除的理由"), field="note")
     if flag.status != FlagStatus.OPEN:
-        raise ValidationError(_("该信号已处理"))
+        raise DomainError(_("该信号已处理"))
     flag.status, flag.review_note = FlagStatus.DISMISSED, note[:500]
     flag.reviewed_by, flag.reviewed_at = user, timezone.now()
     flag.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
@@ -514,7 +514,7 @@ def flag_to_case(*, user, flag: Flag, note: str = "") -> list[Case]:
     _require_centre(user, flag.path)
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
     if flag.status != FlagStatus.OPEN:
-        raise ValidationError(_("该信号已处理"))
+        raise DomainError(_("该信号已处理"))
     cases = [
         case_open(contact=contact, flag=flag, by=user, text=note or reason_text(flag))
         for contact in flag.contacts.all().order_by("id")
@@ -532,9 +532,9 @@ def location_decide(*, user, proposal: LocationProposal, confirm: bool) -> Locat
         scope.is_superuser
         or (scope.is_grid_head and any(proposal.path.startswith(p) for p in scope.grid_paths))
     ):
-        raise PermissionDenied(_("只有该户所在网格的网格长可以确认位置"))
+        raise NotAllowed(_("只有该户所在网格的网格长可以确认位置"))
     if proposal.status != LocationStatus.PENDING:
-        raise ValidationError(_("该位置已处理"))
+        raise DomainError(_("该位置已处理"))
     with transaction.atomic():
         proposal.status = LocationStatus.CONFIRMED if confirm else LocationStatus.REJECTED
         proposal.decided_by, proposal.decided_at = user, timezone.now()
@@ -560,10 +560,10 @@ def sample_draw(
     """
     _require_centre(user, town.path)
     if town.kind != PlaceKind.TOWN:
-        raise ValidationError({"town": _("请选择镇")})
+        raise DomainError(_("请选择镇"), field="town")
     month = month.replace(day=1)
     if month_bounds(month)[1] > timezone.now():
-        raise ValidationError({"month": _("该月尚未结束,月末之后再抽取回访名单")})
+        raise DomainError(_("该月尚未结束,月末之后再抽取回访名单"), field="month")
     existing = Sample.objects.filter(town=town, month=month).first()
     if existing is not None:
         return existing
@@ -664,14 +664,14 @@ def call_record(*, user, call: Call, outcome: str, note: str = "") -> Call:
         .get(pk=call.pk)
     )
     if not may_call(user, call):
-        raise PermissionDenied(_("这条回访不在您的回访名单中"))
+        raise NotAllowed(_("这条回访不在您的回访名单中"))
     if outcome not in (CallOutcome.CONFIRMED, CallOutcome.DENIED, CallOutcome.UNREACHABLE):
-        raise ValidationError({"outcome": _("请选择回访结果")})
+        raise DomainError(_("请选择回访结果"), field="outcome")
     if call.outcome != CallOutcome.PENDING:
-        raise ValidationError(_("这条回访已记录结果"))
+        raise DomainError(_("这条回访已记录结果"))
     note = (note or "").strip()
     if outcome == CallOutcome.DENIED and not note:
-        raise ValidationError({"note": _("请记录群众的原话或说明")})
+        raise DomainError(_("请记录群众的原话或说明"), field="note")
     call.outcome, call.note = outcome, note[:500]
     call.called_by, call.called_at = user, timezone.now()
     call.save(update_fields=["outcome", "note", "called_by", "called_at"])
@@ -715,14 +715,14 @@ def may_decide(user, case: Case) -> bool:
 def case_decide(*, user, case: Case, decision: str, reason: str) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not may_decide(user, case):
-        raise PermissionDenied(_("只有镇纪委可以认定"))
+        raise NotAllowed(_("只有镇纪委可以认定"))
     if decision not in CaseDecision.values:
-        raise ValidationError({"decision": _("请选择认定结果")})
+        raise DomainError(_("请选择认定结果"), field="decision")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("请写明认定理由")})
+        raise DomainError(_("请写明认定理由"), field="reason")
     if case.status != CaseStatus.OPEN:
-        raise ValidationError(_("该案件已认定"))
+        raise DomainError(_("该案件已认定"))
     case.status, case.decision, case.reason = CaseStatus.DECIDED, decision, reason
     case.decided_by, case.decided_at = user, timezone.now()
     case.save(update_fields=["status", "decision", "reason", "decided_by", "decided_at"])
@@ -747,10 +747,10 @@ def case_explain(*, user, case: Case, text: str) -> CaseEvent:
     """The member adds an explanation to a decided case about their own contact."""
     scope = scope_for(user)
     if scope.member is None or scope.member.pk != case.member_id:
-        raise PermissionDenied(_("只能对本人的走访记录作出说明"))
+        raise NotAllowed(_("只能对本人的走访记录作出说明"))
     if case.status != CaseStatus.DECIDED:
-        raise ValidationError(_("认定之后才能补充说明"))
+        raise DomainError(_("认定之后才能补充说明"))
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": _("请填写说明")})
+        raise DomainError(_("请填写说明"), field="text")
     return CaseEvent.objects.create(case=case, kind=CaseEventKind.EXPLAINED, by=user, text=text[:2000])

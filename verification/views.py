@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids.enums import PlaceKind
+from grids.errors import flash_error
 from grids.models import Place
 from members.access import scope_for
 
@@ -49,10 +50,6 @@ def _qs(request) -> str:
     params.pop("page", None)
     encoded = params.urlencode()
     return f"{encoded}&" if encoded else ""
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(str(m) for m in error.messages)
 
 
 def _require_reviewer(user) -> None:
@@ -119,7 +116,7 @@ def flag_detail(request, pk: int):
                 cases = services.flag_to_case(user=request.user, flag=flag, note=request.POST.get("note", ""))
                 messages.success(request, _("已转镇纪委认定(%(n)s 件)。") % {"n": len(cases)})
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            flash_error(request, error)
         return redirect("verification:flag", pk=flag.pk)
     contacts = flag.contacts.select_related("member", "household", "place").order_by("occurred_at")
     rows = []
@@ -161,7 +158,7 @@ def calls(request):
                 user=request.user, town=town, month=month, cross_check=request.POST.get("cross_check") == "on"
             )
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            flash_error(request, error)
         else:
             messages.success(
                 request,
@@ -215,7 +212,7 @@ def call_record(request, pk: int):
             note=request.POST.get("note", ""),
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        flash_error(request, error)
     else:
         messages.success(request, _("回访结果已记录。"))
     return redirect(f"{reverse('verification:calls')}?month={call.sample.month:%Y-%m}")
@@ -277,7 +274,7 @@ def case_detail(request, pk: int):
                 services.case_explain(user=request.user, case=case, text=request.POST.get("text", ""))
                 messages.success(request, _("说明已提交。"))
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            flash_error(request, error)
         return redirect("verification:case", pk=case.pk)
     scope = scope_for(request.user)
     context = {
@@ -308,7 +305,7 @@ def locations(request):
                 user=request.user, proposal=proposal, confirm=request.POST.get("confirm") == "1"
             )
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            flash_error(request, error)
         else:
             messages.success(request, _("已处理。"))
         return redirect("verification:locations")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -85,14 +84,6 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.filter(occurred_at__lt=local_midnight(value + datetime.timedelta(days=1)))
 
 
-def _raise_drf(error: DjangoValidationError):
-    if hasattr(error, "error_dict"):
-        raise ValidationError(
-            {k: [str(m) for e in v for m in e.messages] for k, v in error.error_dict.items()}
-        )
-    raise ValidationError({"non_field_errors": [str(m) for m in error.messages]})
-
-
 class ContactViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -139,21 +130,18 @@ class ContactViewSet(
                     {"households": ["屋场夜话的户必须在您的范围内 (households must be within your scope)"]}
                 )
             target["households"] = found
-        try:
-            contact = services.contact_record(
-                user=request.user,
-                kind=values["kind"],
-                occurred_at=values["occurred_at"],
-                duties=values["duties"],
-                summary=values["summary"],
-                found_problem=values["found_problem"],
-                client_id=values["client_id"],
-                photos=request.FILES.getlist("photos"),
-                position=(values.get("latitude"), values.get("longitude"), values.get("accuracy")),
-                **target,
-            )
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        contact = services.contact_record(
+            user=request.user,
+            kind=values["kind"],
+            occurred_at=values["occurred_at"],
+            duties=values["duties"],
+            summary=values["summary"],
+            found_problem=values["found_problem"],
+            client_id=values["client_id"],
+            photos=request.FILES.getlist("photos"),
+            position=(values.get("latitude"), values.get("longitude"), values.get("accuracy")),
+            **target,
+        )
         output = ContactSerializer(self.get_queryset().get(pk=contact.pk), context={"request": request})
         return Response(
             output.data, status=status.HTTP_201_CREATED if contact.created else status.HTTP_200_OK
@@ -164,12 +152,7 @@ class ContactViewSet(
         contact = self.get_object()
         data = ContactUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            services.contact_update(user=request.user, contact=contact, **data.validated_data)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from error
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        services.contact_update(user=request.user, contact=contact, **data.validated_data)
         return Response(ContactSerializer(self.get_queryset().get(pk=contact.pk)).data)
 
 

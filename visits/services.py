@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from grids.enums import PlaceKind
+from grids.errors import DomainError, NotAllowed
 from grids.models import Household, Place
 from members.access import WRITE_REFUSED, households_visible_to, places_visible_to, scope_for, writes
 from members.models import Link, Member
@@ -79,11 +80,9 @@ def _common_path(paths: Iterable[str]) -> str:
 def photo_clean(upload) -> ContentFile:
     """An uploaded image re-encoded as JPEG without any metadata (EXIF, GPS), at most 1600 px a side."""
     if upload.size > _photo_max_bytes():
-        raise ValidationError(
-            {
-                "photos": _("照片不能超过 %(mb)s MB (photo too large)")
-                % {"mb": _photo_max_bytes() // (1024 * 1024)}
-            }
+        raise DomainError(
+            _("照片不能超过 %(mb)s MB (photo too large)") % {"mb": _photo_max_bytes() // (1024 * 1024)},
+            field="photos",
         )
     try:
         upload.seek(0)
@@ -93,9 +92,9 @@ def photo_clean(upload) -> ContentFile:
         upload.seek(0)
         with Image.open(upload) as img:
             if fmt not in PHOTO_FORMATS:
-                raise ValidationError({"photos": _("只能上传 JPEG/PNG/WebP 图片 (images only)")})
+                raise DomainError(_("只能上传 JPEG/PNG/WebP 图片 (images only)"), field="photos")
             if img.width * img.height > PHOTO_MAX_PIXELS:
-                raise ValidationError({"photos": _("图片尺寸过大 (image dimensions too large)")})
+                raise DomainError(_("图片尺寸过大 (image dimensions too large)"), field="photos")
             img = ImageOps.exif_transpose(img)
             img = img.convert("RGB")
             img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
@@ -103,7 +102,7 @@ def photo_clean(upload) -> ContentFile:
             # Saved without `exif=`: Pillow writes no metadata, so location and device data are gone.
             img.save(out, format="JPEG", quality=85, optimize=True)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValidationError({"photos": _("只能上传 JPEG/PNG/WebP 图片 (images only)")}) from exc
+        raise DomainError(_("只能上传 JPEG/PNG/WebP 图片 (images only)"), field="photos") from exc
     return ContentFile(out.getvalue(), name="photo.jpg")
 
 
@@ -124,18 +123,18 @@ def _clean_duties(duties: Iterable[str]) -> list[str]:
     chosen = []
     for duty in duties:
         if duty not in Duty.values:
-            raise ValidationError({"duties": _("未知的职责:%(d)s (unknown duty)") % {"d": duty}})
+            raise DomainError(_("未知的职责:%(d)s (unknown duty)") % {"d": duty}, field="duties")
         if duty not in chosen:
             chosen.append(duty)
     if not chosen:
-        raise ValidationError({"duties": _("请至少选择一项“五到位”内容 (choose at least one duty)")})
+        raise DomainError(_("请至少选择一项“五到位”内容 (choose at least one duty)"), field="duties")
     return chosen
 
 
 def _check_time(occurred_at: datetime.datetime) -> datetime.datetime:
     occurred_at = _aware(occurred_at)
     if occurred_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"occurred_at": _("不能选择未来的时间 (date cannot be in the future)")})
+        raise DomainError(_("不能选择未来的时间 (date cannot be in the future)"), field="occurred_at")
     return occurred_at
 
 
@@ -149,9 +148,9 @@ def _clean_position(position) -> tuple:
         accuracy = position[2] if len(position) > 2 else None
         accuracy = None if accuracy in (None, "") else max(0, min(int(float(accuracy)), 100_000))
     except (decimal.InvalidOperation, ValueError, TypeError):
-        raise ValidationError({"position": _("位置信息无效")}) from None
+        raise DomainError(_("位置信息无效"), field="position") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError({"position": _("位置信息无效")})
+        raise DomainError(_("位置信息无效"), field="position")
     return lat, lon, accuracy
 
 
@@ -216,10 +215,10 @@ def _yard_links(*, user, member: Member, households: Sequence[Household], on: da
             raise ValidationError({"households": [f"{household.head_name}: {m}" for m in error.messages]})
         elif scope.sees_path(household.path):
             # Seen but not written (the discipline commission's read-only view): refused as such (403).
-            raise PermissionDenied(_(WRITE_REFUSED))
+            raise NotAllowed(_(WRITE_REFUSED), code="read_only")
         else:
-            raise ValidationError(
-                {"households": _("屋场夜话的户必须在您的范围内 (households must be within your scope)")}
+            raise DomainError(
+                _("屋场夜话的户必须在您的范围内 (households must be within your scope)"), field="households"
             )
     return result
 
@@ -267,7 +266,7 @@ def _require_record_rights(*, user, kind: str, household: Household | None, plac
     scope = scope_for(user)
     own = scope.own_household_ids if isinstance(target, Household) else scope.own_place_ids
     if (scope.sees_path(target.path) or target.pk in own) and not may_record_for(user=user, target=target):
-        raise PermissionDenied(
+        raise NotAllowed(
             _("您只有查看权限,不能在此范围内录入或办理 (read-only here: you may not change anything)")
         )
 
@@ -300,21 +299,21 @@ def contact_record(
     existing = Contact.objects.filter(client_id=client_id).first()
     if existing is not None:
         if existing.created_by_id != user.pk:
-            raise ValidationError({"client_id": _("客户端编号已被使用 (client id already used)")})
+            raise DomainError(_("客户端编号已被使用 (client id already used)"), field="client_id")
         existing.created = False
         return existing
 
     scope = scope_for(user)
     member = scope.member
     if member is None:
-        raise ValidationError(_("该账号未关联联户人员 (this login is not linked to a member)"))
+        raise DomainError(_("该账号未关联联户人员 (this login is not linked to a member)"))
     if kind not in ContactKind.values:
-        raise ValidationError({"kind": _("未知的走访方式 (unknown kind of contact)")})
+        raise DomainError(_("未知的走访方式 (unknown kind of contact)"), field="kind")
     occurred_at = _check_time(occurred_at)
     on = local_date(occurred_at)
     chosen = _clean_duties(duties)
     if len(photos) > MAX_PHOTOS:
-        raise ValidationError({"photos": _("最多上传 3 张照片 (at most 3 photos)")})
+        raise DomainError(_("最多上传 3 张照片 (at most 3 photos)"), field="photos")
 
     _require_record_rights(user=user, kind=kind, household=household, place=place)
     link = None
@@ -322,16 +321,16 @@ def contact_record(
     yard_links: dict[int, Link | None] = {}
     if kind in HOUSEHOLD_KINDS:
         if household is None or place is not None or households:
-            raise ValidationError({"household": _("请选择走访的户 (choose one household)")})
+            raise DomainError(_("请选择走访的户 (choose one household)"), field="household")
         link = _find_link(user=user, member=member, kind=kind, target=household, on=on)
         reached = [household]
         path = household.path
     elif kind in PLACE_KINDS:
         if place is None or household is not None or households:
-            raise ValidationError({"place": _("请选择网格、村或镇 (choose a grid, village or town)")})
+            raise DomainError(_("请选择网格、村或镇 (choose a grid, village or town)"), field="place")
         if place.kind not in PLACE_KIND_FOR[kind]:
-            raise ValidationError(
-                {"place": _("该走访方式不适用于所选地点 (this kind does not fit that place)")}
+            raise DomainError(
+                _("该走访方式不适用于所选地点 (this kind does not fit that place)"), field="place"
             )
         link = _find_link(user=user, member=member, kind=kind, target=place, on=on)
         path = place.path
@@ -341,7 +340,7 @@ def contact_record(
         if household is not None:
             unique.setdefault(household.pk, household)
         if not unique or place is not None:
-            raise ValidationError({"households": _("请选择参加屋场夜话的户 (choose the households)")})
+            raise DomainError(_("请选择参加屋场夜话的户 (choose the households)"), field="households")
         reached = list(unique.values())
         yard_links = _yard_links(user=user, member=member, households=reached, on=on)
         household = None
@@ -424,14 +423,14 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
     """
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
-        raise ValidationError(
+        raise DomainError(
             _("不能修改这些字段:%(f)s (fields cannot be changed)") % {"f": ", ".join(sorted(unknown))}
         )
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.created_by_id != user.pk:
-        raise PermissionDenied(_("只有录入人可以修改走访记录 (only the author may correct a contact)"))
+        raise NotAllowed(_("只有录入人可以修改走访记录 (only the author may correct a contact)"))
     if not contact_is_editable(user=user, contact=contact):
-        raise ValidationError(
+        raise DomainError(
             _("走访记录已超过 %(n)s 天修改期,已锁定 (locked after the edit window)") % {"n": _edit_days()}
         )
     household_ids = list(contact.reached.values_list("household_id", flat=True))
@@ -442,10 +441,10 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
         groups = (HOUSEHOLD_KINDS, PLACE_KINDS, MULTI_HOUSEHOLD_KINDS)
         same_group = any(kind in group and contact.kind in group for group in groups)
         if kind not in ContactKind.values or not same_group:
-            raise ValidationError({"kind": _("不能改成这种走访方式 (cannot change to that kind)")})
+            raise DomainError(_("不能改成这种走访方式 (cannot change to that kind)"), field="kind")
         if contact.place_id and contact.place.kind not in PLACE_KIND_FOR.get(kind, set()):
-            raise ValidationError(
-                {"kind": _("该走访方式不适用于所选地点 (this kind does not fit that place)")}
+            raise DomainError(
+                _("该走访方式不适用于所选地点 (this kind does not fit that place)"), field="kind"
             )
         contact.kind = kind
     if "occurred_at" in changes:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from grids.enums import PlaceKind
+from grids.errors import form_error
 from grids.private import api_or_session_user, private_file_response
 from members.access import get_household_for_user, get_place_for_user, households_visible_to, scope_for
 from members.models import Link
@@ -38,15 +39,6 @@ COMPLIANCE_KINDS = {
     PlaceKind.VILLAGE: "child",
     PlaceKind.GRID3: "member",
 }
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: next to a field when it names one, on top otherwise."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _safe_next(request) -> str:
@@ -217,7 +209,7 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
                 **target_kwargs,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_error(form, error)
         else:
             if contact.created:
                 messages.success(request, _("走访记录已保存。"))
@@ -352,7 +344,7 @@ def contact_edit(request, pk: int):
         try:
             services.contact_update(user=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("走访记录已修改。"))
             return redirect("visits:contact", pk=contact.pk)

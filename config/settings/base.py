@@ -203,6 +203,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One translation of refusals for every endpoint (grids/errors.py, docs/architecture.md "Errors").
+    "EXCEPTION_HANDLER": "grids.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lianhu 联户 API",

@@ -93,6 +93,8 @@
   }
 
   function reason(data) {
+    /* A refusal is {"detail", "code", "field"} (grids/api_errors.py); input errors are {field: [messages]}. */
+    if (data && typeof data.detail === "string") { return data.detail; }
     var out = [];
     (function walk(v) {
       if (typeof v === "string") { out.push(v); } else if (v && typeof v === "object") { for (var k in v) { walk(v[k]); } }
