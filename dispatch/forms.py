@@ -75,11 +75,9 @@ class OrderForm(forms.Form):
         if not upload:
             return upload
         if upload.size > ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError(_("附件不能超过10MB (attachment larger than 10 MB)"))
+            raise forms.ValidationError(_("附件不能超过10MB"))
         if not upload.name.lower().endswith(ATTACHMENT_EXTENSIONS):
-            raise forms.ValidationError(
-                _("附件类型不支持,请上传 PDF、Word、Excel、图片或文本 (unsupported file type)")
-            )
+            raise forms.ValidationError(_("附件类型不支持,请上传 PDF、Word、Excel、图片或文本"))
         return upload
 
 

@@ -149,14 +149,14 @@ def job_run(
     Side effects: a JobRun row, and whatever the job writes (notifications, task lists, snapshots).
     """
     if job not in JOBS:
-        raise JobError(_("未知的任务 (unknown job)"))
+        raise JobError(_("未知的任务"))
     key = period_key or default_key(job)
     try:
         period = parse_period(job, key)
     except PeriodError as exc:
         raise JobError(str(exc)) from exc
     if JobRun.objects.filter(job=job, period_key=key, town=town, status=RunStatus.DONE).exists():
-        raise JobError(_("该任务在此周期已运行完成,不会重复发送 (already completed for this period)"))
+        raise JobError(_("该任务在此周期已运行完成,不会重复发送"))
     runs_mark_stale(job=job, period_key=key, town=town)
     try:
         with transaction.atomic():
@@ -169,7 +169,7 @@ def job_run(
                 heartbeat_at=timezone.now(),
             )
     except IntegrityError as exc:
-        raise JobError(_("该任务此周期正在运行 (a run for this period is in progress)")) from exc
+        raise JobError(_("该任务此周期正在运行")) from exc
     try:
         counts = JOBS[job](period, town=town, progress=Progress(run))
     except Exception as exc:
@@ -281,7 +281,7 @@ def job_run_by_hand(*, job: str, period_key: str, user, town_id: int | None = No
     from .tasks import fan_out_job, run_town_job
 
     if job not in JOBS:
-        raise JobError(_("未知的任务 (unknown job)"))
+        raise JobError(_("未知的任务"))
     try:
         parse_period(job, period_key)
     except PeriodError as exc:
@@ -297,13 +297,11 @@ def job_run_by_hand(*, job: str, period_key: str, user, town_id: int | None = No
             raise NotAllowed(_("只能运行本镇的任务"))
         runs_mark_stale(job=job, period_key=period_key, town=town)
         if JobRun.objects.filter(job=job, period_key=period_key, town=town, status=RunStatus.DONE).exists():
-            raise JobError(
-                _("该任务在此周期已运行完成,不会重复发送 (already completed for this period)"), field="period"
-            )
+            raise JobError(_("该任务在此周期已运行完成,不会重复发送"), field="period")
         if JobRun.objects.filter(
             job=job, period_key=period_key, town=town, status=RunStatus.RUNNING
         ).exists():
-            raise JobError(_("该任务此周期正在运行 (a run for this period is in progress)"), field="period")
+            raise JobError(_("该任务此周期正在运行"), field="period")
         accepted = enqueue(run_town_job, job, period_key, town.pk, user_id, True)
     if not accepted:
         raise JobError(_("后台队列暂不可用,请稍后再试"))

@@ -44,7 +44,7 @@ def _decade_start(day: datetime.date) -> datetime.date:
 def _month(key: str) -> JobPeriod:
     m = re.fullmatch(r"(\d{4})-(\d{2})", key)
     if not m or not 1 <= int(m[2]) <= 12:
-        raise PeriodError(_("月份格式应为 2026-12 (month must look like 2026-12)"))
+        raise PeriodError(_("月份格式应为 2026-12"))
     start, end = period_bounds("month", datetime.date(int(m[1]), int(m[2]), 1))
     return JobPeriod(key, start, end)
 
@@ -56,7 +56,7 @@ def _week(key: str) -> JobPeriod:
     except ValueError:
         start = None
     if start is None:
-        raise PeriodError(_("周的格式应为 2026-W49 (week must look like 2026-W49)"))
+        raise PeriodError(_("周的格式应为 2026-W49"))
     return JobPeriod(key, start, start + datetime.timedelta(days=7))
 
 
@@ -78,21 +78,21 @@ def _decade(key: str) -> JobPeriod:
 def _daily(key: str) -> JobPeriod:
     day = _day(key)
     if day is None:
-        raise PeriodError(_("日期格式应为 2026-12-03 (date must look like 2026-12-03)"))
+        raise PeriodError(_("日期格式应为 2026-12-03"))
     return JobPeriod(key, day, day + datetime.timedelta(days=1))
 
 
 def _quarter(key: str) -> JobPeriod:
     m = re.fullmatch(r"(\d{4})-Q([1-4])", key)
     if not m:
-        raise PeriodError(_("季度格式应为 2026-Q4 (quarter must look like 2026-Q4)"))
+        raise PeriodError(_("季度格式应为 2026-Q4"))
     start, end = period_bounds("quarter", datetime.date(int(m[1]), 3 * int(m[2]) - 2, 1))
     return JobPeriod(key, start, end)
 
 
 def _year(key: str) -> JobPeriod:
     if not re.fullmatch(r"\d{4}", key):
-        raise PeriodError(_("年度格式应为 2026 (year must look like 2026)"))
+        raise PeriodError(_("年度格式应为 2026"))
     start, end = period_bounds("year", datetime.date(int(key), 1, 1))
     return JobPeriod(key, start, end)
 
@@ -120,9 +120,9 @@ def parse_period(job: str, key: str) -> JobPeriod:
     """The job's period for a key; refuses malformed keys and periods that have not begun."""
     period = PARSERS[JobName(job)]((key or "").strip())
     if period.start > today():
-        raise PeriodError(_("不能为尚未开始的周期运行 (period has not started yet)"))
+        raise PeriodError(_("不能为尚未开始的周期运行"))
     if job in (JobName.QUARTER_REVIEW, JobName.YEAR_REVIEW) and period.end > today():
-        raise PeriodError(_("季讲评/年总评只能在周期结束后生成 (the period has not ended yet)"))
+        raise PeriodError(_("季讲评/年总评只能在周期结束后生成"))
     return period
 
 

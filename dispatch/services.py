@@ -78,25 +78,24 @@ def order_issue(
     """
     scope = scope_for(user)
     if not (scope.is_town_staff and scope.writes_path(town.path)):
-        raise DispatchError(_("只有镇网格化综合服务中心可以下发调度令 (only town staff may issue orders)"))
+        raise DispatchError(_("只有镇网格化综合服务中心可以下发调度令"))
     if not title.strip() or not task.strip():
-        raise DispatchError(_("请填写标题和任务内容 (title and task are required)"))
+        raise DispatchError(_("请填写标题和任务内容"))
     if due_date < today():
-        raise DispatchError(_("完成期限不能早于今天 (due date cannot be in the past)"))
+        raise DispatchError(_("完成期限不能早于今天"))
     if due_date > latest():
         raise DispatchError(str(out_of_range_message()))
     places, members = list(places), list(members)
     if not places and not members:
-        raise DispatchError(_("请至少选择一个村、网格或人员 (choose at least one recipient)"))
+        raise DispatchError(_("请至少选择一个村、网格或人员"))
     outside = [p.name for p in places if not p.path.startswith(town.path)]
     outside += [m.name for m in members if not m.path.startswith(town.path) and not scope.is_superuser]
     if outside:
-        raise DispatchError(_("不在本镇范围内:%(names)s (outside the town)") % {"names": "、".join(outside)})
+        raise DispatchError(_("不在本镇范围内:%(names)s") % {"names": "、".join(outside)})
     recipients, empty = _recipients_for(places=places, members=members, on=today())
     if empty:
         raise DispatchError(
-            _("以下村/网格没有在任专干或网格长:%(names)s (nobody answers for them)")
-            % {"names": "、".join(p.name for p in empty)}
+            _("以下村/网格没有在任专干或网格长:%(names)s") % {"names": "、".join(p.name for p in empty)}
         )
     with transaction.atomic():
         order = DispatchOrder.objects.create(
@@ -121,7 +120,7 @@ def _own_row(*, user, order: DispatchOrder) -> OrderRecipient:
     member = scope_for(user).member
     row = OrderRecipient.objects.filter(order=order, member=member).first() if member else None
     if row is None:  # refused because of who asks: 403 on pages and the API
-        raise NotAllowed(_("该调度令不是下发给您的 (this order was not sent to you)"))
+        raise NotAllowed(_("该调度令不是下发给您的"))
     return row
 
 
@@ -139,11 +138,11 @@ def order_acknowledge(*, user, order: DispatchOrder) -> OrderRecipient:
 def order_report_done(*, user, order: DispatchOrder, report: str) -> OrderRecipient:
     """办结: record what was done; acknowledging on the way if needed."""
     if not report.strip():
-        raise DispatchError(_("请填写办理情况 (describe what was done)"))
+        raise DispatchError(_("请填写办理情况"))
     with transaction.atomic():
         row = _own_row(user=user, order=order)
         if row.status == RecipientStatus.DONE:
-            raise DispatchError(_("已经办结 (already reported done)"))
+            raise DispatchError(_("已经办结"))
         now = timezone.now()
         row.status = RecipientStatus.DONE
         row.acknowledged_at = row.acknowledged_at or now

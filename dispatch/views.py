@@ -187,7 +187,7 @@ def order_done(request, pk: int):
     order = get_order_for_user(request.user, pk)
     form = OrderDoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请填写办理情况 (describe what was done)"))
+        messages.error(request, _("请填写办理情况"))
         return redirect("dispatch:order-detail", pk=order.pk)
     try:
         order_report_done(user=request.user, order=order, report=form.cleaned_data["report"])

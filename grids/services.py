@@ -29,9 +29,9 @@ def place_move(*, place: Place, new_parent: Place) -> Place:
     app, is rewritten here without grids having to import the apps above it.
     """
     if PARENT_KIND.get(place.kind) != new_parent.kind:
-        raise ValidationError(_("目标上级的层级不正确 (wrong parent level)"))
+        raise ValidationError(_("目标上级的层级不正确"))
     if new_parent.path.startswith(place.path):
-        raise ValidationError(_("不能移动到自己的下级 (cannot move under itself)"))
+        raise ValidationError(_("不能移动到自己的下级"))
     old_path = place.path
     new_path = new_parent.path + old_path.rstrip("/").rsplit("/", 1)[-1] + "/"
     depth_change = new_path.count("/") - old_path.count("/")

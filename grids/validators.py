@@ -64,9 +64,7 @@ def normalize_phone(value: str) -> str:
 def validate_phone(value: str) -> None:
     phone = normalize_phone(value)
     if not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
-        raise ValidationError(
-            _("电话号码格式不正确:应为11位手机号或带区号的固话 (invalid phone number)"), code="bad_phone"
-        )
+        raise ValidationError(_("电话号码格式不正确:应为11位手机号或带区号的固话"), code="bad_phone")
 
 
 def mask_phone(value: str) -> str:
@@ -95,7 +93,7 @@ def validate_id_number(value: str) -> None:
     """An 18-character resident ID with a valid birth date and a GB 11643 check character."""
     number = normalize_id_number(value)
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise ValidationError(_("身份证号应为18位 (ID number must have 18 characters)"), code="bad_id_length")
+        raise ValidationError(_("身份证号应为18位"), code="bad_id_length")
     year, month, day = int(number[6:10]), int(number[10:12]), int(number[12:14])
     import datetime
 
@@ -104,11 +102,9 @@ def validate_id_number(value: str) -> None:
     except ValueError:
         birth = None
     if birth is None or not (1900 <= year) or birth > datetime.date.today():
-        raise ValidationError(
-            _("身份证号中的出生日期无效 (invalid birth date in ID number)"), code="bad_id_birth"
-        )
+        raise ValidationError(_("身份证号中的出生日期无效"), code="bad_id_birth")
     if id_number_checksum(number[:17]) != number[17]:
-        raise ValidationError(_("身份证号校验位错误 (ID number checksum is wrong)"), code="bad_id_checksum")
+        raise ValidationError(_("身份证号校验位错误"), code="bad_id_checksum")
 
 
 def mask_id_number(value: str) -> str:

@@ -93,8 +93,8 @@ class Forbidden(str):
     """A refusal because of who asks (not of the issue's state): pages show it, the API answers 403."""
 
 
-NOT_YOURS = "不在您的办理层级或范围 (not at your level or in your area)"
-FINISHED = "该诉求已办结 (the issue is already resolved)"
+NOT_YOURS = "不在您的办理层级或范围"
+FINISHED = "该诉求已办结"
 
 
 def refusal(
@@ -114,7 +114,7 @@ def refusal(
             IssueLevel.GRID,
             IssueLevel.VILLAGE,
         ):
-            return _("该层级不能再上报 (cannot escalate from here)") if issue.is_active else _(FINISHED)
+            return _("该层级不能再上报") if issue.is_active else _(FINISHED)
         target = to_level or next_level(issue.level)
         if target != next_level(issue.level):
             emergency_skip = (
@@ -123,7 +123,7 @@ def refusal(
                 and issue.urgency == Urgency.EMERGENCY
             )
             if not emergency_skip:
-                return _("不能越级上报,只有应急事项可由网格直接报镇中心 (skipping a level is not allowed)")
+                return _("不能越级上报,只有应急事项可由网格直接报镇中心")
             if acts_at_level(scope, issue, IssueLevel.GRID) or is_centre(scope, issue):
                 return None
             return Forbidden(_(NOT_YOURS))
@@ -132,46 +132,42 @@ def refusal(
         if issue.status == IssueStatus.REVIEW:
             return None if is_centre(scope, issue) else Forbidden(_(NOT_YOURS))
         if issue.status == IssueStatus.WHISTLED:
-            return _("部门尚未全部答复,不能办结 (departments have not all answered)")
+            return _("部门尚未全部答复,不能办结")
         if issue.status != IssueStatus.OPEN:
             return _(FINISHED)
         return None if acts_at_level(scope, issue, issue.level) else Forbidden(_(NOT_YOURS))
     if action == IssueAction.WHISTLE:
         if not issue.is_active or issue.level not in (IssueLevel.CENTRE, IssueLevel.DEPARTMENT):
-            return _("只有镇中心层级的事项可以吹哨 (only issues at the town centre can be whistled)")
+            return _("只有镇中心层级的事项可以吹哨")
         return None if is_centre(scope, issue) else Forbidden(_(NOT_YOURS))
     if action == IssueAction.RETURN:
         if issue.status not in (IssueStatus.REVIEW, IssueStatus.WHISTLED):
-            return _("没有可退回的部门答复 (nothing to send back to a department)")
+            return _("没有可退回的部门答复")
         if assignment is not None and assignment.status not in (
             AssignmentStatus.REPLIED,
             AssignmentStatus.SENT_BACK,
         ):
-            return _("该部门尚未答复 (the department has not answered yet)")
+            return _("该部门尚未答复")
         return None if is_centre(scope, issue) else Forbidden(_(NOT_YOURS))
     if action in (IssueAction.ACCEPT, IssueAction.REPLY, IssueAction.SEND_BACK):
         if assignment is None or assignment.department_id not in scope.department_ids:
-            return Forbidden(_("不是交办给您部门的事项 (not assigned to your department)"))
+            return Forbidden(_("不是交办给您部门的事项"))
         if issue.status != IssueStatus.WHISTLED or assignment.status not in OPEN_ASSIGNMENT_STATUSES:
-            return _("该交办已答复 (this assignment is already answered)")
+            return _("该交办已答复")
         if action == IssueAction.ACCEPT and assignment.status != AssignmentStatus.PENDING:
-            return _("已接单 (already accepted)")
+            return _("已接单")
         return None
     if action == IssueAction.SUPERVISE:
         if issue.status not in ACTIVE_STATUSES:
             return _(FINISHED)
-        return (
-            None
-            if supervises(scope, issue)
-            else Forbidden(_("只有镇中心和镇纪委可以督办 (only the centre and discipline may supervise)"))
-        )
+        return None if supervises(scope, issue) else Forbidden(_("只有镇中心和镇纪委可以督办"))
     if action == IssueAction.FEEDBACK:
         if issue.status != IssueStatus.RESOLVED:
-            return _("尚未办结,不能回访评价 (not resolved yet)")
+            return _("尚未办结,不能回访评价")
         return (
             None
             if acts_at_level(scope, issue, IssueLevel.ON_SPOT)
-            else Forbidden(_("只有提出人可以回访评价 (only the raiser records feedback)"))
+            else Forbidden(_("只有提出人可以回访评价"))
         )
     return Forbidden(_(NOT_YOURS))
 

@@ -97,7 +97,7 @@ def _own_contact(user, contact_id):
 
     contact = Contact.objects.filter(pk=contact_id, member=scope_for(user).member).first()
     if contact is None:
-        raise IssueError(_("走访记录不存在 (no such contact of yours)"))
+        raise IssueError(_("走访记录不存在"))
     return contact
 
 

@@ -36,7 +36,7 @@ class MultipleImageField(forms.ImageField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(_("照片最多 %(n)d 张 (too many photos)") % {"n": MAX_PHOTOS})
+            raise forms.ValidationError(_("照片最多 %(n)d 张") % {"n": MAX_PHOTOS})
         single = super().clean
         return [single(f, initial) for f in files]
 
@@ -100,19 +100,15 @@ class RaiseForm(forms.Form):
         if code and not data.get("household"):
             household = households_writable_by(self.user).filter(code=code).first()
             if household is None:
-                self.add_error(
-                    "household_code", _("找不到该户或不在您的范围 (no such household in your area)")
-                )
+                self.add_error("household_code", _("找不到该户或不在您的范围"))
             data["household"] = household
         if not self.errors and bool(data.get("household")) == bool(data.get("place")):
-            raise forms.ValidationError(_("请选择一户或一个地点 (choose one household or one place)"))
+            raise forms.ValidationError(_("请选择一户或一个地点"))
         outcome = data.get("outcome")
         if outcome in ("escalate", "solved") and not (data.get("note") or "").strip():
             self.add_error(
                 "note",
-                _("上报须说明理由 (a reason is required)")
-                if outcome == "escalate"
-                else _("请填写现场解决结果 (a result is required)"),
+                _("上报须说明理由") if outcome == "escalate" else _("请填写现场解决结果"),
             )
         return data
 
@@ -158,7 +154,7 @@ class WhistleForm(VersionForm):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        error_messages={"invalid": _("请输入正确的日期时间 (enter a valid date and time)")},
+        error_messages={"invalid": _("请输入正确的日期时间")},
     )
     note = forms.CharField(label=_("交办说明"), required=False, max_length=500)
 
@@ -223,10 +219,10 @@ class BulkWhistleForm(WhistleForm):
         for raw in self.raw_picks:
             issue_id, _sep, version = raw.partition(":")
             if not (issue_id.isdigit() and version.isdigit()):
-                raise forms.ValidationError(_("选择的事项无效 (invalid selection)"))
+                raise forms.ValidationError(_("选择的事项无效"))
             parsed.append((int(issue_id), int(version)))
         if not parsed:
-            raise forms.ValidationError(_("请先勾选要吹哨的事项 (select issues first)"))
+            raise forms.ValidationError(_("请先勾选要吹哨的事项"))
         data["parsed_picks"] = parsed
         return data
 
@@ -252,7 +248,7 @@ class SuperviseForm(forms.Form):
     def clean_deadline(self):
         day = self.cleaned_data["deadline"]
         if day < timezone.localdate():
-            raise forms.ValidationError(_("新期限不能早于今天 (the new deadline cannot be in the past)"))
+            raise forms.ValidationError(_("新期限不能早于今天"))
         return day
 
 

@@ -62,7 +62,7 @@ class _Duration(models.Model):
 
     def clean(self) -> None:
         if not self.amount:
-            raise ValidationError({"amount": _("时限必须大于0 (duration must be positive)")})
+            raise ValidationError({"amount": _("时限必须大于0")})
         # A default deadline longer than a year is a typo (it would put deadlines years ahead).
         limit = MAX_DURATION_DAYS * (24 if self.unit == DurationUnit.HOUR else 1)
         if self.amount > limit:

@@ -73,7 +73,7 @@ class IssueConflict(IssueError, Conflict):
     """Someone else changed the issue since the user loaded it."""
 
     def __init__(self, message: str | None = None, **kwargs):
-        super().__init__(message or _("已被他人处理,请刷新后重试 (someone else acted first)"), **kwargs)
+        super().__init__(message or _("已被他人处理,请刷新后重试"), **kwargs)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _event(
 def _lock(issue_id: int, version: int | None) -> Issue:
     issue = Issue.objects.select_for_update().filter(pk=issue_id).first()
     if issue is None:
-        raise IssueError(_("诉求不存在 (no such issue)"))
+        raise IssueError(_("诉求不存在"))
     if version is not None and int(version) != issue.version:
         raise IssueConflict()
     return issue
@@ -107,7 +107,7 @@ def _lock(issue_id: int, version: int | None) -> Issue:
 
 def _check(user, issue: Issue, action: str, **kwargs) -> None:
     if not access.issues_visible_to(user).filter(pk=issue.pk).exists():
-        raise IssueError(_("诉求不存在 (no such issue)"))
+        raise IssueError(_("诉求不存在"))
     reason = access.refusal(user, issue, action, **kwargs)
     if reason:
         raise (IssueForbidden if isinstance(reason, access.Forbidden) else IssueError)(reason)
@@ -200,25 +200,25 @@ def issue_raise(
     """
     member = scope_for(user).member
     if member is None:
-        raise IssueError(_("该账号未关联联户人员 (this login is not linked to a member)"))
+        raise IssueError(_("该账号未关联联户人员"))
     if (household is None) == (place is None):
-        raise IssueError(_("请选择一户或一个地点 (choose one household or one place)"))
+        raise IssueError(_("请选择一户或一个地点"))
     if household is not None and not households_visible_to(user).filter(pk=household.pk).exists():
-        raise IssueError(_("不能为您看不到的户提出诉求 (household not in your area)"))
+        raise IssueError(_("不能为您看不到的户提出诉求"))
     if place is not None and (
         place.kind not in (PlaceKind.VILLAGE, PlaceKind.GRID3, PlaceKind.GRID4)
         or not places_visible_to(user).filter(pk=place.pk).exists()
     ):
-        raise IssueError(_("不能为该地点提出诉求 (place not in your area)"))
+        raise IssueError(_("不能为该地点提出诉求"))
     # Seeing is not enough: write scope over the household or place, or the member's own link (403).
     require_write(scope_for(user), household or place)
     if not category.active:
-        raise IssueError(_("该类别已停用 (category no longer in use)"))
+        raise IssueError(_("该类别已停用"))
     if len(photos) > MAX_PHOTOS:
-        raise IssueError(_("照片最多 %(n)d 张 (too many photos)") % {"n": MAX_PHOTOS})
+        raise IssueError(_("照片最多 %(n)d 张") % {"n": MAX_PHOTOS})
     if solved_result.strip() and escalate_reason.strip():
-        raise IssueError(_("现场解决和上报只能选一项 (either solved on the spot or escalated)"))
-    description = _required(description, _("请填写情况描述 (description is required)"))
+        raise IssueError(_("现场解决和上报只能选一项"))
+    description = _required(description, _("请填写情况描述"))
     cleaned_photos = [_clean_photo(photo) for photo in photos]
     now = timezone.now()
     issue = Issue(
@@ -259,7 +259,7 @@ def issue_escalate(
     """
     issue = _lock(issue_id, version)
     _check(user, issue, IssueAction.ESCALATE, to_level=to_level)
-    reason = _required(reason, _("上报必须说明理由 (a reason is required to escalate)"))
+    reason = _required(reason, _("上报必须说明理由"))
     before = (issue.level, issue.status)
     issue.level = to_level or next_level(issue.level)
     issue.status = IssueStatus.OPEN
@@ -286,7 +286,7 @@ def issue_resolve(*, user, issue_id: int, version: int | None, result: str) -> I
     """
     issue = _lock(issue_id, version)
     _check(user, issue, IssueAction.RESOLVE)
-    result = _required(result, _("办结必须填写办理结果 (a result is required to close)"))
+    result = _required(result, _("办结必须填写办理结果"))
     before = (issue.level, issue.status)
     if issue.status == IssueStatus.REVIEW:
         issue.level = IssueLevel.CENTRE
@@ -322,18 +322,16 @@ def issue_whistle(
     _check(user, issue, IssueAction.WHISTLE)
     departments = list(departments)
     if not departments:
-        raise IssueError(_("请至少选择一个部门 (choose at least one department)"))
+        raise IssueError(_("请至少选择一个部门"))
     kind = WhistleKind(kind)
     allowed = set(departments_for_issue(issue.path).values_list("pk", flat=True))
     if any(d.pk not in allowed for d in departments):
-        raise IssueError(_("所选部门不能接收该事项 (department not available for this issue)"))
+        raise IssueError(_("所选部门不能接收该事项"))
     now = timezone.now()
     if deadline is None:
         deadline = whistle_deadline(kind, now)
     elif not now < deadline <= now + datetime.timedelta(days=366):
-        raise IssueError(
-            _("办理期限须晚于现在且在一年之内 (the deadline must be in the future, within a year)")
-        )
+        raise IssueError(_("办理期限须晚于现在且在一年之内"))
     existing = {a.department_id: a for a in issue.assignments.select_for_update()}
     before = (issue.level, issue.status)
     issue.level = IssueLevel.DEPARTMENT
@@ -344,9 +342,7 @@ def issue_whistle(
     for department in departments:
         assignment = existing.get(department.pk)
         if assignment is not None and assignment.is_open:
-            raise IssueError(
-                _("%(dept)s 正在办理该事项 (already assigned to this department)") % {"dept": department.name}
-            )
+            raise IssueError(_("%(dept)s 正在办理该事项") % {"dept": department.name})
         if assignment is None:
             assignment = WhistleAssignment(issue=issue, department=department)
         assignment.kind = kind
@@ -411,7 +407,7 @@ def issue_whistle_bulk(
 def _lock_assignment(assignment_id: int, version: int | None) -> tuple[Issue, WhistleAssignment]:
     issue_id = WhistleAssignment.objects.filter(pk=assignment_id).values_list("issue_id", flat=True).first()
     if issue_id is None:
-        raise IssueError(_("交办不存在 (no such assignment)"))
+        raise IssueError(_("交办不存在"))
     issue = _lock(issue_id, None)  # the issue row serialises everything done on it
     assignment = WhistleAssignment.objects.select_for_update().get(pk=assignment_id)
     if version is not None and int(version) != assignment.version:
@@ -474,7 +470,7 @@ def assignment_reply(*, user, assignment_id: int, version: int | None, result: s
         action=IssueAction.REPLY,
         text=result,
         field="result",
-        message=_("请填写办理结果 (a result is required)"),
+        message=_("请填写办理结果"),
     )
 
 
@@ -488,7 +484,7 @@ def assignment_send_back(*, user, assignment_id: int, version: int | None, reaso
         action=IssueAction.SEND_BACK,
         text=reason,
         field="reason",
-        message=_("退回必须说明理由 (a reason is required to send back)"),
+        message=_("退回必须说明理由"),
     )
 
 
@@ -500,9 +496,9 @@ def issue_return_to_department(
     issue = _lock(issue_id, version)
     assignment = issue.assignments.select_for_update().filter(pk=assignment_id).first()
     if assignment is None:
-        raise IssueError(_("交办不存在 (no such assignment)"))
+        raise IssueError(_("交办不存在"))
     _check(user, issue, IssueAction.RETURN, assignment=assignment)
-    reason = _required(reason, _("退回必须说明理由 (a reason is required to send back)"))
+    reason = _required(reason, _("退回必须说明理由"))
     before = (issue.level, issue.status)
     deadline = whistle_deadline(assignment.kind, timezone.now())
     assignment.status = AssignmentStatus.PENDING
@@ -543,9 +539,9 @@ def issue_supervise(*, user, issue_id: int, note: str, deadline: datetime.date) 
     """
     issue = _lock(issue_id, None)
     _check(user, issue, IssueAction.SUPERVISE)
-    note = _required(note, _("请填写督办意见 (a supervision note is required)"))
+    note = _required(note, _("请填写督办意见"))
     if deadline < timezone.localdate():
-        raise IssueError(_("新期限不能早于今天 (the new deadline cannot be in the past)"))
+        raise IssueError(_("新期限不能早于今天"))
     if deadline > latest():
         raise IssueError(str(out_of_range_message()))
     new_deadline = end_of_local_day(deadline)
@@ -578,7 +574,7 @@ def issue_feedback_record(
     _check(user, issue, IssueAction.FEEDBACK)
     satisfaction = Satisfaction(satisfaction)
     if satisfaction == Satisfaction.UNSATISFIED:
-        note = _required(note, _("不满意时请记录群众意见 (say why the household is not satisfied)"))
+        note = _required(note, _("不满意时请记录群众意见"))
     feedback = IssueFeedback(
         issue=issue, satisfaction=satisfaction, note=note.strip(), recorded_by=scope_for(user).member
     )

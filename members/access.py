@@ -276,7 +276,7 @@ def writes(scope: Scope, target: Household | Place) -> bool:
     return target.pk in own
 
 
-WRITE_REFUSED = "您只有查看权限,不能在此范围内录入或办理 (read-only here: you may not change anything)"
+WRITE_REFUSED = "您只有查看权限,不能在此范围内录入或办理"
 
 
 def require_write(scope: Scope, *targets: Household | Place) -> None:

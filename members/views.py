@@ -52,7 +52,7 @@ CENSUS_SESSION_KEY = "census_upload"
 
 
 class CensusUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("摸底表 (.xlsx)"))
+    file = forms.FileField(label=gettext_lazy("摸底表"))
     town = forms.ModelChoiceField(
         queryset=Place.objects.none(), label=gettext_lazy("导入到"), empty_label=None
     )
@@ -125,7 +125,7 @@ def census_preview(request):
     towns = _census_towns(request)
     pending = _census_pending(request, towns)
     if pending is None:
-        messages.info(request, _("请先上传摸底表 (please upload a census file first)"))
+        messages.info(request, _("请先上传摸底表"))
         return redirect("members:census-import")
     token, town = pending
     try:
@@ -144,7 +144,7 @@ def census_confirm(request):
     towns = _census_towns(request)
     pending = _census_pending(request, towns)
     if pending is None or request.POST.get("token") != pending[0]:
-        messages.error(request, _("上传的文件已失效,请重新上传 (upload expired, please upload again)"))
+        messages.error(request, _("上传的文件已失效,请重新上传"))
         return redirect("members:census-import")
     token, town = pending
     try:
@@ -158,9 +158,7 @@ def census_confirm(request):
     except IntegrityError:
         messages.error(
             request,
-            _(
-                "导入时数据被他人同时修改,未写入任何数据,请重新预览后再导入 (data changed meanwhile; nothing was written)"
-            ),
+            _("导入时数据被他人同时修改,未写入任何数据,请重新预览后再导入"),
         )
         return redirect("members:census-preview")
     _census_forget(request)
@@ -188,5 +186,5 @@ def _census_logged(town, plan) -> None:
 def census_cancel(request):
     _census_towns(request)
     _census_forget(request)
-    messages.info(request, _("已取消本次导入,上传的文件已删除 (import cancelled)"))
+    messages.info(request, _("已取消本次导入,上传的文件已删除"))
     return redirect("members:census-import")

@@ -31,12 +31,12 @@ class PeriodForm(forms.Form):
         try:
             if kind == PeriodKind.CUSTOM:
                 if not data.get("start") or not data.get("end"):
-                    raise PeriodError(_("自定义范围需填写开始和结束日期 (start and end dates are required)"))
+                    raise PeriodError(_("自定义范围需填写开始和结束日期"))
                 data["report_period"] = custom_period(data["start"], data["end"])
             else:
                 on = data.get("on") or timezone.localdate()
                 if on.year < 2000 or on.year > 2100:
-                    raise PeriodError(_("日期超出范围 (date out of range)"))
+                    raise PeriodError(_("日期超出范围"))
                 data["report_period"] = period_of(kind, on)
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from exc

@@ -78,9 +78,9 @@ class AssessmentWeights(models.Model):
     def clean(self) -> None:
         errors = {}
         if sum(self.village().values(), Decimal(0)) != VILLAGE_TOTAL:
-            errors["village_coverage"] = _("村考核各项分值之和必须为6分 (village weights must add up to 6)")
+            errors["village_coverage"] = _("村考核各项分值之和必须为6分")
         if sum(self.cadre().values(), Decimal(0)) != CADRE_TOTAL:
-            errors["cadre_coverage"] = _("干部考核各项分值之和必须为100分 (cadre weights must add up to 100)")
+            errors["cadre_coverage"] = _("干部考核各项分值之和必须为100分")
         if errors:
             raise ValidationError(errors)
 
@@ -174,7 +174,7 @@ class ExportJob(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["requested_by", "created_at"], name="export_user_time_idx")]
         permissions = [
-            ("view_full_numbers", _("导出完整电话和身份证号 (may export full phone and ID numbers)")),
+            ("view_full_numbers", _("导出完整电话和身份证号")),
         ]
 
     def __str__(self) -> str:

@@ -81,7 +81,7 @@ def period_of(kind: str, on: datetime.date) -> ReportPeriod:
 
 def custom_period(start: datetime.date, last_day: datetime.date) -> ReportPeriod:
     if last_day < start:
-        raise PeriodError(_("结束日期不能早于开始日期 (end date is before start date)"))
+        raise PeriodError(_("结束日期不能早于开始日期"))
     if (last_day - start).days + 1 > MAX_CUSTOM_DAYS:
-        raise PeriodError(_("时间范围不能超过三年 (range cannot exceed three years)"))
+        raise PeriodError(_("时间范围不能超过三年"))
     return ReportPeriod(PeriodKind.CUSTOM, start, last_day + datetime.timedelta(days=1))

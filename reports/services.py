@@ -85,7 +85,7 @@ def ledger_sheets(*, user, kind: str, place: Place, period: ReportPeriod, full_n
             user=user, town=place, year=year
         )
         return exports.assessment_sheets(sheet=sheet, town=place, year=year)
-    raise ReportError(_("未知的台账类型 (unknown ledger)"))
+    raise ReportError(_("未知的台账类型"))
 
 
 def estimate_rows(*, user, kind: str, place: Place, period: ReportPeriod) -> int:
@@ -118,13 +118,13 @@ def estimate_rows(*, user, kind: str, place: Place, period: ReportPeriod) -> int
 def export_check(*, user, kind: str, place: Place, full_numbers: bool) -> None:
     """Refuse what the user may not export (the place itself is checked by the caller's access helper)."""
     if kind not in LedgerKind.values:
-        raise ReportError(_("未知的台账类型 (unknown ledger)"))
+        raise ReportError(_("未知的台账类型"))
     if full_numbers and not user.has_perm(FULL_NUMBERS_PERM):
-        raise ReportError(_("您没有导出完整号码的权限 (no permission to export full numbers)"))
+        raise ReportError(_("您没有导出完整号码的权限"))
     if kind == LedgerKind.GRID and place.kind not in exports.GRID_KINDS:
-        raise ReportError(_("网格台账只能按网格导出 (the grid ledger is exported per grid)"))
+        raise ReportError(_("网格台账只能按网格导出"))
     if kind == LedgerKind.ASSESSMENT and place.kind != PlaceKind.TOWN:
-        raise ReportError(_("考核台账只能按镇导出 (the assessment ledger is exported per town)"))
+        raise ReportError(_("考核台账只能按镇导出"))
 
 
 def export_request(
@@ -249,13 +249,13 @@ def exports_purge(*, now: datetime.datetime | None = None) -> int:
 def assessment_compute(*, user, town: Place, year: int) -> AssessmentResult:
     """Compute and store the year's sheet as a draft. Refused once the year is approved (frozen)."""
     if not assessment.can_compute(user, town):
-        raise ReportError(_("只有镇工作人员可以计算考核结果 (only town staff may compute)"))
+        raise ReportError(_("只有镇工作人员可以计算考核结果"))
     if year > timezone.localdate().year:
-        raise ReportError(_("不能计算未来年度 (year cannot be in the future)"))
+        raise ReportError(_("不能计算未来年度"))
     with transaction.atomic():
         result = AssessmentResult.objects.select_for_update().filter(town=town, year=year).first()
         if result is not None and result.status == AssessmentStatus.APPROVED:
-            raise ReportError(_("该年度考核结果已审定,不能重新计算 (approved results are frozen)"))
+            raise ReportError(_("该年度考核结果已审定,不能重新计算"))
         sheet = assessment.assessment_build(user=user, town=town, year=year)
         if result is None:
             result = AssessmentResult(town=town, year=year)
@@ -271,7 +271,7 @@ def assessment_compute(*, user, town: Place, year: int) -> AssessmentResult:
 def assessment_approve(*, user, town: Place, year: int) -> AssessmentResult:
     """Approve a computed draft: status, approver and time; from then on it never changes."""
     if not assessment.can_approve(user, town):
-        raise ReportError(_("只有领导小组成员可以审定考核结果 (only the leading group may approve)"))
+        raise ReportError(_("只有领导小组成员可以审定考核结果"))
     with transaction.atomic():
         now = timezone.now()
         updated = AssessmentResult.objects.filter(town=town, year=year, status=AssessmentStatus.DRAFT).update(
@@ -279,6 +279,6 @@ def assessment_approve(*, user, town: Place, year: int) -> AssessmentResult:
         )
         if not updated:
             if AssessmentResult.objects.filter(town=town, year=year).exists():
-                raise ReportError(_("该年度考核结果已审定 (already approved)"))
-            raise ReportError(_("请先计算考核结果再审定 (compute the results first)"))
+                raise ReportError(_("该年度考核结果已审定"))
+            raise ReportError(_("请先计算考核结果再审定"))
     return AssessmentResult.objects.get(town=town, year=year)

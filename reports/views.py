@@ -137,7 +137,7 @@ def assessment_compute_view(request, pk: int):
     town = assessment.get_assessment_town_for_user(request.user, pk)
     form = YearForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("年度无效 (invalid year)"))
+        messages.error(request, _("年度无效"))
         return redirect("reports:assessment", pk=town.pk)
     year = form.cleaned_data["year"]
     try:
@@ -145,7 +145,7 @@ def assessment_compute_view(request, pk: int):
     except ReportError as exc:
         flash_error(request, exc)
     else:
-        messages.success(request, _("已计算 %(year)s 年考核结果 (computed)") % {"year": year})
+        messages.success(request, _("已计算 %(year)s 年考核结果") % {"year": year})
     return redirect(f"{reverse('reports:assessment', args=[town.pk])}?year={year}")
 
 
@@ -155,7 +155,7 @@ def assessment_approve_view(request, pk: int):
     town = assessment.get_assessment_town_for_user(request.user, pk)
     form = YearForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("年度无效 (invalid year)"))
+        messages.error(request, _("年度无效"))
         return redirect("reports:assessment", pk=town.pk)
     year = form.cleaned_data["year"]
     try:
@@ -163,9 +163,7 @@ def assessment_approve_view(request, pk: int):
     except ReportError as exc:
         flash_error(request, exc)
     else:
-        messages.success(
-            request, _("%(year)s 年考核结果已审定,不再重新计算 (approved and frozen)") % {"year": year}
-        )
+        messages.success(request, _("%(year)s 年考核结果已审定,不再重新计算") % {"year": year})
     return redirect(f"{reverse('reports:assessment', args=[town.pk])}?year={year}")
 
 
@@ -196,7 +194,7 @@ def export_request_view(request, pk: int):
         return redirect(back)
     if job.is_downloadable():
         return redirect("reports:export-download", pk=job.pk)
-    messages.info(request, _("台账较大,正在后台生成,完成后可在“我的导出”下载 (running in the background)"))
+    messages.info(request, _("台账较大,正在后台生成,完成后可在“我的导出”下载"))
     return redirect("reports:exports")
 
 
@@ -214,7 +212,7 @@ def export_download(request, pk: int):
     if job is None:
         raise Http404
     if not job.is_downloadable():
-        messages.error(request, _("文件已过期或尚未生成 (file expired or not ready)"))
+        messages.error(request, _("文件已过期或尚未生成"))
         return redirect("reports:exports")
     services.export_log_download(job=job)
     return private_file_response(job.file, filename=job.filename, as_attachment=True)

@@ -434,7 +434,7 @@ def award_ranking(*, award_type: AwardType) -> Ranking:
     notes = []
     criteria = criteria_for(award_type.kind)
     if Criterion.DISPATCH_DONE in criteria and not dispatch_available():
-        notes.append(str(_("调度令模块尚未启用,“完成调度令数”按权重0计 (dispatch not installed: weight 0)")))
+        notes.append(str(_("调度令模块尚未启用,“完成调度令数”按权重0计")))
 
     if award_type.kind in GRID_KINDS:
         grids = sorted(

@@ -64,24 +64,24 @@ def _lock(round_: AwardRound) -> AwardRound:
 
 def _refuse_frozen(round_: AwardRound) -> None:
     if round_.status == RoundStatus.PUBLISHED:
-        raise DomainError(_("评选结果已公布并锁定,不能再修改 (the round is published and frozen)"))
+        raise DomainError(_("评选结果已公布并锁定,不能再修改"))
 
 
 def _require_editable(round_: AwardRound) -> None:
     _refuse_frozen(round_)
     if round_.status not in EDITABLE_STATUSES:
-        raise DomainError(_("评选已提交审批,不能再修改设置 (the round is submitted: settings are locked)"))
+        raise DomainError(_("评选已提交审批,不能再修改设置"))
 
 
 def _require_town_staff(user, town: Place) -> None:
     if not is_town_staff_of(scope_for(user), town):
-        raise NotAllowed(_("只有镇领导小组或网格化综合服务中心可以操作 (town staff only)"))
+        raise NotAllowed(_("只有镇领导小组或网格化综合服务中心可以操作"))
 
 
 def _transition(*, round_: AwardRound, old: str, new: str, **extra) -> None:
     updated = AwardRound.objects.filter(pk=round_.pk, status=old).update(status=new, **extra)
     if updated != 1:
-        raise Conflict(_("评选状态已变化,请刷新后重试 (the round changed meanwhile; reload)"))
+        raise Conflict(_("评选状态已变化,请刷新后重试"))
     round_.status = new
     for key, value in extra.items():
         setattr(round_, key, value)
@@ -113,11 +113,11 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
     """
     _require_town_staff(user, town)
     if town.kind != PlaceKind.TOWN:
-        raise DomainError(_("请选择镇 (choose a town)"), field="town")
+        raise DomainError(_("请选择镇"), field="town")
     if half not in Half.values:
-        raise DomainError(_("请选择年中或年终 (choose mid-year or year-end)"), field="half")
+        raise DomainError(_("请选择年中或年终"), field="half")
     if not 2000 <= int(year) <= 2100:
-        raise DomainError(_("年度不正确 (invalid year)"), field="year")
+        raise DomainError(_("年度不正确"), field="year")
     start, end = default_period(int(year), half)
     previous = _previous_round(town, int(year), half)
     try:
@@ -126,7 +126,7 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
                 town=town, year=year, half=half, period_start=start, period_end=end
             )
     except IntegrityError:
-        raise DomainError(_("该镇这一批次的评选已存在 (this round already exists)")) from None
+        raise DomainError(_("该镇这一批次的评选已存在")) from None
     if previous is not None:
         AwardType.objects.bulk_create(
             AwardType(
@@ -192,9 +192,9 @@ def round_update_period(
     _require_town_staff(user, round_.town)
     _require_editable(round_)
     if period_end < period_start:
-        raise DomainError(_("截止日期不能早于开始日期 (end before start)"), field="period_end")
+        raise DomainError(_("截止日期不能早于开始日期"), field="period_end")
     if (period_end - period_start).days > 366:
-        raise DomainError(_("统计期不能超过一年 (a period is at most a year)"), field="period_end")
+        raise DomainError(_("统计期不能超过一年"), field="period_end")
     round_.period_start, round_.period_end = period_start, period_end
     round_.save(update_fields=["period_start", "period_end"])
     _event(
@@ -212,23 +212,23 @@ def _clean_type_fields(
     errors = {}
     name = (name or "").strip()
     if not name:
-        errors["name"] = _("请填写奖项名称 (name required)")
+        errors["name"] = _("请填写奖项名称")
     if kind not in AwardKind.values:
-        errors["kind"] = _("请选择评选对象 (choose what is awarded)")
+        errors["kind"] = _("请选择评选对象")
     try:
         places = int(places)
         if not 1 <= places <= 100:
             raise ValueError
     except (TypeError, ValueError):
-        errors["places"] = _("名额应为1到100之间的整数 (places: 1–100)")
+        errors["places"] = _("名额应为1到100之间的整数")
     try:
         prize = Decimal(str(prize)).quantize(Decimal("0.01"))
         if prize < 0 or prize > Decimal(100000):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors["prize"] = _("奖金金额不正确 (invalid prize)")
+        errors["prize"] = _("奖金金额不正确")
     if office is None or office.place_id != round_.town_id or not office.active:
-        errors["office"] = _("组织部门必须是本镇的有效部门 (the office must be one of the town's)")
+        errors["office"] = _("组织部门必须是本镇的有效部门")
     if errors:
         raise ValidationError(errors)
     return {"name": name, "kind": kind, "places": places, "prize": prize, "office": office}
@@ -259,16 +259,16 @@ def award_type_save(
     if award_type is None:
         award_type = AwardType(round=round_, order=round_.types.count())
     elif award_type.round_id != round_.pk:
-        raise DomainError(_("奖项不属于该评选 (award not in this round)"))
+        raise DomainError(_("奖项不属于该评选"))
     elif award_type.kind != fields["kind"] and award_type.nominations.exists():
-        raise DomainError(_("已有推荐,不能更改评选对象 (nominations exist)"), field="kind")
+        raise DomainError(_("已有推荐,不能更改评选对象"), field="kind")
     for key, value in fields.items():
         setattr(award_type, key, value)
     try:
         with transaction.atomic():
             award_type.save()
     except IntegrityError:
-        raise DomainError(_("同名同对象的奖项已存在 (duplicate award)"), field="name") from None
+        raise DomainError(_("同名同对象的奖项已存在"), field="name") from None
     _event(
         round_=round_,
         user=user,
@@ -291,7 +291,7 @@ def award_type_delete(*, user, award_type: AwardType) -> None:
     _require_town_staff(user, round_.town)
     _require_editable(round_)
     if award_type.nominations.exists():
-        raise DomainError(_("该奖项已有推荐,请先撤回 (withdraw its nominations first)"))
+        raise DomainError(_("该奖项已有推荐,请先撤回"))
     note = _("删除奖项 %(name)s") % {"name": str(award_type)}
     award_type.delete()
     _event(round_=round_, user=user, action=EventAction.EDIT, note=str(note))
@@ -310,14 +310,14 @@ def weights_update(*, user, round_: AwardRound, weights: dict[str, object]) -> d
     errors = {}
     for key, raw in weights.items():
         if key not in Criterion.values:
-            errors[key] = _("未知指标 (unknown criterion)")
+            errors[key] = _("未知指标")
             continue
         try:
             value = Decimal(str(raw)).quantize(Decimal("0.01"))
             if value < 0 or value > MAX_WEIGHT:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            errors[key] = _("权重应为0到1000之间的数 (weight: 0–1000)")
+            errors[key] = _("权重应为0到1000之间的数")
             continue
         clean[key] = value
     if errors:
@@ -345,9 +345,9 @@ def round_open(*, user, round_: AwardRound) -> AwardRound:
     _require_town_staff(user, round_.town)
     _refuse_frozen(round_)
     if not round_.types.exists():
-        raise DomainError(_("请先设置奖项 (add an award first)"))
+        raise DomainError(_("请先设置奖项"))
     if round_.status != RoundStatus.DRAFT:
-        raise DomainError(_("只有草稿状态可以开始推荐 (only a draft can be opened)"))
+        raise DomainError(_("只有草稿状态可以开始推荐"))
     _transition(round_=round_, old=RoundStatus.DRAFT, new=RoundStatus.NOMINATING)
     _event(round_=round_, user=user, action=EventAction.OPEN)
     return round_
@@ -357,10 +357,10 @@ def _lock_for_nomination(user, award_type: AwardType) -> AwardRound:
     round_ = _lock(award_type.round)
     award_type.round = round_
     if not can_nominate(user, award_type):
-        raise NotAllowed(_("只有该奖项的组织部门或镇工作人员可以推荐 (the organising office only)"))
+        raise NotAllowed(_("只有该奖项的组织部门或镇工作人员可以推荐"))
     _refuse_frozen(round_)
     if round_.status != RoundStatus.NOMINATING:
-        raise DomainError(_("当前不在推荐阶段 (the round is not taking nominations)"))
+        raise DomainError(_("当前不在推荐阶段"))
     return round_
 
 
@@ -376,27 +376,26 @@ def nomination_add(
     round_ = _lock_for_nomination(user, award_type)
     subject = place if award_type.kind in GRID_KINDS else member
     if subject is None or (award_type.kind in GRID_KINDS) != (member is None):
-        raise DomainError(_("推荐对象与奖项类型不符 (candidate does not fit this award)"))
+        raise DomainError(_("推荐对象与奖项类型不符"))
     ranking = selectors.award_ranking(award_type=award_type)
     row = ranking.position_of(subject.pk)
     if row is None:
         excluded = next((e for e in ranking.excluded if e.member.pk == subject.pk), None)
         if excluded is not None:
             raise DomainError(
-                _("%(name)s 不能参评:%(why)s (excluded)")
-                % {"name": subject.name, "why": "、".join(excluded.reasons)}
+                _("%(name)s 不能参评:%(why)s") % {"name": subject.name, "why": "、".join(excluded.reasons)}
             )
-        raise DomainError(_("%(name)s 不在本奖项的参评范围内 (not a candidate)") % {"name": subject.name})
+        raise DomainError(_("%(name)s 不在本奖项的参评范围内") % {"name": subject.name})
     reason = (reason or "").strip()
     if row.rank > award_type.places and not reason:
         raise DomainError(
-            _("%(name)s 排名第 %(rank)s,不在前 %(n)s 名内,请写明推荐理由 (reason required)")
+            _("%(name)s 排名第 %(rank)s,不在前 %(n)s 名内,请写明推荐理由")
             % {"name": subject.name, "rank": row.rank, "n": award_type.places},
             field="reason",
         )
     if award_type.nominations.count() >= award_type.places:
         raise DomainError(
-            _("%(award)s 名额 %(n)s 个已满,请先撤回一个推荐 (places are full)")
+            _("%(award)s 名额 %(n)s 个已满,请先撤回一个推荐")
             % {"award": award_type.name, "n": award_type.places}
         )
     return _nominate(user=user, round_=round_, award_type=award_type, row=row, reason=reason)
@@ -418,7 +417,7 @@ def _nominate(*, user, round_: AwardRound, award_type: AwardType, row, reason: s
                 nominated_by=user,
             )
     except IntegrityError:
-        raise DomainError(_("%(name)s 已被推荐 (already nominated)") % {"name": subject.name}) from None
+        raise DomainError(_("%(name)s 已被推荐") % {"name": subject.name}) from None
     note = _("%(award)s:%(name)s(排名 %(rank)s,得分 %(score)s)") % {
         "award": award_type.name,
         "name": subject.name,
@@ -474,7 +473,7 @@ def _submission_problems(round_: AwardRound) -> list[str]:
         count = award_type.nominations.count()
         if count > award_type.places:
             problems.append(
-                _("%(award)s 推荐 %(c)s 个,超过名额 %(n)s (more nominations than places)")
+                _("%(award)s 推荐 %(c)s 个,超过名额 %(n)s")
                 % {"award": award_type, "c": count, "n": award_type.places}
             )
             continue
@@ -482,8 +481,7 @@ def _submission_problems(round_: AwardRound) -> list[str]:
         needed = min(award_type.places, available)
         if count < needed:
             problems.append(
-                _("%(award)s 推荐 %(c)s 个,应推荐 %(n)s 个 (fill the places first)")
-                % {"award": award_type, "c": count, "n": needed}
+                _("%(award)s 推荐 %(c)s 个,应推荐 %(n)s 个") % {"award": award_type, "c": count, "n": needed}
             )
     return problems
 
@@ -499,10 +497,10 @@ def round_submit(*, user, round_: AwardRound) -> AwardRound:
     scope = scope_for(user)
     office = any(is_office_of(scope, t) for t in round_.types.all())
     if not (is_town_staff_of(scope, round_.town) or office):
-        raise NotAllowed(_("只有组织部门或镇工作人员可以提交 (organising offices only)"))
+        raise NotAllowed(_("只有组织部门或镇工作人员可以提交"))
     _refuse_frozen(round_)
     if round_.status != RoundStatus.NOMINATING:
-        raise DomainError(_("只有推荐阶段可以提交审批 (only a nominating round can be submitted)"))
+        raise DomainError(_("只有推荐阶段可以提交审批"))
     problems = _submission_problems(round_)
     if problems:
         raise ValidationError(problems)
@@ -513,7 +511,7 @@ def round_submit(*, user, round_: AwardRound) -> AwardRound:
 
 def _require_leading_group(user, round_: AwardRound) -> None:
     if not is_leading_group_of(scope_for(user), round_.town):
-        raise NotAllowed(_("只有领导小组可以审批 (the leading group only)"))
+        raise NotAllowed(_("只有领导小组可以审批"))
 
 
 @transaction.atomic
@@ -524,9 +522,9 @@ def round_return(*, user, round_: AwardRound, reason: str) -> AwardRound:
     _refuse_frozen(round_)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("请写明退回理由 (say why)"), field="reason")
+        raise DomainError(_("请写明退回理由"), field="reason")
     if round_.status != RoundStatus.SUBMITTED:
-        raise DomainError(_("只有待审批的评选可以退回 (only a submitted round can be returned)"))
+        raise DomainError(_("只有待审批的评选可以退回"))
     _transition(round_=round_, old=RoundStatus.SUBMITTED, new=RoundStatus.NOMINATING)
     _event(round_=round_, user=user, action=EventAction.RETURN, note=reason)
     return round_
@@ -539,7 +537,7 @@ def round_approve(*, user, round_: AwardRound, note: str = "") -> AwardRound:
     _require_leading_group(user, round_)
     _refuse_frozen(round_)
     if round_.status != RoundStatus.SUBMITTED:
-        raise DomainError(_("只有待审批的评选可以审批 (only a submitted round can be approved)"))
+        raise DomainError(_("只有待审批的评选可以审批"))
     _transition(round_=round_, old=RoundStatus.SUBMITTED, new=RoundStatus.APPROVED)
     _event(round_=round_, user=user, action=EventAction.APPROVE, note=(note or "").strip())
     return round_
@@ -587,7 +585,7 @@ def round_publish(*, user, round_: AwardRound) -> AwardRound:
     _require_leading_group(user, round_)
     _refuse_frozen(round_)
     if round_.status != RoundStatus.APPROVED:
-        raise DomainError(_("只有审批通过的评选可以公布 (only an approved round can be published)"))
+        raise DomainError(_("只有审批通过的评选可以公布"))
     today = timezone.localdate()
     places = selectors._town_places(round_.town)
     flags = []
@@ -631,7 +629,7 @@ def _require_correction_rights(user, member: Member) -> None:
         scope.town_paths if scope.is_discipline else ()
     )
     if not (scope.is_superuser or any(member.path.startswith(p) for p in town_paths)):
-        raise NotAllowed(_("只有镇工作人员或镇纪委可以列入整改 (town staff or discipline only)"))
+        raise NotAllowed(_("只有镇工作人员或镇纪委可以列入整改"))
 
 
 @transaction.atomic
@@ -642,10 +640,10 @@ def correction_open(
     _require_correction_rights(user, member)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("请写明整改原因 (say why)"), field="reason")
+        raise DomainError(_("请写明整改原因"), field="reason")
     opened_at = opened_at or timezone.localdate()
     if opened_at > timezone.localdate():
-        raise DomainError(_("不能选择未来的日期 (date cannot be in the future)"), field="opened_at")
+        raise DomainError(_("不能选择未来的日期"), field="opened_at")
     return Correction.objects.create(member=member, reason=reason, opened_at=opened_at, opened_by=user)
 
 
@@ -654,10 +652,10 @@ def correction_close(*, user, correction: Correction, closed_at: datetime.date |
     correction = Correction.objects.select_for_update().select_related("member").get(pk=correction.pk)
     _require_correction_rights(user, correction.member)
     if correction.closed_at is not None:
-        raise DomainError(_("该整改已完成 (already closed)"))
+        raise DomainError(_("该整改已完成"))
     closed_at = closed_at or timezone.localdate()
     if closed_at < correction.opened_at or closed_at > timezone.localdate():
-        raise DomainError(_("完成日期不正确 (invalid date)"), field="closed_at")
+        raise DomainError(_("完成日期不正确"), field="closed_at")
     correction.closed_at = closed_at
     correction.closed_by = user
     correction.save(update_fields=["closed_at", "closed_by"])

@@ -137,7 +137,7 @@ def round_period(request, pk: int):
     if form.is_valid():
         _run(request, services.round_update_period, _("统计期已修改"), round_=round_, **form.cleaned_data)
     else:
-        messages.error(request, _("日期格式不正确 (invalid date)"))
+        messages.error(request, _("日期格式不正确"))
     return redirect(_detail(round_))
 
 
@@ -149,7 +149,7 @@ def round_weights(request, pk: int):
     if form.is_valid():
         _run(request, services.weights_update, _("权重已保存"), round_=round_, weights=form.cleaned_data)
     else:
-        messages.error(request, _("权重应为0到1000之间的数 (weight: 0–1000)"))
+        messages.error(request, _("权重应为0到1000之间的数"))
     return redirect(_detail(round_))
 
 
@@ -241,7 +241,7 @@ def nominate(request, pk: int, type_pk: int):
     form = NominateForm(request.POST)
     back = reverse("rewards:ranking", args=[round_.pk, award_type.pk])
     if not form.is_valid():
-        messages.error(request, _("请选择推荐对象 (choose a candidate)"))
+        messages.error(request, _("请选择推荐对象"))
         return redirect(back)
     subject_id = form.cleaned_data["subject"]
     subject = get_candidate(award_type, subject_id)
@@ -298,7 +298,7 @@ def round_results(request, pk: int):
 def payout_ledger(request, pk: int):
     round_ = get_managed_round_for_user(request.user, pk)
     if round_.status != RoundStatus.PUBLISHED:
-        messages.error(request, _("评选公布后才能导出奖金发放表 (publish the round first)"))
+        messages.error(request, _("评选公布后才能导出奖金发放表"))
         return redirect(_detail(round_))
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     exports.payout_ledger(round_, response, printed=printed_by(request.user))
@@ -352,7 +352,7 @@ def corrections(request):
                 reason=form.cleaned_data["reason"],
             )
         else:
-            messages.error(request, _("请写明整改原因 (say why)"))
+            messages.error(request, _("请写明整改原因"))
         return redirect(_back(request))
     rows = (
         Correction.objects.filter(member__in=members_visible_to(request.user))

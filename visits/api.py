@@ -8,6 +8,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, status, viewsets
@@ -120,15 +121,11 @@ class ContactViewSet(
             if values.get("place") is not None:
                 target["place"] = services.places_recordable_by(request.user).get(pk=values["place"])
         except Exception as exc:
-            raise ValidationError(
-                {"target": ["对象不存在或不在您的范围内 (target not found or out of scope)"]}
-            ) from exc
+            raise ValidationError({"target": [_("对象不存在或不在您的范围内")]}) from exc
         if values["households"]:
             found = list(services.households_recordable_by(request.user).filter(pk__in=values["households"]))
             if len(found) != len(set(values["households"])):
-                raise ValidationError(
-                    {"households": ["屋场夜话的户必须在您的范围内 (households must be within your scope)"]}
-                )
+                raise ValidationError({"households": [_("屋场夜话的户必须在您的范围内")]})
             target["households"] = found
         contact = services.contact_record(
             user=request.user,

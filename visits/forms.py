@@ -20,13 +20,13 @@ class ContactForm(forms.Form):
         label=_("走访时间"),
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        error_messages={"invalid": _("请输入正确的日期时间 (enter a valid date and time)")},
+        error_messages={"invalid": _("请输入正确的日期时间")},
     )
     duties = forms.MultipleChoiceField(
         label=_("五到位"),
         choices=Duty.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "duties"}),
-        error_messages={"required": _("请至少选择一项“五到位”内容 (choose at least one duty)")},
+        error_messages={"required": _("请至少选择一项“五到位”内容")},
     )
     households = forms.ModelMultipleChoiceField(
         label=_("屋场夜话同时参加的户"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple

@@ -214,7 +214,7 @@ def _record(request, *, target, kinds, default_kind, households_qs, back, templa
             if contact.created:
                 messages.success(request, _("走访记录已保存。"))
             else:
-                messages.info(request, _("这条走访记录之前已保存,未重复保存。(already saved)"))
+                messages.info(request, _("这条走访记录之前已保存,未重复保存。"))
             return _after_save(contact, back, _safe_next(request))
     next_url = _safe_next(request)
     return render(
@@ -338,7 +338,7 @@ def contact_edit(request, pk: int):
     }
     form = ContactEditForm(request.POST or None, initial=initial, kinds=kinds)
     if not services.contact_is_editable(user=request.user, contact=contact):
-        messages.error(request, _("走访记录已超过修改期,已锁定 (locked after the edit window)"))
+        messages.error(request, _("走访记录已超过修改期,已锁定"))
         return redirect("visits:contact", pk=contact.pk)
     if request.method == "POST" and form.is_valid():
         try:
@@ -369,7 +369,7 @@ def _on_param(request):
         try:
             return datetime.date.fromisoformat(raw)
         except ValueError:
-            messages.error(request, _("日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD)"))
+            messages.error(request, _("日期格式应为 YYYY-MM-DD"))
     return timezone.localdate()
 
 

@@ -86,7 +86,7 @@ def test_second_actor_waits_for_the_lock_then_gets_a_conflict():
         t.join(10)
     assert isinstance(results["first"], Issue)
     assert isinstance(results["second"], IssueConflict)
-    assert results["second"].message == "已被他人处理,请刷新后重试 (someone else acted first)"
+    assert results["second"].message == "已被他人处理,请刷新后重试"
     assert results["waited"] >= 0.3  # it really blocked on the row lock
     issue.refresh_from_db()
     assert (issue.status, issue.level, issue.result, issue.version) == (

@@ -453,7 +453,7 @@ def test_bulk_whistle_reports_each_refusal(town, ladder):
         kind="emergency",
     )
     assert [i.pk for i in done] == [first.pk]
-    assert failed == [(second.pk, "已被他人处理,请刷新后重试 (someone else acted first)")]
+    assert failed == [(second.pk, "已被他人处理,请刷新后重试")]
     second.refresh_from_db()
     assert (second.level, second.status) == ("centre", "open")
 

@@ -148,7 +148,7 @@ def test_record_post_errors_are_shown_in_chinese(town, login):
     future = (timezone.now() + datetime.timedelta(days=2)).astimezone(TZ).strftime("%Y-%m-%dT%H:%M")
     response = client.post(url, post_data(occurred_at=future))
     assert response.status_code == 200
-    assert "不能选择未来的时间 (date cannot be in the future)" in response.content.decode()
+    assert "不能选择未来的时间" in response.content.decode()
     response = client.post(url, post_data(duties=[]))
     assert "请至少选择一项“五到位”内容" in response.content.decode()
     response = client.post(url, post_data(occurred_at="not a date"))
