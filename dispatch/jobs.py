@@ -18,6 +18,7 @@ import datetime
 import logging
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied  # noqa: F401 (callers and tests refer to jobs.PermissionDenied)
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from grids.dates import latest, out_of_range_message
 from grids.enums import DepartmentKind, PlaceKind
-from grids.errors import Conflict, DomainError, NotAllowed
+from grids.errors import Conflict, DomainError, NotAllowed, NotFound
 from grids.models import Department, Household, Place
 from members.access import (
     display_name,
@@ -69,6 +69,10 @@ class IssueForbidden(IssueError, NotAllowed):
     """Refused because of who asks (their post, level or department): 403 on the API, a message on pages."""
 
 
+class IssueNotFound(IssueError, NotFound):
+    """No such issue, or not one this user may see: 404 on the API."""
+
+
 class IssueConflict(IssueError, Conflict):
     """Someone else changed the issue since the user loaded it."""
 
@@ -99,7 +103,7 @@ def _event(
 def _lock(issue_id: int, version: int | None) -> Issue:
     issue = Issue.objects.select_for_update().filter(pk=issue_id).first()
     if issue is None:
-        raise IssueError(_("诉求不存在"))
+        raise IssueNotFound(_("诉求不存在"))
     if version is not None and int(version) != issue.version:
         raise IssueConflict()
     return issue
@@ -107,7 +111,7 @@ def _lock(issue_id: int, version: int | None) -> Issue:
 
 def _check(user, issue: Issue, action: str, **kwargs) -> None:
     if not access.issues_visible_to(user).filter(pk=issue.pk).exists():
-        raise IssueError(_("诉求不存在"))
+        raise IssueNotFound(_("诉求不存在"))
     reason = access.refusal(user, issue, action, **kwargs)
     if reason:
         raise (IssueForbidden if isinstance(reason, access.Forbidden) else IssueError)(reason)

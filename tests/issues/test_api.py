@@ -92,20 +92,20 @@ def test_refusals_and_conflicts_are_400_and_409(town, login, ladder):
     )
     assert (r.status_code, r.json()) == (
         400,
-        {"detail": "上报必须说明理由"},
+        {"detail": "上报必须说明理由", "code": "invalid", "field": None},
     )
     r = head.post(
         f"/api/issues/{issue.pk}/escalate/",
         {"version": 2, "reason": "x", "to_level": "centre"},
         content_type="application/json",
     )
-    assert r.status_code == 400 and "skipping a level" in r.json()["detail"]
+    assert r.status_code == 400 and "不能越级上报" in r.json()["detail"]
     r = head.post(
         f"/api/issues/{issue.pk}/resolve/", {"version": 1, "result": "x"}, content_type="application/json"
     )
     assert (r.status_code, r.json()) == (
         409,
-        {"detail": "已被他人处理,请刷新后重试"},
+        {"detail": "已被他人处理,请刷新后重试", "code": "conflict", "field": None},
     )
     r = head.post(f"/api/issues/{issue.pk}/resolve/", {"result": "x"}, content_type="application/json")
     assert r.status_code == 400 and "version" in r.json()
@@ -114,7 +114,7 @@ def test_refusals_and_conflicts_are_400_and_409(town, login, ladder):
     )
     assert (r.status_code, r.json()) == (
         403,
-        {"detail": "不在您的办理层级或范围"},
+        {"detail": "不在您的办理层级或范围", "code": "not_allowed", "field": None},
     )
     r = login(town.user("officer_b")).post(
         f"/api/issues/{issue.pk}/resolve/", {"version": 2, "result": "x"}, content_type="application/json"
@@ -132,7 +132,7 @@ def test_api_raise_refuses_households_outside_the_area(town, login, category):
     )
     assert (r.status_code, r.json()) == (
         400,
-        {"detail": "不能为您看不到的户提出诉求"},
+        {"detail": "不能为您看不到的户提出诉求", "code": "invalid", "field": None},
     )
     assert not Issue.objects.exists()
 
@@ -147,7 +147,7 @@ def test_department_cannot_answer_another_departments_assignment_via_api(town, l
     )
     assert (r.status_code, r.json()) == (
         403,
-        {"detail": "不是交办给您部门的事项"},
+        {"detail": "不是交办给您部门的事项", "code": "not_allowed", "field": None},
     )
     # a handler with no link to the issue does not even see the assignment
     r = login(town.user("officer_b")).post(

@@ -1,5 +1,5 @@
 """Two people act on the same issue at once, on real PostgreSQL connections: one wins, the other is told
-"someone else acted first", and nothing is lost. SQLite ignores SELECT ... FOR UPDATE, so these skip there."""
+"已被他人处理,请刷新后重试", and nothing is lost. SQLite ignores SELECT ... FOR UPDATE, so these skip there."""
 
 import threading
 import time

@@ -50,7 +50,7 @@ def test_raise_with_photos_on_the_page_and_photo_is_scoped(town, login, category
 
 def test_raise_refuses_a_non_image(town, raise_issue):
     fake = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
-    with pytest.raises(IssueError, match="images only"):
+    with pytest.raises(IssueError, match="只能上传 JPEG/PNG/WebP 图片"):
         raise_issue(photos=[fake])
     assert not Issue.objects.exists()
 

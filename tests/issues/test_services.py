@@ -320,7 +320,7 @@ def test_only_the_grid_head_acts_at_grid_level(town, ladder, persona):
 @pytest.mark.parametrize("persona", ["grid_head_b1", "officer_b", "member_b", "other_handler"])
 def test_wrong_area_cannot_even_see_it(town, ladder, persona):
     issue = ladder.to_village()
-    with pytest.raises(IssueError, match="no such issue"):
+    with pytest.raises(IssueError, match="诉求不存在"):
         issue_resolve(user=town.user(persona), issue_id=issue.pk, version=issue.version, result="x")
 
 
@@ -359,7 +359,7 @@ def test_department_cannot_act_on_another_departments_assignment(town, ladder):
             user=town.user("other_handler"), assignment_id=ours.pk, version=1, reason="x"
         ),
     ):
-        with pytest.raises(IssueError, match="not assigned to your department"):
+        with pytest.raises(IssueError, match="不是交办给您部门的事项"):
             call()
     ours.refresh_from_db()
     assert ours.status == "pending"
@@ -437,7 +437,7 @@ def test_a_stale_version_is_refused_and_nothing_changes(town, ladder):
     issue = ladder.to_grid()
     stale = issue.version
     issue_escalate(user=town.user("grid_head_a1"), issue_id=issue.pk, version=stale, reason="需村里")
-    with pytest.raises(IssueConflict, match="someone else acted first"):
+    with pytest.raises(IssueConflict, match="已被他人处理"):
         issue_resolve(user=town.user("grid_head_a1"), issue_id=issue.pk, version=stale, result="已修")
     issue.refresh_from_db()
     assert (issue.level, issue.status, issue.version, issue.events.count()) == ("village", "open", 3, 3)
@@ -521,9 +521,9 @@ def test_events_cannot_be_edited_or_deleted(town, ladder):
 
 
 def test_raise_refuses_households_outside_the_members_reach(town, raise_issue):
-    with pytest.raises(IssueError, match="household not in your area"):
+    with pytest.raises(IssueError, match="不能为您看不到的户提出诉求"):
         raise_issue(persona="member_a", household=town.hb1)
-    with pytest.raises(IssueError, match="choose one household or one place"):
+    with pytest.raises(IssueError, match="请选择一户或一个地点"):
         raise_issue(household=town.ha1, place=town.grid_a1)
     assert not Issue.objects.exists()
 

@@ -55,7 +55,7 @@ def test_ranking_nominate_and_transitions(town, round_, login):
     response = staff.post(
         nominate, {"award_type": best.pk, "subject": town.members["member_a"].pk}, format="json"
     )
-    assert response.status_code == 400 and "推荐阶段" in response.json()["detail"][0]
+    assert response.status_code == 400 and "推荐阶段" in response.json()["detail"]
     transition = reverse("award-round-transition", args=[round_.pk])
     assert staff.post(transition, {"action": "open"}).json()["status"] == RoundStatus.NOMINATING
     response = staff.post(nominate, {"award_type": best.pk, "subject": town.members["member_a"].pk})
@@ -81,9 +81,9 @@ def test_published_round_refuses_changes_over_the_api(town, published, login):
     leader = login(town.user("leader"))
     transition = reverse("award-round-transition", args=[published.pk])
     response = leader.post(transition, {"action": "return", "reason": "x"})
-    assert response.status_code == 400 and "锁定" in response.json()["detail"][0]
+    assert response.status_code == 400 and "锁定" in response.json()["detail"]
     nomination = published.types.get(kind="grid3").nominations.first()
     response = leader.post(
         reverse("award-round-withdraw", args=[published.pk]), {"nomination": nomination.pk}
     )
-    assert response.status_code == 400 and "锁定" in response.json()["detail"][0]
+    assert response.status_code == 400 and "锁定" in response.json()["detail"]

@@ -36,7 +36,7 @@ from visits.models import Contact, ContactRevision
 from visits.services import contact_record
 
 ANONYMOUS = "anonymous"
-# The body names a target the caller cannot see: the API says "not found or out of scope" with a 400.
+# The body names a target the caller cannot see: the API says "对象不存在或不在您的范围内" with a 400.
 OUT_OF_SIGHT = {400}
 REFUSED = {403, 404}
 ANON = {401, 403}

@@ -108,7 +108,7 @@ def test_contact_create_errors(town, login):
         "/api/contacts/", payload(household=town.ha1.pk, occurred_at=future), content_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json() == {"occurred_at": ["不能选择未来的时间"]}
+    assert response.json() == {"detail": "不能选择未来的时间", "code": "invalid", "field": "occurred_at"}
     response = client.post("/api/contacts/", payload(household=town.hb1.pk), content_type="application/json")
     assert response.status_code == 400
     assert "target" in response.json()

@@ -78,7 +78,7 @@ def test_late_entry_dated_after_the_link_ended_is_refused(town, record):
             day_at(today() - datetime.timedelta(days=3)),
             household=town.ha1,
         )
-    assert "the link was not active on that date" in messages_of(exc)
+    assert "该日期不在联系有效期内" in messages_of(exc)
     # Another member never could record for it, inside the link's life or not.
     with pytest.raises(ValidationError) as exc:
         record(
@@ -87,7 +87,7 @@ def test_late_entry_dated_after_the_link_ended_is_refused(town, record):
             day_at(today() - datetime.timedelta(days=20)),
             household=town.ha1,
         )
-    assert "only for your own links" in messages_of(exc)
+    assert "只能为自己联系的对象记录走访" in messages_of(exc)
 
 
 # --- 2. corrections pass the same checks as new contacts --------------------------------------------------
@@ -122,11 +122,11 @@ def test_yard_meeting_moved_before_its_households_links_began_is_refused(town, r
     before = start - datetime.timedelta(days=2)
     with pytest.raises(ValidationError) as exc:
         contact_update(user=user, contact=contact, occurred_at=day_at(before))
-    assert "date before the link began" in messages_of(exc)
+    assert "走访日期不能早于联系开始日期" in messages_of(exc)
     # A new yard meeting on that date is refused the same way, and so is the same correction on a home visit.
     with pytest.raises(ValidationError) as exc:
         record(user, ContactKind.YARD_MEETING, day_at(before), households=[town.ha1, town.ha2])
-    assert "date before the link began" in messages_of(exc)
+    assert "走访日期不能早于联系开始日期" in messages_of(exc)
     visit = record(
         user, ContactKind.HOME_VISIT, day_at(today() - datetime.timedelta(days=1)), household=town.ha1
     )

@@ -69,7 +69,7 @@ def test_client_id_of_another_user_is_refused(town, record):
         record(
             town.user("member_b"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.hb1, client_id=cid
         )
-    assert "client id already used" in messages_of(exc)
+    assert "客户端编号已被使用" in messages_of(exc)
 
 
 def test_future_date_is_refused(town, record):
@@ -128,10 +128,10 @@ def test_yard_meeting_households_must_be_in_scope(town, record):
 def test_at_least_one_duty_and_kind_fits_target(town, record):
     with pytest.raises(ValidationError) as exc:
         record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.ha1, duties=[])
-    assert "choose at least one duty" in messages_of(exc)
+    assert "请至少选择一项“五到位”内容" in messages_of(exc)
     with pytest.raises(ValidationError) as exc:
         record(town.user("grid_head_a1"), ContactKind.GRID_SINKDOWN, at(2025, 5, 10), place=town.town)
-    assert "this kind does not fit that place" in messages_of(exc)
+    assert "该走访方式不适用于所选地点" in messages_of(exc)
     with pytest.raises(ValidationError):
         record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 10), place=town.grid_a1)
 
@@ -141,7 +141,7 @@ def test_user_without_member_cannot_record(db, record):
 
     with pytest.raises(ValidationError) as exc:
         record(UserFactory(), ContactKind.HOME_VISIT, at(2025, 5, 10))
-    assert "not linked to a member" in messages_of(exc)
+    assert "该账号未关联联户人员" in messages_of(exc)
 
 
 def jpeg_with_gps() -> bytes:
@@ -230,7 +230,7 @@ def test_update_refuses_other_users_and_is_locked_after_the_window(town, record,
     assert contact_is_editable(user=user, contact=contact) is False
     with pytest.raises(ValidationError) as exc:
         contact_update(user=user, contact=contact, summary="x")
-    assert "locked after the edit window" in messages_of(exc)
+    assert "天修改期,已锁定" in messages_of(exc)
     Contact.objects.filter(pk=contact.pk).update(created_at=timezone.now() - datetime.timedelta(days=6))
     contact.refresh_from_db()
     contact_update(user=user, contact=contact, summary="仍可修改")
@@ -245,7 +245,7 @@ def test_update_cannot_change_target_kind_or_go_before_link(town, record):
         contact_update(user=user, contact=contact, kind=ContactKind.GRID_SINKDOWN)
     with pytest.raises(ValidationError) as exc:
         contact_update(user=user, contact=contact, occurred_at=at(2025, 4, 20))
-    assert "date before the link began" in messages_of(exc)
+    assert "走访日期不能早于联系开始日期" in messages_of(exc)
     with pytest.raises(ValidationError):
         contact_update(user=user, contact=contact, member=town.members["member_b"])
 
