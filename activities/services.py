@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
-from grids.errors import DomainError
+from grids.errors import Invalid
 from grids.models import Place
 from members.access import scope_for
 from members.enums import PositionKind
@@ -29,7 +29,7 @@ REQUIRED_POSITION = {
 }
 
 
-class ActivityError(DomainError):
+class ActivityError(Invalid):
     """A refused sign-up or change (grids/errors.py)."""
 
 

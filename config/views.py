@@ -41,7 +41,7 @@ def csrf_failure(request, reason=""):
     return render(
         request,
         "403.html",
-        {"reason": _("页面已过期或登录状态已变化,表单未被接受。请返回上一页,刷新后重新提交。")},
+        {"exception": _("页面已过期或登录状态已变化,表单未被接受。请返回上一页,刷新后重新提交。")},
         status=403,
     )
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
-from grids.errors import DomainError, NotAllowed
+from grids.errors import Invalid, NotAllowed
 from grids.models import Place
 from members.outbox import enqueue
 
@@ -43,7 +43,7 @@ ABANDONED_AFTER = STALE_AFTER  # the old name
 CITY_REST_JOBS = {JobName.TASK_LISTS, JobName.OVERDUE_DIGESTS, JobName.ISSUE_DEADLINES}
 
 
-class JobError(DomainError):
+class JobError(Invalid):
     """A run that cannot start (grids/errors.py)."""
 
 

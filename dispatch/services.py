@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from grids.dates import latest, out_of_range_message
 from grids.enums import PlaceKind
-from grids.errors import DomainError, NotAllowed
+from grids.errors import Invalid, NotAllowed
 from grids.models import Place
 from members.access import scope_for
 from members.enums import PositionKind
@@ -22,7 +22,7 @@ from .models import DispatchOrder, OrderRecipient
 from .periods import today
 
 
-class DispatchError(DomainError):
+class DispatchError(Invalid):
     """A domain error shown to the user as a message (grids/errors.py)."""
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from grids.dates import latest, out_of_range_message
 from grids.enums import DepartmentKind, PlaceKind
-from grids.errors import Conflict, DomainError, NotAllowed, NotFound
+from grids.errors import Conflict, Invalid, NotAllowed, NotFound
 from grids.models import Department, Household, Place
 from members.access import (
     display_name,
@@ -61,7 +61,7 @@ from .notify import notify_arrived, notify_resolved, notify_whistled
 MAX_PHOTOS = 5
 
 
-class IssueError(DomainError):
+class IssueError(Invalid):
     """A refused action; `message` is shown to the user (grids/errors.py)."""
 
 

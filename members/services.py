@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.errors import DomainError
+from grids.errors import Invalid
 
 from .enums import LINK_TARGET, ROLE_LINK_TYPES, TargetKind
 from .models import Link, Member
@@ -23,10 +23,10 @@ def link_create(
 ) -> Link:
     """Link a member to a household, a place or a migrant member. Refuses exempt members and wrong roles."""
     if member.is_exempt:
-        raise DomainError(_("该人员已免于联户,不能再建立联系"))
+        raise Invalid(_("该人员已免于联户,不能再建立联系"))
     allowed = ROLE_LINK_TYPES.get(member.role, set())
     if link_type not in allowed:
-        raise DomainError(
+        raise Invalid(
             _("%(role)s 不能建立“%(type)s”") % {"role": member.get_role_display(), "type": link_type}
         )
     kind = LINK_TARGET[link_type]
@@ -46,7 +46,7 @@ def link_create(
 def link_end(*, link: Link, end_date: datetime.date | None = None) -> Link:
     end_date = end_date or timezone.localdate()
     if end_date < link.start_date:
-        raise DomainError(_("结束日期不能早于开始日期"))
+        raise Invalid(_("结束日期不能早于开始日期"))
     link.end_date = end_date
     link.save(update_fields=["end_date"])
     return link
@@ -61,9 +61,9 @@ def link_reassign(*, link: Link, new_member: Member, on: datetime.date | None = 
     """
     on = on or timezone.localdate()
     if link.end_date is not None and link.end_date < on:
-        raise DomainError(_("该联系已结束"))
+        raise Invalid(_("该联系已结束"))
     if on <= link.start_date:
-        raise DomainError(_("交接日期必须晚于原联系开始日期"))
+        raise Invalid(_("交接日期必须晚于原联系开始日期"))
     link_end(link=link, end_date=on - datetime.timedelta(days=1))
     return link_create(
         member=new_member, link_type=link.link_type, target=link.target, start_date=on, note=link.note

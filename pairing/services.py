@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
-from grids.errors import DomainError
+from grids.errors import Invalid
 from grids.models import Household, Place
 from members.access import scope_for
 from members.enums import HOUSEHOLD_RANGE, ROLE_LINK_TYPES, LinkType, MemberRole
@@ -47,7 +47,7 @@ TIER_REASON = {
 KEY_FIELDS = ("is_hardship", "is_disability", "is_elderly_alone", "is_left_behind", "is_key")
 
 
-class PairingError(DomainError):
+class PairingError(Invalid):
     """A refused pairing step (grids/errors.py)."""
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
-from grids.errors import DomainError
+from grids.errors import Invalid
 from grids.ledger import printed_by, write_ledger
 from grids.models import Place
 from members.enums import AccessAction
@@ -34,7 +34,7 @@ logger = logging.getLogger("lianhu.reports")
 FULL_NUMBERS_PERM = "reports.view_full_numbers"
 
 
-class ReportError(DomainError):
+class ReportError(Invalid):
     """A refusal the user can act on (grids/errors.py)."""
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import DepartmentKind, PlaceKind
-from grids.errors import Conflict, DomainError, NotAllowed
+from grids.errors import Conflict, Invalid, NotAllowed
 from grids.models import Department, Place
 from members.access import display_name, scope_for
 from members.enums import PositionKind
@@ -64,13 +64,13 @@ def _lock(round_: AwardRound) -> AwardRound:
 
 def _refuse_frozen(round_: AwardRound) -> None:
     if round_.status == RoundStatus.PUBLISHED:
-        raise DomainError(_("评选结果已公布并锁定,不能再修改"))
+        raise Invalid(_("评选结果已公布并锁定,不能再修改"))
 
 
 def _require_editable(round_: AwardRound) -> None:
     _refuse_frozen(round_)
     if round_.status not in EDITABLE_STATUSES:
-        raise DomainError(_("评选已提交审批,不能再修改设置"))
+        raise Invalid(_("评选已提交审批,不能再修改设置"))
 
 
 def _require_town_staff(user, town: Place) -> None:
@@ -113,11 +113,11 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
     """
     _require_town_staff(user, town)
     if town.kind != PlaceKind.TOWN:
-        raise DomainError(_("请选择镇"), field="town")
+        raise Invalid(_("请选择镇"), field="town")
     if half not in Half.values:
-        raise DomainError(_("请选择年中或年终"), field="half")
+        raise Invalid(_("请选择年中或年终"), field="half")
     if not 2000 <= int(year) <= 2100:
-        raise DomainError(_("年度不正确"), field="year")
+        raise Invalid(_("年度不正确"), field="year")
     start, end = default_period(int(year), half)
     previous = _previous_round(town, int(year), half)
     try:
@@ -126,7 +126,7 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
                 town=town, year=year, half=half, period_start=start, period_end=end
             )
     except IntegrityError:
-        raise DomainError(_("该镇这一批次的评选已存在")) from None
+        raise Invalid(_("该镇这一批次的评选已存在")) from None
     if previous is not None:
         AwardType.objects.bulk_create(
             AwardType(
@@ -192,9 +192,9 @@ def round_update_period(
     _require_town_staff(user, round_.town)
     _require_editable(round_)
     if period_end < period_start:
-        raise DomainError(_("截止日期不能早于开始日期"), field="period_end")
+        raise Invalid(_("截止日期不能早于开始日期"), field="period_end")
     if (period_end - period_start).days > 366:
-        raise DomainError(_("统计期不能超过一年"), field="period_end")
+        raise Invalid(_("统计期不能超过一年"), field="period_end")
     round_.period_start, round_.period_end = period_start, period_end
     round_.save(update_fields=["period_start", "period_end"])
     _event(
@@ -259,16 +259,16 @@ def award_type_save(
     if award_type is None:
         award_type = AwardType(round=round_, order=round_.types.count())
     elif award_type.round_id != round_.pk:
-        raise DomainError(_("奖项不属于该评选"))
+        raise Invalid(_("奖项不属于该评选"))
     elif award_type.kind != fields["kind"] and award_type.nominations.exists():
-        raise DomainError(_("已有推荐,不能更改评选对象"), field="kind")
+        raise Invalid(_("已有推荐,不能更改评选对象"), field="kind")
     for key, value in fields.items():
         setattr(award_type, key, value)
     try:
         with transaction.atomic():
             award_type.save()
     except IntegrityError:
-        raise DomainError(_("同名同对象的奖项已存在"), field="name") from None
+        raise Invalid(_("同名同对象的奖项已存在"), field="name") from None
     _event(
         round_=round_,
         user=user,
@@ -291,7 +291,7 @@ def award_type_delete(*, user, award_type: AwardType) -> None:
     _require_town_staff(user, round_.town)
     _require_editable(round_)
     if award_type.nominations.exists():
-        raise DomainError(_("该奖项已有推荐,请先撤回"))
+        raise Invalid(_("该奖项已有推荐,请先撤回"))
     note = _("删除奖项 %(name)s") % {"name": str(award_type)}
     award_type.delete()
     _event(round_=round_, user=user, action=EventAction.EDIT, note=str(note))
@@ -345,9 +345,9 @@ def round_open(*, user, round_: AwardRound) -> AwardRound:
     _require_town_staff(user, round_.town)
     _refuse_frozen(round_)
     if not round_.types.exists():
-        raise DomainError(_("请先设置奖项"))
+        raise Invalid(_("请先设置奖项"))
     if round_.status != RoundStatus.DRAFT:
-        raise DomainError(_("只有草稿状态可以开始推荐"))
+        raise Invalid(_("只有草稿状态可以开始推荐"))
     _transition(round_=round_, old=RoundStatus.DRAFT, new=RoundStatus.NOMINATING)
     _event(round_=round_, user=user, action=EventAction.OPEN)
     return round_
@@ -360,7 +360,7 @@ def _lock_for_nomination(user, award_type: AwardType) -> AwardRound:
         raise NotAllowed(_("只有该奖项的组织部门或镇工作人员可以推荐"))
     _refuse_frozen(round_)
     if round_.status != RoundStatus.NOMINATING:
-        raise DomainError(_("当前不在推荐阶段"))
+        raise Invalid(_("当前不在推荐阶段"))
     return round_
 
 
@@ -376,25 +376,25 @@ def nomination_add(
     round_ = _lock_for_nomination(user, award_type)
     subject = place if award_type.kind in GRID_KINDS else member
     if subject is None or (award_type.kind in GRID_KINDS) != (member is None):
-        raise DomainError(_("推荐对象与奖项类型不符"))
+        raise Invalid(_("推荐对象与奖项类型不符"))
     ranking = selectors.award_ranking(award_type=award_type)
     row = ranking.position_of(subject.pk)
     if row is None:
         excluded = next((e for e in ranking.excluded if e.member.pk == subject.pk), None)
         if excluded is not None:
-            raise DomainError(
+            raise Invalid(
                 _("%(name)s 不能参评:%(why)s") % {"name": subject.name, "why": "、".join(excluded.reasons)}
             )
-        raise DomainError(_("%(name)s 不在本奖项的参评范围内") % {"name": subject.name})
+        raise Invalid(_("%(name)s 不在本奖项的参评范围内") % {"name": subject.name})
     reason = (reason or "").strip()
     if row.rank > award_type.places and not reason:
-        raise DomainError(
+        raise Invalid(
             _("%(name)s 排名第 %(rank)s,不在前 %(n)s 名内,请写明推荐理由")
             % {"name": subject.name, "rank": row.rank, "n": award_type.places},
             field="reason",
         )
     if award_type.nominations.count() >= award_type.places:
-        raise DomainError(
+        raise Invalid(
             _("%(award)s 名额 %(n)s 个已满,请先撤回一个推荐")
             % {"award": award_type.name, "n": award_type.places}
         )
@@ -417,7 +417,7 @@ def _nominate(*, user, round_: AwardRound, award_type: AwardType, row, reason: s
                 nominated_by=user,
             )
     except IntegrityError:
-        raise DomainError(_("%(name)s 已被推荐") % {"name": subject.name}) from None
+        raise Invalid(_("%(name)s 已被推荐") % {"name": subject.name}) from None
     note = _("%(award)s:%(name)s(排名 %(rank)s,得分 %(score)s)") % {
         "award": award_type.name,
         "name": subject.name,
@@ -500,7 +500,7 @@ def round_submit(*, user, round_: AwardRound) -> AwardRound:
         raise NotAllowed(_("只有组织部门或镇工作人员可以提交"))
     _refuse_frozen(round_)
     if round_.status != RoundStatus.NOMINATING:
-        raise DomainError(_("只有推荐阶段可以提交审批"))
+        raise Invalid(_("只有推荐阶段可以提交审批"))
     problems = _submission_problems(round_)
     if problems:
         raise ValidationError(problems)
@@ -522,9 +522,9 @@ def round_return(*, user, round_: AwardRound, reason: str) -> AwardRound:
     _refuse_frozen(round_)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("请写明退回理由"), field="reason")
+        raise Invalid(_("请写明退回理由"), field="reason")
     if round_.status != RoundStatus.SUBMITTED:
-        raise DomainError(_("只有待审批的评选可以退回"))
+        raise Invalid(_("只有待审批的评选可以退回"))
     _transition(round_=round_, old=RoundStatus.SUBMITTED, new=RoundStatus.NOMINATING)
     _event(round_=round_, user=user, action=EventAction.RETURN, note=reason)
     return round_
@@ -537,7 +537,7 @@ def round_approve(*, user, round_: AwardRound, note: str = "") -> AwardRound:
     _require_leading_group(user, round_)
     _refuse_frozen(round_)
     if round_.status != RoundStatus.SUBMITTED:
-        raise DomainError(_("只有待审批的评选可以审批"))
+        raise Invalid(_("只有待审批的评选可以审批"))
     _transition(round_=round_, old=RoundStatus.SUBMITTED, new=RoundStatus.APPROVED)
     _event(round_=round_, user=user, action=EventAction.APPROVE, note=(note or "").strip())
     return round_
@@ -585,7 +585,7 @@ def round_publish(*, user, round_: AwardRound) -> AwardRound:
     _require_leading_group(user, round_)
     _refuse_frozen(round_)
     if round_.status != RoundStatus.APPROVED:
-        raise DomainError(_("只有审批通过的评选可以公布"))
+        raise Invalid(_("只有审批通过的评选可以公布"))
     today = timezone.localdate()
     places = selectors._town_places(round_.town)
     flags = []
@@ -640,10 +640,10 @@ def correction_open(
     _require_correction_rights(user, member)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("请写明整改原因"), field="reason")
+        raise Invalid(_("请写明整改原因"), field="reason")
     opened_at = opened_at or timezone.localdate()
     if opened_at > timezone.localdate():
-        raise DomainError(_("不能选择未来的日期"), field="opened_at")
+        raise Invalid(_("不能选择未来的日期"), field="opened_at")
     return Correction.objects.create(member=member, reason=reason, opened_at=opened_at, opened_by=user)
 
 
@@ -652,10 +652,10 @@ def correction_close(*, user, correction: Correction, closed_at: datetime.date |
     correction = Correction.objects.select_for_update().select_related("member").get(pk=correction.pk)
     _require_correction_rights(user, correction.member)
     if correction.closed_at is not None:
-        raise DomainError(_("该整改已完成"))
+        raise Invalid(_("该整改已完成"))
     closed_at = closed_at or timezone.localdate()
     if closed_at < correction.opened_at or closed_at > timezone.localdate():
-        raise DomainError(_("完成日期不正确"), field="closed_at")
+        raise Invalid(_("完成日期不正确"), field="closed_at")
     correction.closed_at = closed_at
     correction.closed_by = user
     correction.save(update_fields=["closed_at", "closed_by"])

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
-from grids.errors import DomainError, NotAllowed
+from grids.errors import Invalid, NotAllowed
 from grids.models import Place
 from members.access import scope_for
 from members.enums import ExemptReason, NotificationKind
@@ -499,9 +499,9 @@ def flag_dismiss(*, user, flag: Flag, note: str) -> Flag:
     _require_centre(user, flag.path)
     note = (note or "").strip()
     if not note:
-        raise DomainError(_("请说明排除的理由"), field="note")
+        raise Invalid(_("请说明排除的理由"), field="note")
     if flag.status != FlagStatus.OPEN:
-        raise DomainError(_("该信号已处理"))
+        raise Invalid(_("该信号已处理"))
     flag.status, flag.review_note = FlagStatus.DISMISSED, note[:500]
     flag.reviewed_by, flag.reviewed_at = user, timezone.now()
     flag.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
@@ -514,7 +514,7 @@ def flag_to_case(*, user, flag: Flag, note: str = "") -> list[Case]:
     _require_centre(user, flag.path)
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
     if flag.status != FlagStatus.OPEN:
-        raise DomainError(_("该信号已处理"))
+        raise Invalid(_("该信号已处理"))
     cases = [
         case_open(contact=contact, flag=flag, by=user, text=note or reason_text(flag))
         for contact in flag.contacts.all().order_by("id")
@@ -534,7 +534,7 @@ def location_decide(*, user, proposal: LocationProposal, confirm: bool) -> Locat
     ):
         raise NotAllowed(_("只有该户所在网格的网格长可以确认位置"))
     if proposal.status != LocationStatus.PENDING:
-        raise DomainError(_("该位置已处理"))
+        raise Invalid(_("该位置已处理"))
     with transaction.atomic():
         proposal.status = LocationStatus.CONFIRMED if confirm else LocationStatus.REJECTED
         proposal.decided_by, proposal.decided_at = user, timezone.now()
@@ -560,10 +560,10 @@ def sample_draw(
     """
     _require_centre(user, town.path)
     if town.kind != PlaceKind.TOWN:
-        raise DomainError(_("请选择镇"), field="town")
+        raise Invalid(_("请选择镇"), field="town")
     month = month.replace(day=1)
     if month_bounds(month)[1] > timezone.now():
-        raise DomainError(_("该月尚未结束,月末之后再抽取回访名单"), field="month")
+        raise Invalid(_("该月尚未结束,月末之后再抽取回访名单"), field="month")
     existing = Sample.objects.filter(town=town, month=month).first()
     if existing is not None:
         return existing
@@ -666,12 +666,12 @@ def call_record(*, user, call: Call, outcome: str, note: str = "") -> Call:
     if not may_call(user, call):
         raise NotAllowed(_("这条回访不在您的回访名单中"))
     if outcome not in (CallOutcome.CONFIRMED, CallOutcome.DENIED, CallOutcome.UNREACHABLE):
-        raise DomainError(_("请选择回访结果"), field="outcome")
+        raise Invalid(_("请选择回访结果"), field="outcome")
     if call.outcome != CallOutcome.PENDING:
-        raise DomainError(_("这条回访已记录结果"))
+        raise Invalid(_("这条回访已记录结果"))
     note = (note or "").strip()
     if outcome == CallOutcome.DENIED and not note:
-        raise DomainError(_("请记录群众的原话或说明"), field="note")
+        raise Invalid(_("请记录群众的原话或说明"), field="note")
     call.outcome, call.note = outcome, note[:500]
     call.called_by, call.called_at = user, timezone.now()
     call.save(update_fields=["outcome", "note", "called_by", "called_at"])
@@ -717,12 +717,12 @@ def case_decide(*, user, case: Case, decision: str, reason: str) -> Case:
     if not may_decide(user, case):
         raise NotAllowed(_("只有镇纪委可以认定"))
     if decision not in CaseDecision.values:
-        raise DomainError(_("请选择认定结果"), field="decision")
+        raise Invalid(_("请选择认定结果"), field="decision")
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("请写明认定理由"), field="reason")
+        raise Invalid(_("请写明认定理由"), field="reason")
     if case.status != CaseStatus.OPEN:
-        raise DomainError(_("该案件已认定"))
+        raise Invalid(_("该案件已认定"))
     case.status, case.decision, case.reason = CaseStatus.DECIDED, decision, reason
     case.decided_by, case.decided_at = user, timezone.now()
     case.save(update_fields=["status", "decision", "reason", "decided_by", "decided_at"])
@@ -749,8 +749,8 @@ def case_explain(*, user, case: Case, text: str) -> CaseEvent:
     if scope.member is None or scope.member.pk != case.member_id:
         raise NotAllowed(_("只能对本人的走访记录作出说明"))
     if case.status != CaseStatus.DECIDED:
-        raise DomainError(_("认定之后才能补充说明"))
+        raise Invalid(_("认定之后才能补充说明"))
     text = (text or "").strip()
     if not text:
-        raise DomainError(_("请填写说明"), field="text")
+        raise Invalid(_("请填写说明"), field="text")
     return CaseEvent.objects.create(case=case, kind=CaseEventKind.EXPLAINED, by=user, text=text[:2000])

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from grids.enums import PlaceKind
-from grids.errors import DomainError, NotAllowed
+from grids.errors import Invalid, NotAllowed
 from grids.models import Household, Place
 from members.access import WRITE_REFUSED, households_visible_to, places_visible_to, scope_for, writes
 from members.models import Link, Member
@@ -80,7 +80,7 @@ def _common_path(paths: Iterable[str]) -> str:
 def photo_clean(upload) -> ContentFile:
     """An uploaded image re-encoded as JPEG without any metadata (EXIF, GPS), at most 1600 px a side."""
     if upload.size > _photo_max_bytes():
-        raise DomainError(
+        raise Invalid(
             _("照片不能超过 %(mb)s MB") % {"mb": _photo_max_bytes() // (1024 * 1024)},
             field="photos",
         )
@@ -92,9 +92,9 @@ def photo_clean(upload) -> ContentFile:
         upload.seek(0)
         with Image.open(upload) as img:
             if fmt not in PHOTO_FORMATS:
-                raise DomainError(_("只能上传 JPEG/PNG/WebP 图片"), field="photos")
+                raise Invalid(_("只能上传 JPEG/PNG/WebP 图片"), field="photos")
             if img.width * img.height > PHOTO_MAX_PIXELS:
-                raise DomainError(_("图片尺寸过大"), field="photos")
+                raise Invalid(_("图片尺寸过大"), field="photos")
             img = ImageOps.exif_transpose(img)
             img = img.convert("RGB")
             img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
@@ -102,7 +102,7 @@ def photo_clean(upload) -> ContentFile:
             # Saved without `exif=`: Pillow writes no metadata, so location and device data are gone.
             img.save(out, format="JPEG", quality=85, optimize=True)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise DomainError(_("只能上传 JPEG/PNG/WebP 图片"), field="photos") from exc
+        raise Invalid(_("只能上传 JPEG/PNG/WebP 图片"), field="photos") from exc
     return ContentFile(out.getvalue(), name="photo.jpg")
 
 
@@ -123,18 +123,18 @@ def _clean_duties(duties: Iterable[str]) -> list[str]:
     chosen = []
     for duty in duties:
         if duty not in Duty.values:
-            raise DomainError(_("未知的职责:%(d)s") % {"d": duty}, field="duties")
+            raise Invalid(_("未知的职责:%(d)s") % {"d": duty}, field="duties")
         if duty not in chosen:
             chosen.append(duty)
     if not chosen:
-        raise DomainError(_("请至少选择一项“五到位”内容"), field="duties")
+        raise Invalid(_("请至少选择一项“五到位”内容"), field="duties")
     return chosen
 
 
 def _check_time(occurred_at: datetime.datetime) -> datetime.datetime:
     occurred_at = _aware(occurred_at)
     if occurred_at > timezone.now() + CLOCK_SKEW:
-        raise DomainError(_("不能选择未来的时间"), field="occurred_at")
+        raise Invalid(_("不能选择未来的时间"), field="occurred_at")
     return occurred_at
 
 
@@ -148,9 +148,9 @@ def _clean_position(position) -> tuple:
         accuracy = position[2] if len(position) > 2 else None
         accuracy = None if accuracy in (None, "") else max(0, min(int(float(accuracy)), 100_000))
     except (decimal.InvalidOperation, ValueError, TypeError):
-        raise DomainError(_("位置信息无效"), field="position") from None
+        raise Invalid(_("位置信息无效"), field="position") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise DomainError(_("位置信息无效"), field="position")
+        raise Invalid(_("位置信息无效"), field="position")
     return lat, lon, accuracy
 
 
@@ -213,7 +213,7 @@ def _yard_links(*, user, member: Member, households: Sequence[Household], on: da
             # Seen but not written (the discipline commission's read-only view): refused as such (403).
             raise NotAllowed(_(WRITE_REFUSED), code="read_only")
         else:
-            raise DomainError(_("屋场夜话的户必须在您的范围内"), field="households")
+            raise Invalid(_("屋场夜话的户必须在您的范围内"), field="households")
     return result
 
 
@@ -291,21 +291,21 @@ def contact_record(
     existing = Contact.objects.filter(client_id=client_id).first()
     if existing is not None:
         if existing.created_by_id != user.pk:
-            raise DomainError(_("客户端编号已被使用"), field="client_id")
+            raise Invalid(_("客户端编号已被使用"), field="client_id")
         existing.created = False
         return existing
 
     scope = scope_for(user)
     member = scope.member
     if member is None:
-        raise DomainError(_("该账号未关联联户人员"))
+        raise Invalid(_("该账号未关联联户人员"))
     if kind not in ContactKind.values:
-        raise DomainError(_("未知的走访方式"), field="kind")
+        raise Invalid(_("未知的走访方式"), field="kind")
     occurred_at = _check_time(occurred_at)
     on = local_date(occurred_at)
     chosen = _clean_duties(duties)
     if len(photos) > MAX_PHOTOS:
-        raise DomainError(_("最多上传 3 张照片"), field="photos")
+        raise Invalid(_("最多上传 3 张照片"), field="photos")
 
     _require_record_rights(user=user, kind=kind, household=household, place=place)
     link = None
@@ -313,15 +313,15 @@ def contact_record(
     yard_links: dict[int, Link | None] = {}
     if kind in HOUSEHOLD_KINDS:
         if household is None or place is not None or households:
-            raise DomainError(_("请选择走访的户"), field="household")
+            raise Invalid(_("请选择走访的户"), field="household")
         link = _find_link(user=user, member=member, kind=kind, target=household, on=on)
         reached = [household]
         path = household.path
     elif kind in PLACE_KINDS:
         if place is None or household is not None or households:
-            raise DomainError(_("请选择网格、村或镇"), field="place")
+            raise Invalid(_("请选择网格、村或镇"), field="place")
         if place.kind not in PLACE_KIND_FOR[kind]:
-            raise DomainError(_("该走访方式不适用于所选地点"), field="place")
+            raise Invalid(_("该走访方式不适用于所选地点"), field="place")
         link = _find_link(user=user, member=member, kind=kind, target=place, on=on)
         path = place.path
     else:  # yard meeting: one contact, several households
@@ -330,7 +330,7 @@ def contact_record(
         if household is not None:
             unique.setdefault(household.pk, household)
         if not unique or place is not None:
-            raise DomainError(_("请选择参加屋场夜话的户"), field="households")
+            raise Invalid(_("请选择参加屋场夜话的户"), field="households")
         reached = list(unique.values())
         yard_links = _yard_links(user=user, member=member, households=reached, on=on)
         household = None
@@ -413,12 +413,12 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
     """
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
-        raise DomainError(_("不能修改这些字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
+        raise Invalid(_("不能修改这些字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.created_by_id != user.pk:
         raise NotAllowed(_("只有录入人可以修改走访记录"))
     if not contact_is_editable(user=user, contact=contact):
-        raise DomainError(_("走访记录已超过 %(n)s 天修改期,已锁定") % {"n": _edit_days()})
+        raise Invalid(_("走访记录已超过 %(n)s 天修改期,已锁定") % {"n": _edit_days()})
     household_ids = list(contact.reached.values_list("household_id", flat=True))
     before = _snapshot(contact, household_ids)
 
@@ -427,9 +427,9 @@ def contact_update(*, user, contact: Contact, **changes) -> Contact:
         groups = (HOUSEHOLD_KINDS, PLACE_KINDS, MULTI_HOUSEHOLD_KINDS)
         same_group = any(kind in group and contact.kind in group for group in groups)
         if kind not in ContactKind.values or not same_group:
-            raise DomainError(_("不能改成这种走访方式"), field="kind")
+            raise Invalid(_("不能改成这种走访方式"), field="kind")
         if contact.place_id and contact.place.kind not in PLACE_KIND_FOR.get(kind, set()):
-            raise DomainError(_("该走访方式不适用于所选地点"), field="kind")
+            raise Invalid(_("该走访方式不适用于所选地点"), field="kind")
         contact.kind = kind
     if "occurred_at" in changes:
         contact.occurred_at = _check_time(changes["occurred_at"])

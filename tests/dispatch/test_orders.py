@@ -72,7 +72,7 @@ def test_bad_input_is_refused_with_a_clear_message(town):
         _issue(town, due_date=today() - datetime.timedelta(days=1))
     with pytest.raises(DispatchError, match="请至少选择一个"):
         _issue(town, places=[], members=[])
-    with pytest.raises(DispatchError, match="没有在任专干或网格长:乙村一组 ") as error:
+    with pytest.raises(DispatchError, match="没有在任专干或网格长:乙村一组$") as error:
         _issue(town, places=[town.grid_b1a.parent, town.grid_b1a])  # B1 has a head, B1a (grid4) has none
     assert "乙村第一网格" not in str(error.value)
     assert DispatchOrder.objects.count() == 0

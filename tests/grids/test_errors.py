@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from dispatch.models import JobRun
 from grids.api_errors import exception_handler
-from grids.errors import Conflict, DomainError, NotAllowed, NotFound, form_error
+from grids.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, form_error
 from issues.services import IssueConflict, IssueError, IssueForbidden, IssueNotFound
 from tests.issues.conftest import category, ladder, raise_issue  # noqa: F401 (fixtures)
+from tests.rewards.conftest import make_round, office, round_  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +30,14 @@ GLOSS = re.compile(r"(?<!%)[（(][^()（）]*[A-Za-z]{3}[^()（）]*[)）]")
 
 
 def test_app_errors_are_domain_errors_of_the_right_kind():
-    assert issubclass(IssueError, DomainError) and issubclass(IssueForbidden, NotAllowed)
+    assert issubclass(IssueError, Invalid) and issubclass(IssueForbidden, NotAllowed)
     assert issubclass(IssueConflict, Conflict) and issubclass(IssueNotFound, NotFound)
     # existing callers keep catching what they caught
-    assert issubclass(NotAllowed, PermissionDenied) and issubclass(DomainError, ValidationError)
-    error = DomainError("请选择镇", field="town")
+    assert issubclass(NotAllowed, PermissionDenied) and issubclass(Invalid, ValidationError)
+    assert all(issubclass(kind, DomainError) for kind in (Invalid, NotFound, NotAllowed, Conflict))
+    # a refusal of who asks is not an input error: pages that show input errors let it through (403)
+    assert not issubclass(NotAllowed, ValidationError)
+    error = Invalid("请选择镇", field="town")
     assert (error.message, error.field, error.code) == ("请选择镇", "town", "invalid")
     assert error.message_dict == {"town": ["请选择镇"]} and str(error) == "请选择镇"
 
@@ -42,6 +46,7 @@ def test_app_errors_are_domain_errors_of_the_right_kind():
     ("error", "status", "code"),
     [
         (DomainError("不对"), 400, "invalid"),
+        (Invalid("不对", field="year"), 400, "invalid"),
         (NotFound("没有"), 404, "not_found"),
         (NotAllowed("不许", code="read_only"), 403, "read_only"),
         (Conflict("变了"), 409, "conflict"),
@@ -50,7 +55,7 @@ def test_app_errors_are_domain_errors_of_the_right_kind():
 def test_the_handler_answers_each_kind_with_its_status_and_body(error, status, code):
     response = exception_handler(error, {})
     assert response.status_code == status
-    assert response.data == {"detail": error.message, "code": code, "field": None}
+    assert response.data == {"detail": error.message, "code": code, "field": error.field}
 
 
 def test_a_plain_validation_error_is_a_400_with_its_messages():
@@ -122,6 +127,16 @@ def test_a_not_allowed_action_on_a_page_shows_the_message(town, login, ladder): 
     assert issue.status == "open"
 
 
+def test_a_not_allowed_write_on_a_page_is_403_with_the_message(town, login, round_):  # noqa: F811
+    from rewards.enums import RoundStatus
+
+    response = login(town.user("discipline")).post(reverse("rewards:transition", args=[round_.pk, "open"]))
+    assert response.status_code == 403
+    assert "只有镇领导小组或网格化综合服务中心可以操作" in response.content.decode()
+    round_.refresh_from_db()
+    assert round_.status == RoundStatus.DRAFT
+
+
 def test_a_refusal_with_a_field_shows_on_that_field_of_the_form(town, login, monkeypatch):
     from dispatch import jobs
 
@@ -141,9 +156,9 @@ def test_form_error_puts_field_errors_on_fields_and_the_rest_on_top():
 
     form = Form({"name": "x"})
     assert form.is_valid()
-    form_error(form, DomainError("同名的奖项已存在", field="name"))
+    form_error(form, Invalid("同名的奖项已存在", field="name"))
     form_error(form, DomainError("评选已锁定"))
-    form_error(form, DomainError("未知字段", field="nope"))
+    form_error(form, Invalid("未知字段", field="nope"))
     assert form.errors["name"] == ["同名的奖项已存在"]
     assert form.non_field_errors() == ["评选已锁定", "未知字段"]
 
