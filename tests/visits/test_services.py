@@ -88,9 +88,7 @@ def test_date_before_the_link_began_is_refused(town, record):
     Link.objects.filter(household=town.ha1).update(start_date=datetime.date(2025, 5, 1))
     with pytest.raises(ValidationError) as exc:
         record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 4, 30, 23, 59), household=town.ha1)
-    assert exc.value.message_dict["occurred_at"] == [
-        "走访日期不能早于联系开始日期 2025-05-01"
-    ]
+    assert exc.value.message_dict["occurred_at"] == ["走访日期不能早于联系开始日期 2025-05-01"]
     # Midnight of the first day (Asia/Shanghai) is fine.
     assert record(
         town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 1, 0, 0), household=town.ha1
