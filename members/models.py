@@ -61,7 +61,7 @@ class Member(models.Model):
     exempt_note = models.CharField(_("免于联户说明"), max_length=200, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
     wecom_userid = models.CharField(
-        _("企业微信账号"), max_length=64, blank=True, help_text=_("企业微信通讯录中的成员账号")
+        _("企业微信账号"), max_length=64, blank=True, help_text=_("企业微信通讯录中的成员账号(UserID)")
     )
     # Channels the member turned off on their profile page (members/channels/prefs.py).
     muted_channels = models.JSONField(_("关闭的提醒渠道"), default=list, blank=True)
