@@ -1,5 +1,6 @@
 """API over issues, their events and department assignments: the same scoping (issues.access) and the
-same services as the pages. One endpoint per action; refused actions answer 400, stale versions 409."""
+same services as the pages. One endpoint per action; refusals are answered by grids/api_errors.py: 400,
+403 when it is about who asks, 409 for a stale version."""
 
 from __future__ import annotations
 
