@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.dates import BoundedDateField
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
+from grids.paths import ancestors
 from members.access import (
     households_writable_by,
     places_writable_by,
@@ -19,7 +20,7 @@ from members.access import (
 )
 from members.models import Link
 
-from .enums import IssueKind, IssueLevel, IssueStatus, Satisfaction, Urgency, WhistleKind
+from .enums import AssignmentStatus, IssueKind, IssueLevel, IssueStatus, Satisfaction, Urgency, WhistleKind
 from .models import IssueCategory, WhistleAssignment
 from .services import MAX_PHOTOS
 
@@ -138,13 +139,14 @@ def whistle_departments(user):
     """Departments a centre user may whistle to: the town offices of their towns and city departments above."""
     scope = scope_for(user)
     if scope.is_superuser:
-        return Department.objects.filter(active=True).exclude(kind__in=["centre", "discipline"])
-    prefixes: set[str] = set()
-    for path in scope.town_paths:
-        parts = [p for p in path.strip("/").split("/") if p]
-        prefixes.update("/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts)))
+        return Department.objects.filter(active=True).exclude(
+            kind__in=[DepartmentKind.CENTRE, DepartmentKind.DISCIPLINE]
+        )
+    prefixes = {prefix for path in scope.town_paths for prefix in ancestors(path)}
     return Department.objects.filter(
-        active=True, place__path__in=sorted(prefixes), kind__in=["town_office", "city_dept"]
+        active=True,
+        place__path__in=sorted(prefixes),
+        kind__in=[DepartmentKind.TOWN_OFFICE, DepartmentKind.CITY_DEPT],
     ).order_by("kind", "name")
 
 
@@ -238,7 +240,7 @@ class ReturnForm(VersionForm):
     def __init__(self, *args, issue, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignment"].queryset = issue.assignments.filter(
-            status__in=["replied", "sent_back"]
+            status__in=[AssignmentStatus.REPLIED, AssignmentStatus.SENT_BACK]
         ).select_related("department")
         self.fields["assignment"].label_from_instance = lambda a: (
             f"{a.department.name}({a.get_status_display()})"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from grids.dates import latest, out_of_range_message
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
+from grids.paths import ancestors
 from members.access import (
     display_name,
     households_visible_to,
@@ -160,11 +161,9 @@ def whistle_deadlines(moment: datetime.datetime) -> dict[str, datetime.datetime]
 
 def departments_for_issue(issue_path: str):
     """Departments a town centre may whistle to: town offices of the issue's town and city departments above."""
-    parts = [p for p in issue_path.strip("/").split("/") if p]
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
     return Department.objects.filter(
         active=True,
-        place__path__in=prefixes,
+        place__path__in=ancestors(issue_path),
         kind__in=[DepartmentKind.TOWN_OFFICE, DepartmentKind.CITY_DEPT],
     )
 

@@ -52,7 +52,7 @@ from grids.validators import (
     normalize_phone,
 )
 
-from .access import scope_for
+from .access import towns_managed_by
 from .enums import (
     LINK_TARGET,
     ROLE_LINK_TYPES,
@@ -1194,13 +1194,7 @@ def _analyse(*, town: Place, path: Path) -> CensusPlan:
 
 def census_towns_for(user) -> list[Place]:
     """Towns the user may import a census into: towns where they are town staff (superusers: every town)."""
-    scope = scope_for(user)
-    if not scope.is_town_staff:
-        return []
-    towns = Place.objects.filter(kind=PlaceKind.TOWN).order_by("path")
-    if scope.is_superuser:
-        return list(towns)
-    return [town for town in towns.filter(path__in=scope.town_paths) if scope.writes_path(town.path)]
+    return list(towns_managed_by(user).order_by("path"))
 
 
 def census_preview(*, town: Place, path: Path) -> CensusPlan:

@@ -59,10 +59,8 @@ def pairing_places_for(user) -> list[Place]:
     if scope.is_superuser:
         return list(Place.objects.filter(kind__in=[PlaceKind.TOWN, PlaceKind.VILLAGE]).order_by("path"))
     q = Q(pk__in=[])
-    if scope.is_town_staff:
-        for path in scope.town_paths:
-            if scope.writes_path(path):
-                q |= Q(path__startswith=path, kind__in=[PlaceKind.TOWN, PlaceKind.VILLAGE])
+    for path in scope.staff_town_paths:
+        q |= Q(path__startswith=path, kind__in=[PlaceKind.TOWN, PlaceKind.VILLAGE])
     if scope.is_village_officer:
         q |= Q(path__in=[p for p in scope.village_paths if scope.writes_path(p)])
     return list(Place.objects.filter(q).order_by("path"))
@@ -73,8 +71,8 @@ def can_pair(user, place: Place) -> bool:
     scope = scope_for(user)
     if scope.is_superuser:
         return True
-    if scope.is_town_staff and any(place.path.startswith(p) for p in scope.town_paths):
-        return scope.writes_path(place.path)
+    if scope.is_staff_of(place.path):
+        return True
     if scope.is_village_officer and place.kind == PlaceKind.VILLAGE and place.path in scope.village_paths:
         return scope.writes_path(place.path)
     return False

@@ -1,11 +1,11 @@
 """Admin: town staff set the year's assessment weights; results and the export log are read-only."""
 
 from django.contrib import admin
-from django.db.models import Q
 
 from members.access import scope_for
 from members.admin import ScopedAdmin
 
+from .access import exports_visible_to
 from .models import AssessmentResult, AssessmentWeights, ExportJob
 
 
@@ -72,8 +72,4 @@ class ExportJobAdmin(ReadOnlyAdmin):
     exclude = ("file",)
 
     def scoped_queryset(self, request):
-        scope = scope_for(request.user)
-        q = Q(requested_by=request.user)
-        if scope.is_town_staff or scope.is_discipline:
-            q |= scope.path_q("place__path")
-        return ExportJob.objects.filter(q)
+        return exports_visible_to(request.user)

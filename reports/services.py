@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from grids.enums import PlaceKind
 from grids.ledger import printed_by, write_ledger
 from grids.models import Place
+from members.access import can_manage_town
 from members.enums import AccessAction
 
 from . import assessment, exports
@@ -247,7 +248,7 @@ def exports_purge(*, now: datetime.datetime | None = None) -> int:
 
 def assessment_compute(*, user, town: Place, year: int) -> AssessmentResult:
     """Compute and store the year's sheet as a draft. Refused once the year is approved (frozen)."""
-    if not assessment.can_compute(user, town):
+    if not can_manage_town(user, town):
         raise ReportError(_("只有镇工作人员可以计算考核结果 (only town staff may compute)"))
     if year > timezone.localdate().year:
         raise ReportError(_("不能计算未来年度 (year cannot be in the future)"))
