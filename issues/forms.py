@@ -22,7 +22,7 @@ from members.models import Link
 
 from .enums import AssignmentStatus, IssueKind, IssueLevel, IssueStatus, Satisfaction, Urgency, WhistleKind
 from .models import IssueCategory, WhistleAssignment
-from .services import MAX_PHOTOS
+from .services import MAX_PHOTOS, return_contacts
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -269,18 +269,9 @@ class FeedbackForm(VersionForm):
 
     def __init__(self, *args, user, issue, **kwargs):
         super().__init__(*args, **kwargs)
-        from visits.models import Contact
-
-        member = scope_for(user).member
-        qs = Contact.objects.none()
-        if member is not None:
-            qs = Contact.objects.filter(member=member)
-            qs = qs.filter(household=issue.household) if issue.household_id else qs.filter(place=issue.place)
-            if issue.contact_id:
-                qs = qs.exclude(
-                    pk=issue.contact_id
-                )  # the visit that found the problem is not the return visit
-        self.fields["contact"].queryset = qs.order_by("-occurred_at")
+        self.fields["contact"].queryset = return_contacts(issue, scope_for(user).member).order_by(
+            "-occurred_at"
+        )
 
 
 class AssignmentAcceptForm(VersionForm):

@@ -23,7 +23,7 @@ from grids.enums import PlaceKind
 from grids.models import Household, Place
 from members.access import scope_for
 from members.enums import HOUSEHOLD_RANGE, ROLE_LINK_TYPES, LinkType, MemberRole
-from members.models import Link, Member
+from members.models import Link, Member, link_refusals
 from members.selectors import ROLE_HOUSEHOLD_LINK
 
 from . import solver
@@ -641,8 +641,11 @@ def batch_apply(*, user, batch: PairingBatch, on: datetime.date | None = None) -
     new_links = []
     for line in create_lines:
         note = ""
-        if line.member.is_exempt:
-            note = _("该人员已免于联户")
+        refusals = link_refusals(  # Link.clean's role and exemption rule (lines may have been edited)
+            role=line.member.role, is_exempt=line.member.is_exempt, link_type=line.link_type
+        )
+        if refusals:
+            note = refusals[0][1]
         elif line.household_id and line.household_id in covered_households:
             note = _("此户已有人联系")
         elif line.migrant_id and line.migrant_id in covered_migrants:
