@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from grids.enums import PlaceKind
 from grids.errors import Invalid
 from grids.models import Place
+from grids.paths import ancestors
 from members.access import scope_for
 from members.enums import PositionKind
 from members.models import Member, Position
@@ -33,12 +34,6 @@ class ActivityError(Invalid):
     """A refused sign-up or change (grids/errors.py)."""
 
 
-def _prefixes(path: str) -> list[str]:
-    """'/1/2/3/' → ['/1/', '/1/2/', '/1/2/3/']: the paths of a place and everything above it."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 # --- scoping ----------------------------------------------------------------------------------------------
 
 
@@ -47,8 +42,8 @@ def can_manage_path(user, path: str) -> bool:
     scope = scope_for(user)
     if scope.is_superuser:
         return True
-    if scope.is_town_staff and any(path.startswith(p) for p in scope.town_paths):
-        return scope.writes_path(path)
+    if scope.is_staff_of(path):
+        return True
     if scope.is_village_officer and path in scope.village_paths:
         return scope.writes_path(path)
     return False
@@ -61,10 +56,8 @@ def managed_places(user) -> list[Place]:
     if scope.is_superuser:
         return list(Place.objects.filter(kind__in=kinds).order_by("path"))
     q = Q(pk__in=[])
-    if scope.is_town_staff:
-        for path in scope.town_paths:
-            if scope.writes_path(path):
-                q |= Q(path__startswith=path, kind__in=kinds)
+    for path in scope.staff_town_paths:
+        q |= Q(path__startswith=path, kind__in=kinds)
     if scope.is_village_officer:
         q |= Q(path__in=[p for p in scope.village_paths if scope.writes_path(p)], kind=PlaceKind.VILLAGE)
     return list(Place.objects.filter(q).order_by("path"))
@@ -85,10 +78,8 @@ def stations_managed_by(user) -> QuerySet[Station]:
     if scope.is_superuser:
         return Station.objects.all()
     q = Q(pk__in=[])
-    if scope.is_town_staff:
-        for path in scope.town_paths:
-            if scope.writes_path(path):
-                q |= Q(path__startswith=path)
+    for path in scope.staff_town_paths:
+        q |= Q(path__startswith=path)
     if scope.is_village_officer:
         q |= Q(path__in=[p for p in scope.village_paths if scope.writes_path(p)])
     return Station.objects.filter(q)
@@ -104,13 +95,13 @@ def activities_visible_to(user) -> QuerySet[Activity]:
     if scope.is_town_staff or scope.is_village_officer or scope.is_discipline:
         q |= scope.path_q()
     if scope.member is not None:
-        q |= Q(path__in=_prefixes(scope.member.path))
+        q |= Q(path__in=ancestors(scope.member.path))
         q |= Q(organiser=scope.member)
     return Activity.objects.filter(q)
 
 
 def open_to(member: Member, activity: Activity) -> bool:
-    return activity.path in _prefixes(member.path)
+    return activity.path in ancestors(member.path)
 
 
 def get_activity_for_user(user, pk) -> Activity:

@@ -26,17 +26,11 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def client_ip(request) -> str | None:
-    """AXES_CLIENT_IP_CALLABLE: the address a login attempt came from.
+    """AXES_CLIENT_IP_CALLABLE: the address a login attempt came from, by the access log's rule
+    (members.privacy.client_ip, LIANHU_TRUSTED_PROXIES)."""
+    from members.privacy import client_ip as requester_address
 
-    With LIANHU_PROXY_COUNT = n reverse proxies in front, the n-th entry from the right of X-Forwarded-For
-    (each proxy appends the address it saw); entries further left were written by the client and are ignored.
-    """
-    count = settings.LIANHU_PROXY_COUNT
-    if count:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if len(hops) >= count:
-            return hops[-count]
-    return request.META.get("REMOTE_ADDR")
+    return requester_address(request)
 
 
 def is_locked_out(request, username: str) -> bool:

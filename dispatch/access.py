@@ -29,9 +29,10 @@ def orders_managed_by(user) -> QuerySet[DispatchOrder]:
     scope = scope_for(user)
     if scope.is_superuser:
         return DispatchOrder.objects.all()
-    if not scope.is_town_staff:
-        return DispatchOrder.objects.none()
-    return DispatchOrder.objects.filter(scope.path_q(write=True))
+    q = Q(pk__in=[])
+    for path in scope.staff_town_paths:
+        q |= Q(path__startswith=path)
+    return DispatchOrder.objects.filter(q)
 
 
 def get_order_for_user(user, pk) -> DispatchOrder:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from issues.access import LEVEL_POSTS
 from issues.deadlines import end_of_local_day, start_of_local_day
 from issues.enums import ACTIVE_STATUSES, OPEN_ASSIGNMENT_STATUSES, IssueLevel
 from issues.models import Issue, WhistleAssignment
@@ -165,11 +166,7 @@ def _handlers_for(
     level, path = issue["level"], issue["path"]
     if level == IssueLevel.ON_SPOT:
         return [issue["raised_by_id"]]
-    wanted = {
-        IssueLevel.GRID: (PositionKind.GRID_HEAD,),
-        IssueLevel.VILLAGE: (PositionKind.VILLAGE_OFFICER,),
-        IssueLevel.CENTRE: (PositionKind.CENTRE_STAFF, PositionKind.OFFICE_DIRECTOR),
-    }.get(level)
+    wanted = LEVEL_POSTS.get(level)
     if wanted:
         return [m for m, kind, p, _d in holders if kind in wanted and path.startswith(p)]
     return [m for dept in open_depts.get(issue["id"], []) for m in dept_handlers.get(dept, [])]

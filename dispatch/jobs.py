@@ -217,16 +217,11 @@ def job_run(
 
 
 def _staff_paths(user) -> tuple[bool, list[str]]:
-    """(superuser?, paths where the user holds a town-staff post): town staff posts give both a town path and
-    a write path; the discipline commission (read-only) and village or grid posts do not count."""
+    """(superuser?, paths where the user holds a town-staff post: Scope.staff_town_paths)."""
     from members.access import scope_for
 
     scope = scope_for(user)
-    if scope.is_superuser:
-        return True, []
-    if not scope.is_town_staff:
-        return False, []
-    return False, [p for p in scope.town_paths if any(p.startswith(w) for w in scope.write_paths)]
+    return scope.is_superuser, [] if scope.is_superuser else list(scope.staff_town_paths)
 
 
 def runnable_towns(user):

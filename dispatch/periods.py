@@ -41,7 +41,7 @@ def _decade_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1 if day.day < 11 else 11 if day.day < 21 else 21)
 
 
-def _month(key: str) -> JobPeriod:
+def month_period(key: str) -> JobPeriod:
     m = re.fullmatch(r"(\d{4})-(\d{2})", key)
     if not m or not 1 <= int(m[2]) <= 12:
         raise PeriodError(_("月份格式应为 2026-12"))
@@ -98,7 +98,7 @@ def _year(key: str) -> JobPeriod:
 
 
 PARSERS = {
-    JobName.TASK_LISTS: _month,
+    JobName.TASK_LISTS: month_period,
     JobName.OVERDUE_DIGESTS: _week,
     JobName.DECADE_DISPATCH: _decade,
     JobName.ISSUE_DEADLINES: _daily,

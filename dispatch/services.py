@@ -12,7 +12,7 @@ from grids.dates import latest, out_of_range_message
 from grids.enums import PlaceKind
 from grids.errors import Invalid, NotAllowed
 from grids.models import Place
-from members.access import scope_for
+from members.access import can_manage_town, scope_for
 from members.enums import PositionKind
 from members.models import Member, Position
 from members.outbox import outbox_publish
@@ -77,7 +77,7 @@ def order_issue(
     (so a broker outage never fails or slows the save).
     """
     scope = scope_for(user)
-    if not (scope.is_town_staff and scope.writes_path(town.path)):
+    if not can_manage_town(user, town):
         raise DispatchError(_("只有镇网格化综合服务中心可以下发调度令"))
     if not title.strip() or not task.strip():
         raise DispatchError(_("请填写标题和任务内容"))

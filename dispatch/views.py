@@ -22,7 +22,7 @@ from grids.errors import flash_error, form_error
 from grids.ledger import printed_by
 from grids.models import Place
 from grids.private import private_file_response
-from members.access import scope_for
+from members.access import scope_for, towns_managed_by
 
 from . import selectors
 from .access import (
@@ -38,19 +38,12 @@ from .exports import task_list_write_xlsx
 from .forms import JobRunForm, OrderDoneForm, OrderForm
 from .jobs import JobError, job_run_by_hand, may_run_all, runnable_towns, runs_mark_stale
 from .models import MonthlyTaskList, OrderRecipient
-from .periods import PeriodError, default_key, recent_months, today
-from .periods import _month as _parse_month
+from .periods import PeriodError, default_key, month_period, recent_months, today
 from .services import DispatchError, order_acknowledge, order_issue, order_report_done
 
 
 def _staff_town(user) -> Place:
-    scope = scope_for(user)
-    if not scope.is_town_staff:
-        raise PermissionDenied
-    towns = Place.objects.filter(kind=PlaceKind.TOWN)
-    if not scope.is_superuser:
-        towns = towns.filter(path__in=scope.town_paths)
-    town = towns.order_by("path").first()
+    town = towns_managed_by(user).order_by("path").first()
     if town is None:
         raise PermissionDenied
     return town
@@ -222,7 +215,7 @@ def _month_param(request) -> tuple[datetime.date, str]:
     ):
         return today().replace(day=1), str(out_of_range_message())
     try:
-        return _parse_month(raw).start, ""
+        return month_period(raw).start, ""
     except PeriodError as exc:
         return today().replace(day=1), str(exc)
 

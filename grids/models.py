@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .enums import CATEGORY_FIELDS, PARENT_KIND, DepartmentKind, HouseholdCategory, PlaceKind
 from .fields import EncryptedIdNumberField, IdNumberHashField
+from .paths import ancestor_ids
 from .validators import (
     mask_id_number,
     mask_phone,
@@ -97,8 +98,7 @@ class Place(models.Model):
 
     def ancestors(self) -> PlaceQuerySet:
         """Self and every place above, top first: one query on the primary keys in the path."""
-        ids = [int(part) for part in self.path.strip("/").split("/") if part]
-        return Place.objects.filter(pk__in=ids).order_by("depth")
+        return Place.objects.filter(pk__in=ancestor_ids(self.path)).order_by("depth")
 
     def ancestor_of_kind(self, kind: str) -> "Place | None":
         return self.ancestors().filter(kind=kind).first()

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from members.access import Scope, scope_for
+from members.enums import PositionKind
 
 from .enums import (
     ACTIVE_STATUSES,
@@ -60,6 +61,16 @@ def get_issue_for_user(user, pk) -> Issue:
     return issue
 
 
+# Whose queue each level is (told when an issue arrives, reminded before its deadline): the posts over the
+# issue's place. Acting at the centre level is allowed to every town-staff post of the town (acts_at_level);
+# the queue itself is the centre's (its staff and the office director). Departments: their handlers.
+LEVEL_POSTS: dict[str, tuple[str, ...]] = {
+    IssueLevel.GRID: (PositionKind.GRID_HEAD,),
+    IssueLevel.VILLAGE: (PositionKind.VILLAGE_OFFICER,),
+    IssueLevel.CENTRE: (PositionKind.CENTRE_STAFF, PositionKind.OFFICE_DIRECTOR),
+}
+
+
 def _covers(paths: tuple[str, ...], path: str) -> bool:
     return any(path.startswith(p) for p in paths)
 
@@ -73,10 +84,7 @@ def acts_at_level(scope: Scope, issue: Issue, level: str) -> bool:
     if level == IssueLevel.VILLAGE:
         return _covers(scope.village_paths, issue.path)
     if level == IssueLevel.CENTRE:
-        # A town the user works in as staff (town_paths also holds towns seen read-only by the discipline
-        # commission, so a town is the centre's only if it is in the write scope too).
-        staff_towns = tuple(p for p in scope.town_paths if scope.writes_path(p))
-        return scope.is_superuser or (scope.is_town_staff and _covers(staff_towns, issue.path))
+        return scope.is_staff_of(issue.path)
     return False
 
 

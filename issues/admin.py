@@ -1,20 +1,18 @@
-"""Admin: town staff keep the category list and the deadline settings; issues and events are read-only
-here (every change goes through the services, so it leaves an event)."""
+"""Admin: the category list and the deadline settings are the deployment's (superusers change them, staff with
+a place view them); issues and events are read-only here (every change goes through the services, so it
+leaves an event)."""
 
 from django.contrib import admin
 
 from members.access import scope_for
-from members.admin import ScopedAdmin
+from members.admin import DeploymentSettingAdmin, ScopedAdmin
 
 from .access import issues_visible_to
 from .models import Issue, IssueCategory, IssueEvent, LevelSetting, WhistleAssignment, WhistleSetting
 
 
-class TownSettingAdmin(ScopedAdmin):
-    """Settings with no place: visible to staff with a place, changed by town staff only."""
-
-    def scoped_queryset(self, request):
-        return self.model.objects.all()
+class TownSettingAdmin(DeploymentSettingAdmin):
+    """Settings with no place: deployment-wide (members.admin.DeploymentSettingAdmin); never deleted here."""
 
     def has_delete_permission(self, request, obj=None):
         return False

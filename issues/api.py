@@ -24,7 +24,7 @@ from members.access import places_visible_to, scope_for
 from . import selectors, services
 from .access import assignments_visible_to, events_visible_to, get_issue_for_user
 from .deadlines import start_of_local_day
-from .enums import IssueLevel, IssueStatus, WhistleKind
+from .enums import OPEN_ASSIGNMENT_STATUSES, IssueLevel, IssueStatus, WhistleKind
 from .models import Issue, IssueEvent, WhistleAssignment
 from .serializers import (
     AnswerInput,
@@ -264,7 +264,7 @@ class AssignmentFilter(django_filters.FilterSet):
         fields = ["status", "kind", "department", "issue"]
 
     def filter_overdue(self, queryset, name, value):
-        late = {"status__in": ["pending", "accepted"], "deadline__lt": timezone.now()}
+        late = {"status__in": OPEN_ASSIGNMENT_STATUSES, "deadline__lt": timezone.now()}
         return queryset.filter(**late) if value else queryset.exclude(**late)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.dates import BoundedDateField
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
+from grids.paths import ancestors
 from members.access import (
     households_writable_by,
     places_writable_by,
@@ -19,9 +20,9 @@ from members.access import (
 )
 from members.models import Link
 
-from .enums import IssueKind, IssueLevel, IssueStatus, Satisfaction, Urgency, WhistleKind
+from .enums import AssignmentStatus, IssueKind, IssueLevel, IssueStatus, Satisfaction, Urgency, WhistleKind
 from .models import IssueCategory, WhistleAssignment
-from .services import MAX_PHOTOS
+from .services import MAX_PHOTOS, return_contacts
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -134,13 +135,14 @@ def whistle_departments(user):
     """Departments a centre user may whistle to: the town offices of their towns and city departments above."""
     scope = scope_for(user)
     if scope.is_superuser:
-        return Department.objects.filter(active=True).exclude(kind__in=["centre", "discipline"])
-    prefixes: set[str] = set()
-    for path in scope.town_paths:
-        parts = [p for p in path.strip("/").split("/") if p]
-        prefixes.update("/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts)))
+        return Department.objects.filter(active=True).exclude(
+            kind__in=[DepartmentKind.CENTRE, DepartmentKind.DISCIPLINE]
+        )
+    prefixes = {prefix for path in scope.town_paths for prefix in ancestors(path)}
     return Department.objects.filter(
-        active=True, place__path__in=sorted(prefixes), kind__in=["town_office", "city_dept"]
+        active=True,
+        place__path__in=sorted(prefixes),
+        kind__in=[DepartmentKind.TOWN_OFFICE, DepartmentKind.CITY_DEPT],
     ).order_by("kind", "name")
 
 
@@ -234,7 +236,7 @@ class ReturnForm(VersionForm):
     def __init__(self, *args, issue, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignment"].queryset = issue.assignments.filter(
-            status__in=["replied", "sent_back"]
+            status__in=[AssignmentStatus.REPLIED, AssignmentStatus.SENT_BACK]
         ).select_related("department")
         self.fields["assignment"].label_from_instance = lambda a: (
             f"{a.department.name}({a.get_status_display()})"
@@ -263,18 +265,9 @@ class FeedbackForm(VersionForm):
 
     def __init__(self, *args, user, issue, **kwargs):
         super().__init__(*args, **kwargs)
-        from visits.models import Contact
-
-        member = scope_for(user).member
-        qs = Contact.objects.none()
-        if member is not None:
-            qs = Contact.objects.filter(member=member)
-            qs = qs.filter(household=issue.household) if issue.household_id else qs.filter(place=issue.place)
-            if issue.contact_id:
-                qs = qs.exclude(
-                    pk=issue.contact_id
-                )  # the visit that found the problem is not the return visit
-        self.fields["contact"].queryset = qs.order_by("-occurred_at")
+        self.fields["contact"].queryset = return_contacts(issue, scope_for(user).member).order_by(
+            "-occurred_at"
+        )
 
 
 class AssignmentAcceptForm(VersionForm):

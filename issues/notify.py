@@ -13,23 +13,20 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from grids.paths import ancestors
 from members.enums import NotificationKind, PositionKind
 from members.models import Position
 from members.notifications import Draft, notifications_send
 
+from .access import LEVEL_POSTS
 from .enums import WhistleKind
 from .models import Issue
-
-
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def notify_resolved(issue: Issue) -> None:
     officers = (
         Position.objects.current()
-        .filter(kind=PositionKind.VILLAGE_OFFICER, place__path__in=_prefixes(issue.path))
+        .filter(kind=PositionKind.VILLAGE_OFFICER, place__path__in=ancestors(issue.path))
         .values_list("member_id", flat=True)
     )
     recipients = {issue.raised_by_id, *officers}
@@ -63,21 +60,14 @@ def notify_whistled(issue: Issue, department_ids: Iterable[int]) -> None:
     )
 
 
-QUEUE_POSTS = {
-    "grid": PositionKind.GRID_HEAD,
-    "village": PositionKind.VILLAGE_OFFICER,
-    "centre": PositionKind.CENTRE_STAFF,
-}
-
-
 def notify_arrived(issue: Issue, *, sender_id: int | None) -> None:
     """The issue reached the grid, village or centre queue: tell the people who work that queue."""
-    post = QUEUE_POSTS.get(issue.level)
-    if post is None:
+    posts = LEVEL_POSTS.get(issue.level)
+    if posts is None:
         return
     recipients = set(
         Position.objects.current()
-        .filter(kind=post, place__path__in=_prefixes(issue.path))
+        .filter(kind__in=posts, place__path__in=ancestors(issue.path))
         .values_list("member_id", flat=True)
     )
     recipients.discard(sender_id)

@@ -21,6 +21,7 @@ from grids.dates import latest, out_of_range_message
 from grids.enums import DepartmentKind, PlaceKind
 from grids.errors import Conflict, Invalid, NotAllowed, NotFound
 from grids.models import Department, Household, Place
+from grids.paths import ancestors
 from members.access import (
     display_name,
     households_visible_to,
@@ -161,11 +162,9 @@ def whistle_deadlines(moment: datetime.datetime) -> dict[str, datetime.datetime]
 
 def departments_for_issue(issue_path: str):
     """Departments a town centre may whistle to: town offices of the issue's town and city departments above."""
-    parts = [p for p in issue_path.strip("/").split("/") if p]
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
     return Department.objects.filter(
         active=True,
-        place__path__in=prefixes,
+        place__path__in=ancestors(issue_path),
         kind__in=[DepartmentKind.TOWN_OFFICE, DepartmentKind.CITY_DEPT],
     )
 
@@ -565,6 +564,21 @@ def issue_supervise(*, user, issue_id: int, note: str, deadline: datetime.date) 
     return issue
 
 
+def return_contacts(issue: Issue, member):
+    """The contacts that may be recorded as an issue's return visit (回访): the member's own, with the issue's
+    household (or at its place), other than the visit that found the problem. The feedback form offers these;
+    issue_feedback_record refuses any other."""
+    from visits.models import Contact
+
+    if member is None:
+        return Contact.objects.none()
+    qs = Contact.objects.filter(member=member)
+    qs = qs.filter(household=issue.household) if issue.household_id else qs.filter(place=issue.place)
+    if issue.contact_id:
+        qs = qs.exclude(pk=issue.contact_id)
+    return qs
+
+
 @transaction.atomic
 def issue_feedback_record(
     *, user, issue_id: int, version: int | None, satisfaction: str, note: str = "", contact=None
@@ -583,6 +597,8 @@ def issue_feedback_record(
         issue=issue, satisfaction=satisfaction, note=note.strip(), recorded_by=scope_for(user).member
     )
     if contact is not None:
+        if not return_contacts(issue, feedback.recorded_by).filter(pk=contact.pk).exists():
+            raise IssueError(_("回访记录应是您本人对该户(地点)的另一次走访,而不是发现问题的那次"))
         feedback.contact = contact
     feedback.save()
     before = (issue.level, issue.status)

@@ -33,7 +33,10 @@ class Scope:
     paths: tuple[str, ...] = ()
     # Subtrees where the user may also change things (not the discipline commission's read-only view).
     write_paths: tuple[str, ...] = ()
+    # Towns seen whole as town staff or the discipline commission.
     town_paths: tuple[str, ...] = ()
+    # Where the user holds a town-staff post (a town; a city for staff posted above every town): see is_staff_of.
+    staff_town_paths: tuple[str, ...] = ()
     village_paths: tuple[str, ...] = ()
     grid_paths: tuple[str, ...] = ()
     department_ids: tuple[int, ...] = ()
@@ -52,6 +55,14 @@ class Scope:
     @property
     def is_town_staff(self) -> bool:
         return self.is_superuser or bool(self.positions & TOWN_STAFF_POSITIONS)
+
+    def is_staff_of(self, path: str) -> bool:
+        """Town staff of the town holding `path` (the town itself or anything in it); superusers everywhere.
+
+        The one rule for "town staff of this town": a town-staff post elsewhere, a discipline post here (read
+        only) or a village/grid post here do not make the user town staff here.
+        """
+        return self.is_superuser or any(path.startswith(p) for p in self.staff_town_paths)
 
     @property
     def is_leading_group(self) -> bool:
@@ -120,6 +131,7 @@ def build_scope(user) -> Scope:
     paths: set[str] = set()
     write: set[str] = set()
     towns: set[str] = set()
+    staff_towns: set[str] = set()
     villages: set[str] = set()
     grids: set[str] = set()
     departments: set[int] = set()
@@ -129,6 +141,7 @@ def build_scope(user) -> Scope:
             paths.add(pos.place.path)
             write.add(pos.place.path)
             towns.add(pos.place.path)
+            staff_towns.add(pos.place.path)
         elif pos.kind == PositionKind.DISCIPLINE:
             paths.add(pos.place.path)
             towns.add(pos.place.path)
@@ -161,6 +174,7 @@ def build_scope(user) -> Scope:
         paths=_minimal(paths),
         write_paths=_minimal(write),
         town_paths=tuple(sorted(towns)),
+        staff_town_paths=_minimal(staff_towns),
         village_paths=tuple(sorted(villages)),
         grid_paths=tuple(sorted(grids)),
         department_ids=tuple(sorted(departments)),
@@ -315,6 +329,20 @@ def display_name(user) -> str:
     return member.name if member is not None else user.get_username()
 
 
-def can_manage_town(user) -> bool:
-    """Town staff (leading group, centre) manage the town: checks, census import, settings."""
-    return scope_for(user).is_town_staff
+def can_manage_town(user, town: Place) -> bool:
+    """Town staff of this town (leading group, centre) manage it: checks, census import, orders, rounds."""
+    return scope_for(user).is_staff_of(town.path)
+
+
+def towns_managed_by(user) -> QuerySet[Place]:
+    """The towns where the user is town staff (can_manage_town); every town for superusers."""
+    scope = scope_for(user)
+    towns = Place.objects.filter(kind=PlaceKind.TOWN)
+    if scope.is_superuser:
+        return towns
+    if not scope.staff_town_paths:
+        return towns.none()
+    q = Q()
+    for path in scope.staff_town_paths:
+        q |= Q(path__startswith=path)
+    return towns.filter(q)

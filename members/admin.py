@@ -86,6 +86,27 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class DeploymentSettingAdmin(ScopedAdmin):
+    """Settings shared by the whole deployment (they have no town field: issue categories, level and whistle
+    deadlines, quota rules, award type defaults, assessment weights): anyone with a place views them; only a
+    deployment administrator (superuser) adds, changes or deletes them, since a change applies to every town."""
+
+    def scoped_queryset(self, request):
+        return self.model.objects.all()
+
+    def _administrator(self, request) -> bool:
+        return self.has_module_permission(request) and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return self._administrator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administrator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._administrator(request)
+
+
 @admin.register(Place)
 class PlaceAdmin(ScopedAdmin):
     list_display = ("name", "kind", "code", "parent")

@@ -52,17 +52,16 @@ from grids.validators import (
     normalize_phone,
 )
 
-from .access import scope_for
+from .access import towns_managed_by
 from .enums import (
     LINK_TARGET,
-    ROLE_LINK_TYPES,
     ExemptReason,
     LinkType,
     MemberRole,
     TargetKind,
     VillageSubRole,
 )
-from .models import Link, Member
+from .models import Link, Member, link_refusals
 
 logger = logging.getLogger(__name__)
 
@@ -1084,19 +1083,11 @@ def _check_links(
                 row.bad(_("联系对象不是流动党员 (target is not a migrant party member)"))
                 target = None
         if member is not None and data["link_type"]:
-            role = attr(member, "role")
-            if data["link_type"] not in ROLE_LINK_TYPES.get(role, set()):
-                with translation.override("zh-hans"):
-                    labels = {
-                        "role": str(MemberRole(role).label),
-                        "type": str(LinkType(data["link_type"]).label),
-                    }
-                row.bad(
-                    _("身份为“%(role)s”的人员不能建立“%(type)s” (this role cannot hold this link type)")
-                    % labels
-                )
-            elif attr(member, "is_exempt"):
-                row.bad(_("该人员已免于联户,不能再建立联系 (member is exempt from linking)"))
+            refusals = link_refusals(
+                role=attr(member, "role"), is_exempt=attr(member, "is_exempt"), link_type=data["link_type"]
+            )
+            if refusals:  # Link.clean's rule (members/models.py), for rows not saved yet
+                row.bad(refusals[0][1])
         data["member"] = member
         data["target_obj"] = target
         if not row.ok:
@@ -1194,13 +1185,7 @@ def _analyse(*, town: Place, path: Path) -> CensusPlan:
 
 def census_towns_for(user) -> list[Place]:
     """Towns the user may import a census into: towns where they are town staff (superusers: every town)."""
-    scope = scope_for(user)
-    if not scope.is_town_staff:
-        return []
-    towns = Place.objects.filter(kind=PlaceKind.TOWN).order_by("path")
-    if scope.is_superuser:
-        return list(towns)
-    return [town for town in towns.filter(path__in=scope.town_paths) if scope.writes_path(town.path)]
+    return list(towns_managed_by(user).order_by("path"))
 
 
 def census_preview(*, town: Place, path: Path) -> CensusPlan:

@@ -16,6 +16,7 @@ from grids.validators import mask_phone, normalize_phone, validate_phone
 
 from .enums import (
     LINK_TARGET,
+    ROLE_LINK_TYPES,
     AccessAction,
     Channel,
     DeliveryStatus,
@@ -170,6 +171,25 @@ class LinkQuerySet(models.QuerySet):
         return self.filter(household__isnull=False)
 
 
+def link_refusals(*, role: str, is_exempt: bool, link_type: str) -> list[tuple[str, str]]:
+    """Why a member of `role` (exempt from linking or not) may not start a link of `link_type`, as (field,
+    message) pairs, most telling first; empty if they may. The one rule: Link.clean asks here (so the admin
+    and every service that saves through full_clean), and the census import for rows not saved yet."""
+    refusals = []
+    if link_type not in ROLE_LINK_TYPES.get(role, set()):
+        labels = {"role": MemberRole(role).label if role in MemberRole.values else role}
+        labels["type"] = LinkType(link_type).label if link_type in LinkType.values else link_type
+        refusals.append(
+            (
+                "link_type",
+                _("身份为“%(role)s”的人员不能建立“%(type)s” (this role cannot hold this link type)") % labels,
+            )
+        )
+    if is_exempt:
+        refusals.append(("member", _("该人员已免于联户,不能再建立联系 (member is exempt from linking)")))
+    return refusals
+
+
 class Link(models.Model):
     """联系: a member answers for a target (the town, a village, a grid, a household or a migrant member).
 
@@ -269,8 +289,21 @@ class Link(models.Model):
             errors["migrant"] = _("所选人员不是流动党员")
         if self.end_date and self.start_date and self.end_date < self.start_date:
             errors["end_date"] = _("结束日期不能早于开始日期")
+        if self.member_id and self.link_type and self._holder_changed():
+            for field, message in link_refusals(
+                role=self.member.role, is_exempt=self.member.is_exempt, link_type=self.link_type
+            ):
+                errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
+
+    def _holder_changed(self) -> bool:
+        """A new link, or one whose member or type changed: only then do the role and exemption rules apply
+        (a member exempted later keeps their links until someone ends them, and may have them ended)."""
+        if self._state.adding or self.pk is None:
+            return True
+        before = type(self).objects.filter(pk=self.pk).values_list("member_id", "link_type").first()
+        return before != (self.member_id, self.link_type)
 
     def save(self, *args, **kwargs) -> None:
         if self.household_id:

@@ -7,7 +7,8 @@
   exports and their downloads (reports.services), census imports (members.views), and every save or delete
   of a link or a post (the signal receivers below, whatever the path: admin, pages, API, services).
 - The requester's address comes from `client_ip()`: REMOTE_ADDR, or the last untrusted hop of
-  X-Forwarded-For when the request came through a proxy listed in LIANHU_TRUSTED_PROXIES.
+  X-Forwarded-For when the request came through a proxy listed in LIANHU_TRUSTED_PROXIES. The login
+  throttling (django-axes, AXES_CLIENT_IP_CALLABLE) uses the same function: one rule for both.
 - `AccessContextMiddleware` keeps the current request in a context variable, so a save deep in a service
   is logged with its user and address; without a request (commands, background jobs) the actor is "系统".
 """
@@ -88,10 +89,22 @@ def _valid(address: str) -> str | None:
 def client_ip(request) -> str | None:
     """The requester's address: REMOTE_ADDR, unless that is a trusted proxy; then the nearest address in
     X-Forwarded-For that is not a trusted proxy (each proxy appends the address it saw, so the left part of
-    the header is whatever the client chose to send)."""
+    the header is whatever the client chose to send). The access log and the login throttling both ask here.
+
+    Backward compatibility: with LIANHU_TRUSTED_PROXIES empty and the older LIANHU_PROXY_COUNT = n set, the
+    n-th hop from the right of X-Forwarded-For (n proxies in front, each appending what it saw).
+    """
     if request is None:
         return None
     remote = _valid(request.META.get("REMOTE_ADDR", "") or "")
+    count = (
+        0 if getattr(settings, "LIANHU_TRUSTED_PROXIES", ()) else getattr(settings, "LIANHU_PROXY_COUNT", 0)
+    )
+    if count:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= count:
+            return _valid(hops[-count]) or remote
+        return remote
     if remote is None or not _trusted(remote):
         return remote
     hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]

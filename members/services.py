@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from grids.errors import Invalid
 
-from .enums import LINK_TARGET, ROLE_LINK_TYPES, TargetKind
+from .enums import LINK_TARGET, TargetKind
 from .models import Link, Member
 
 
@@ -21,14 +21,8 @@ def link_create(
     start_date: datetime.date | None = None,
     note: str = "",
 ) -> Link:
-    """Link a member to a household, a place or a migrant member. Refuses exempt members and wrong roles."""
-    if member.is_exempt:
-        raise Invalid(_("该人员已免于联户,不能再建立联系"))
-    allowed = ROLE_LINK_TYPES.get(member.role, set())
-    if link_type not in allowed:
-        raise Invalid(
-            _("%(role)s 不能建立“%(type)s”") % {"role": member.get_role_display(), "type": link_type}
-        )
+    """Link a member to a household, a place or a migrant member. Refuses exempt members and wrong roles
+    (Link.clean, through full_clean)."""
     kind = LINK_TARGET[link_type]
     link = Link(member=member, link_type=link_type, start_date=start_date or timezone.localdate(), note=note)
     if kind == TargetKind.HOUSEHOLD:

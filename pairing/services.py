@@ -24,7 +24,7 @@ from grids.errors import Invalid
 from grids.models import Household, Place
 from members.access import scope_for
 from members.enums import HOUSEHOLD_RANGE, ROLE_LINK_TYPES, LinkType, MemberRole
-from members.models import Link, Member
+from members.models import Link, Member, link_refusals
 from members.selectors import ROLE_HOUSEHOLD_LINK
 
 from . import solver
@@ -60,10 +60,8 @@ def pairing_places_for(user) -> list[Place]:
     if scope.is_superuser:
         return list(Place.objects.filter(kind__in=[PlaceKind.TOWN, PlaceKind.VILLAGE]).order_by("path"))
     q = Q(pk__in=[])
-    if scope.is_town_staff:
-        for path in scope.town_paths:
-            if scope.writes_path(path):
-                q |= Q(path__startswith=path, kind__in=[PlaceKind.TOWN, PlaceKind.VILLAGE])
+    for path in scope.staff_town_paths:
+        q |= Q(path__startswith=path, kind__in=[PlaceKind.TOWN, PlaceKind.VILLAGE])
     if scope.is_village_officer:
         q |= Q(path__in=[p for p in scope.village_paths if scope.writes_path(p)])
     return list(Place.objects.filter(q).order_by("path"))
@@ -74,8 +72,8 @@ def can_pair(user, place: Place) -> bool:
     scope = scope_for(user)
     if scope.is_superuser:
         return True
-    if scope.is_town_staff and any(place.path.startswith(p) for p in scope.town_paths):
-        return scope.writes_path(place.path)
+    if scope.is_staff_of(place.path):
+        return True
     if scope.is_village_officer and place.kind == PlaceKind.VILLAGE and place.path in scope.village_paths:
         return scope.writes_path(place.path)
     return False
@@ -644,8 +642,11 @@ def batch_apply(*, user, batch: PairingBatch, on: datetime.date | None = None) -
     new_links = []
     for line in create_lines:
         note = ""
-        if line.member.is_exempt:
-            note = _("该人员已免于联户")
+        refusals = link_refusals(  # Link.clean's role and exemption rule (lines may have been edited)
+            role=line.member.role, is_exempt=line.member.is_exempt, link_type=line.link_type
+        )
+        if refusals:
+            note = refusals[0][1]
         elif line.household_id and line.household_id in covered_households:
             note = _("此户已有人联系")
         elif line.migrant_id and line.migrant_id in covered_migrants:

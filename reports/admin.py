@@ -1,16 +1,17 @@
-"""Admin: town staff set the year's assessment weights; results and the export log are read-only."""
+"""Admin: the year's assessment weights are the deployment's (superusers set them, staff view them); results and
+the export log are read-only."""
 
 from django.contrib import admin
-from django.db.models import Q
 
 from members.access import scope_for
-from members.admin import ScopedAdmin
+from members.admin import DeploymentSettingAdmin, ScopedAdmin
 
+from .access import exports_visible_to
 from .models import AssessmentResult, AssessmentWeights, ExportJob
 
 
 @admin.register(AssessmentWeights)
-class AssessmentWeightsAdmin(ScopedAdmin):
+class AssessmentWeightsAdmin(DeploymentSettingAdmin):
     list_display = (
         "year",
         "village_coverage",
@@ -24,9 +25,6 @@ class AssessmentWeightsAdmin(ScopedAdmin):
         "cadre_satisfaction",
         "cadre_dispatch",
     )
-
-    def scoped_queryset(self, request):
-        return AssessmentWeights.objects.all()
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -72,8 +70,4 @@ class ExportJobAdmin(ReadOnlyAdmin):
     exclude = ("file",)
 
     def scoped_queryset(self, request):
-        scope = scope_for(request.user)
-        q = Q(requested_by=request.user)
-        if scope.is_town_staff or scope.is_discipline:
-            q |= scope.path_q("place__path")
-        return ExportJob.objects.filter(q)
+        return exports_visible_to(request.user)

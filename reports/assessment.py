@@ -49,11 +49,6 @@ def get_assessment_town_for_user(user, pk) -> Place:
     return place
 
 
-def can_compute(user, town: Place) -> bool:
-    scope = scope_for(user)
-    return scope.is_town_staff and scope.writes_path(town.path)
-
-
 def can_approve(user, town: Place) -> bool:
     scope = scope_for(user)
     return scope.is_leading_group and scope.writes_path(town.path)

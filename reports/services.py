@@ -22,6 +22,7 @@ from grids.enums import PlaceKind
 from grids.errors import Invalid
 from grids.ledger import printed_by, write_ledger
 from grids.models import Place
+from members.access import can_manage_town
 from members.enums import AccessAction
 
 from . import assessment, exports
@@ -248,7 +249,7 @@ def exports_purge(*, now: datetime.datetime | None = None) -> int:
 
 def assessment_compute(*, user, town: Place, year: int) -> AssessmentResult:
     """Compute and store the year's sheet as a draft. Refused once the year is approved (frozen)."""
-    if not assessment.can_compute(user, town):
+    if not can_manage_town(user, town):
         raise ReportError(_("只有镇工作人员可以计算考核结果"))
     if year > timezone.localdate().year:
         raise ReportError(_("不能计算未来年度"))

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,14 +15,14 @@ from django.views.decorators.http import require_POST
 
 from grids.errors import flash_error
 from grids.private import private_file_response
-from members.access import scope_for
+from members.access import can_manage_town, scope_for
 from visits.enums import ContactKind
 
 from . import assessment, city_views, selectors, services
+from .access import exports_visible_to, get_export_file_for_user
 from .dashboards import breadcrumbs, build_dashboard
 from .enums import ExportStatus
 from .forms import ExportForm, YearForm, period_from_request
-from .models import ExportJob
 from .services import ReportError
 
 
@@ -125,7 +124,7 @@ def assessment_view(request, pk: int):
             "result": result,
             "sheet": result or preview,
             "is_preview": result is None,
-            "can_compute": assessment.can_compute(request.user, town),
+            "can_compute": can_manage_town(request.user, town),
             "can_approve": assessment.can_approve(request.user, town),
         },
     )
@@ -200,7 +199,8 @@ def export_request_view(request, pk: int):
 
 @login_required
 def export_list(request):
-    jobs = list(ExportJob.objects.filter(requested_by=request.user).select_related("place")[:100])
+    mine = exports_visible_to(request.user).filter(requested_by=request.user)
+    jobs = list(mine.select_related("place")[:100])
     pending = any(job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING) for job in jobs)
     return render(request, "reports/exports.html", {"jobs": jobs, "now": timezone.now(), "pending": pending})
 
@@ -208,9 +208,7 @@ def export_list(request):
 @login_required
 def export_download(request, pk: int):
     """The requester's own export while it has not expired; anyone else gets 404."""
-    job = ExportJob.objects.filter(pk=pk, requested_by=request.user).select_related("place").first()
-    if job is None:
-        raise Http404
+    job = get_export_file_for_user(request.user, pk)
     if not job.is_downloadable():
         messages.error(request, _("文件已过期或尚未生成"))
         return redirect("reports:exports")

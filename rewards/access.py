@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from grids.models import Place
+from grids.paths import ancestors
 from members.access import Scope, scope_for
 
 from .enums import RoundStatus
@@ -22,10 +23,6 @@ from .models import AwardRound, AwardType
 
 def _covers(paths: tuple[str, ...], path: str) -> bool:
     return any(path.startswith(p) for p in paths)
-
-
-def is_town_staff_of(scope: Scope, town: Place) -> bool:
-    return scope.is_superuser or (scope.is_town_staff and _covers(scope.write_paths, town.path))
 
 
 def is_leading_group_of(scope: Scope, town: Place) -> bool:
@@ -42,13 +39,13 @@ def is_office_of(scope: Scope, award_type: AwardType) -> bool:
 
 def can_nominate(user, award_type: AwardType) -> bool:
     scope = scope_for(user)
-    return is_town_staff_of(scope, award_type.round.town) or is_office_of(scope, award_type)
+    return scope.is_staff_of(award_type.round.town.path) or is_office_of(scope, award_type)
 
 
 def acts_on_round(user, round_: AwardRound) -> bool:
     """Town staff, the leading group, or an organising office of one of the round's awards."""
     scope = scope_for(user)
-    if is_town_staff_of(scope, round_.town):
+    if scope.is_staff_of(round_.town.path):
         return True
     return bool(scope.department_ids) and round_.types.filter(office_id__in=scope.department_ids).exists()
 
@@ -56,11 +53,6 @@ def acts_on_round(user, round_: AwardRound) -> bool:
 def manages_round(user, round_: AwardRound) -> bool:
     """May see the round before publication (those who act on it, and the discipline commission)."""
     return acts_on_round(user, round_) or is_discipline_of(scope_for(user), round_.town)
-
-
-def _prefixes(path: str) -> set[str]:
-    parts = [seg for seg in path.strip("/").split("/") if seg]
-    return {"/" + "".join(f"{seg}/" for seg in parts[:i]) for i in range(1, len(parts) + 1)}
 
 
 def rounds_visible_to(user) -> QuerySet[AwardRound]:
@@ -72,11 +64,9 @@ def rounds_visible_to(user) -> QuerySet[AwardRound]:
         return AwardRound.objects.none()
     towns: set[str] = set()
     for path in (*scope.paths, scope.member.path):
-        towns |= _prefixes(path)
+        towns.update(ancestors(path))
     q = Q(status=RoundStatus.PUBLISHED, town__path__in=sorted(towns))
-    staff_towns = [p for p in scope.write_paths if scope.is_town_staff] + (
-        list(scope.town_paths) if scope.is_discipline else []
-    )
+    staff_towns = list(scope.staff_town_paths) + (list(scope.town_paths) if scope.is_discipline else [])
     for path in staff_towns:
         q |= Q(town__path__startswith=path)
     if scope.department_ids:
@@ -97,19 +87,6 @@ def get_managed_round_for_user(user, pk) -> AwardRound:
     if not manages_round(user, round_):
         raise Http404
     return round_
-
-
-def towns_managed_by(user) -> QuerySet[Place]:
-    """Towns where the user may create rounds."""
-    from grids.enums import PlaceKind
-
-    scope = scope_for(user)
-    towns = Place.objects.filter(kind=PlaceKind.TOWN)
-    if scope.is_superuser:
-        return towns
-    if not scope.is_town_staff:
-        return Place.objects.none()
-    return towns.filter(scope.path_q(write=True))
 
 
 def get_candidate(award_type: AwardType, subject_id) -> dict:

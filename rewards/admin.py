@@ -4,7 +4,7 @@ so every step is checked and logged); default award types and corrections are ke
 from django.contrib import admin
 
 from members.access import members_visible_to, scope_for
-from members.admin import ScopedAdmin
+from members.admin import DeploymentSettingAdmin, ScopedAdmin
 
 from .access import rounds_visible_to
 from .models import AwardFlag, AwardRound, AwardTypeDefault, Correction, Nomination, RoundEvent
@@ -61,16 +61,10 @@ class AwardFlagAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(AwardTypeDefault)
-class AwardTypeDefaultAdmin(ScopedAdmin):
-    """The work plan's awards for a town's first round: town staff only."""
+class AwardTypeDefaultAdmin(DeploymentSettingAdmin):
+    """The work plan's awards, copied into every town's first round: the deployment's (superusers change them)."""
 
     list_display = ("name", "kind", "places", "prize", "office_name", "order")
-
-    def scoped_queryset(self, request):
-        return AwardTypeDefault.objects.all()
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and scope_for(request.user).is_town_staff
 
 
 @admin.register(Correction)

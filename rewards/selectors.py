@@ -47,6 +47,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.enums import PlaceKind
 from grids.models import Place
+from grids.paths import ancestors
 from issues.enums import IssueLevel, Satisfaction
 from issues.models import Issue, IssueFeedback
 from members.access import scope_for
@@ -220,10 +221,9 @@ def _town_places(town: Place) -> dict[str, Place]:
 
 def area_label(path: str, places: dict[str, Place]) -> str:
     """ "甲村 / 甲村第一网格 / 甲村一组" from a materialized path, using the town's places (no query)."""
-    parts = [seg for seg in path.strip("/").split("/") if seg]
     names = []
-    for i in range(1, len(parts) + 1):
-        place = places.get("/" + "".join(f"{seg}/" for seg in parts[:i]))
+    for prefix in ancestors(path):
+        place = places.get(prefix)
         if place is not None and place.kind in (PlaceKind.VILLAGE, PlaceKind.GRID3, PlaceKind.GRID4):
             names.append(place.name)
     return " / ".join(names)

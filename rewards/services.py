@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from grids.enums import DepartmentKind, PlaceKind
 from grids.errors import Conflict, Invalid, NotAllowed
 from grids.models import Department, Place
-from members.access import display_name, scope_for
+from members.access import can_manage_town, display_name, scope_for
 from members.enums import PositionKind
 from members.models import Member, Position
 
 from . import selectors
-from .access import can_nominate, is_discipline_of, is_leading_group_of, is_office_of, is_town_staff_of
+from .access import can_nominate, is_discipline_of, is_leading_group_of, is_office_of
 from .enums import (
     DEFAULT_WEIGHTS,
     EDITABLE_STATUSES,
@@ -74,7 +74,7 @@ def _require_editable(round_: AwardRound) -> None:
 
 
 def _require_town_staff(user, town: Place) -> None:
-    if not is_town_staff_of(scope_for(user), town):
+    if not can_manage_town(user, town):
         raise NotAllowed(_("只有镇领导小组或网格化综合服务中心可以操作"))
 
 
@@ -496,7 +496,7 @@ def round_submit(*, user, round_: AwardRound) -> AwardRound:
     round_ = _lock(round_)
     scope = scope_for(user)
     office = any(is_office_of(scope, t) for t in round_.types.all())
-    if not (is_town_staff_of(scope, round_.town) or office):
+    if not (scope.is_staff_of(round_.town.path) or office):
         raise NotAllowed(_("只有组织部门或镇工作人员可以提交"))
     _refuse_frozen(round_)
     if round_.status != RoundStatus.NOMINATING:
@@ -625,9 +625,7 @@ def round_publish(*, user, round_: AwardRound) -> AwardRound:
 
 def _require_correction_rights(user, member: Member) -> None:
     scope = scope_for(user)
-    town_paths = tuple(p for p in scope.write_paths if scope.is_town_staff) + (
-        scope.town_paths if scope.is_discipline else ()
-    )
+    town_paths = scope.staff_town_paths + (scope.town_paths if scope.is_discipline else ())
     if not (scope.is_superuser or any(member.path.startswith(p) for p in town_paths)):
         raise NotAllowed(_("只有镇工作人员或镇纪委可以列入整改"))
 

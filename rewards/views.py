@@ -17,7 +17,13 @@ from django.views.decorators.http import require_POST
 
 from grids.errors import flash_error
 from grids.ledger import printed_by
-from members.access import get_member_for_user, get_place_for_user, members_visible_to, scope_for
+from members.access import (
+    get_member_for_user,
+    get_place_for_user,
+    members_visible_to,
+    scope_for,
+    towns_managed_by,
+)
 
 from . import exports, selectors, services
 from .access import (
@@ -28,10 +34,8 @@ from .access import (
     get_round_for_user,
     is_discipline_of,
     is_leading_group_of,
-    is_town_staff_of,
     manages_round,
     rounds_visible_to,
-    towns_managed_by,
 )
 from .enums import EDITABLE_STATUSES, GRID_KINDS, Criterion, RoundStatus, criteria_for
 from .forms import (
@@ -96,7 +100,7 @@ def round_detail(request, pk: int):
     if not manages_round(request.user, round_):
         return redirect("rewards:round-results", pk=round_.pk)
     scope = scope_for(request.user)
-    town_staff = is_town_staff_of(scope, round_.town)
+    town_staff = scope.is_staff_of(round_.town.path)
     leading = is_leading_group_of(scope, round_.town)
     editable = town_staff and round_.status in EDITABLE_STATUSES
     types = list(round_.types.select_related("office").order_by("order", "id"))
@@ -227,7 +231,7 @@ def ranking(request, pk: int, type_pk: int):
         "criteria": [(c, Criterion(c).label, result.weights[c]) for c in criteria_for(award_type.kind)],
         "can_nominate": round_.status == RoundStatus.NOMINATING and can_nominate(request.user, award_type),
         "can_correct": award_type.kind not in GRID_KINDS
-        and (is_town_staff_of(scope, round_.town) or is_discipline_of(scope, round_.town)),
+        and (scope.is_staff_of(round_.town.path) or is_discipline_of(scope, round_.town)),
         "nominated_count": sum(1 for row in result.rows if row.nominated),
     }
     return render(request, "rewards/ranking.html", context)

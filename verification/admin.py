@@ -35,7 +35,7 @@ class SignalSettingsAdmin(ScopedAdmin):
     def has_change_permission(self, request, obj=None):
         scope = scope_for(request.user)
         allowed = super().has_change_permission(request, obj) and scope.is_town_staff
-        return allowed and (obj is None or scope.writes_path(obj.town.path))
+        return allowed and (obj is None or scope.is_staff_of(obj.town.path))
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)

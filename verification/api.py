@@ -23,7 +23,7 @@ from grids.validators import mask_phone
 from . import selectors, services
 from .enums import CallOutcome, CaseDecision
 from .models import Call, Case, CaseEvent, Flag
-from .views import _month
+from .views import month_param
 
 
 class FlagSerializer(serializers.ModelSerializer):
@@ -137,7 +137,7 @@ class FlagViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("contacts")
         )
         if self.action == "list":
-            flags = flags.filter(month=_month(self.request.query_params.get("month")))
+            flags = flags.filter(month=month_param(self.request.query_params.get("month")))
             for field in ("kind", "status"):
                 if self.request.query_params.get(field):
                     flags = flags.filter(**{field: self.request.query_params[field]})
@@ -176,7 +176,7 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
             "contact__member", "household", "caller_village"
         )
         if self.action == "list":
-            calls = calls.filter(sample__month=_month(self.request.query_params.get("month")))
+            calls = calls.filter(sample__month=month_param(self.request.query_params.get("month")))
         return calls.order_by("village_id", "id")
 
     @extend_schema(parameters=[MONTH])

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Household, PathIndex, Place
+from grids.paths import at_depth
 from members.models import Member
 from visits.models import Contact, ContactPhoto
 
@@ -97,7 +98,7 @@ class SignalSettings(models.Model):
     @classmethod
     def cached_for_path(cls, path: str) -> SignalSettings:
         """for_path, kept a minute in this process (checked on every contact saved; edited rarely)."""
-        town_path = "/".join(path.split("/")[:3]) + "/"
+        town_path = at_depth(path, 2)
         now = time.monotonic()
         hit = _SETTINGS_CACHE.get(town_path)
         if hit is None or hit[0] < now:
@@ -112,7 +113,7 @@ class SignalSettings(models.Model):
     @classmethod
     def for_path(cls, path: str) -> SignalSettings:
         """The settings of the town holding `path` (an unsaved row with the defaults if it has none)."""
-        town_path = "/".join(path.split("/")[:3]) + "/"  # "/<city>/<town>/"
+        town_path = at_depth(path, 2)  # "/<city>/<town>/"
         found = cls.objects.filter(town__path=town_path).first()
         return found or cls(**DEFAULTS)
 

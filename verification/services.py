@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from grids.enums import PlaceKind
 from grids.errors import Invalid, NotAllowed
 from grids.models import Place
+from grids.paths import at_depth
 from members.access import scope_for
 from members.enums import ExemptReason, NotificationKind
 from members.models import Link
@@ -65,8 +66,7 @@ def distance_m(lat1, lon1, lat2, lon2) -> float:
 
 def path_prefix(path: str, depth: int) -> str:
     """The ancestor path `depth` levels below the root: 1 = city, 2 = town, 3 = village."""
-    parts = [p for p in path.split("/") if p]
-    return "/" + "".join(f"{p}/" for p in parts[:depth])
+    return at_depth(path, depth)
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -491,7 +491,7 @@ def patterns_run(
 
 def _require_centre(user, path: str) -> None:
     scope = scope_for(user)
-    if not (scope.is_town_staff and scope.writes_path(path)):
+    if not scope.is_staff_of(path):
         raise NotAllowed(_("只有镇网格化综合服务中心的工作人员可以处理"))
 
 
@@ -651,7 +651,7 @@ def may_call(user, call: Call) -> bool:
     if scope.is_superuser:
         return True
     if call.caller_village_id is None:
-        return scope.is_town_staff and scope.writes_path(call.path)
+        return scope.is_staff_of(call.path)
     return scope.is_village_officer and call.caller_village.path in scope.village_paths
 
 

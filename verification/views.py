@@ -27,7 +27,7 @@ from .enums import CallOutcome, CaseDecision, CaseStatus, FlagStatus, SignalKind
 from .models import Sample
 
 
-def _month(value: str | None) -> datetime.date:
+def month_param(value: str | None) -> datetime.date:
     """A "YYYY-MM" parameter as the first of the month; this month when missing or unreadable."""
     today = timezone.localdate()
     try:
@@ -63,7 +63,7 @@ def index(request):
     _require_reviewer(request.user)
     scope = scope_for(request.user)
     # Without a month: every month (what is still open matters more than when it was found).
-    month = _month(request.GET["month"]) if request.GET.get("month") else None
+    month = month_param(request.GET["month"]) if request.GET.get("month") else None
     flags = selectors.flags_visible_to(request.user)
     if month:
         flags = flags.filter(month=month)
@@ -147,7 +147,7 @@ def calls(request):
     if not (selectors.is_reviewer(request.user) or scope.is_village_officer):
         raise PermissionDenied(_("只有镇网格化综合服务中心、镇纪委和村专干可以查看回访名单"))
     # By default the month just ended: a month's sample is drawn once it is over.
-    month = _month(request.GET.get("month") or request.POST.get("month") or f"{_previous_month():%Y-%m}")
+    month = month_param(request.GET.get("month") or request.POST.get("month") or f"{_previous_month():%Y-%m}")
     towns = list(selectors.towns_reviewed_by(request.user)) if scope.is_town_staff else []
     if request.method == "POST":
         town = next((t for t in towns if str(t.pk) == request.POST.get("town")), None)
@@ -221,7 +221,7 @@ def call_record(request, pk: int):
 @login_required
 def calls_ledger(request):
     _require_reviewer(request.user)
-    month = _month(request.GET.get("month"))
+    month = month_param(request.GET.get("month"))
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     exports.calls_ledger(
         selectors.calls_visible_to(request.user).filter(sample__month=month), month, response

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from members.admin import ScopedAdmin
+from members.admin import DeploymentSettingAdmin, ScopedAdmin
 
 from .enums import ContactKind
 from .models import Contact, ContactRevision, QuotaRule
@@ -22,13 +22,10 @@ class QuotaRuleForm(forms.ModelForm):
 
 
 @admin.register(QuotaRule)
-class QuotaRuleAdmin(ScopedAdmin):
+class QuotaRuleAdmin(DeploymentSettingAdmin):
     form = QuotaRuleForm
     list_display = ("link_type", "kinds_display", "period", "min_count", "active")
     list_filter = ("link_type", "period", "active")
-
-    def scoped_queryset(self, request):
-        return QuotaRule.objects.all()
 
     @admin.display(description=_("计入的走访方式"))
     def kinds_display(self, obj):

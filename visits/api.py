@@ -17,7 +17,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from grids.dates import BoundedDateFilter, parse_bounded_date
-from grids.enums import PlaceKind
 from grids.models import Place
 from members.access import (
     get_member_for_user,
@@ -25,10 +24,10 @@ from members.access import (
     links_visible_to,
     members_visible_to,
     places_visible_to,
-    scope_for,
 )
 
 from . import selectors, services
+from .access import COMPLIANCE_KINDS, get_compliance_place_for_user
 from .enums import DUTY_FIELDS, ContactKind, Duty
 from .models import ContactHousehold
 from .periods import local_midnight
@@ -203,12 +202,8 @@ class PlaceComplianceViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[ID_PARAM, ON_PARAM], responses=ComplianceSummarySerializer)
     def retrieve(self, request, pk=None):
-        place = Place.objects.filter(
-            pk=pk, kind__in=[PlaceKind.CITY, PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3]
-        ).first()
-        if place is None or not scope_for(request.user).sees_path(place.path):
-            raise Http404
-        breakdown = "member" if place.kind == PlaceKind.GRID3 else "child"
+        place = get_compliance_place_for_user(request.user, pk)
+        breakdown = COMPLIANCE_KINDS[place.kind]
         summary = selectors.compliance_summary(
             user=request.user,
             place=place,

@@ -5,6 +5,7 @@ Views are thin: check access with members.access / visits.selectors, parse a for
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -25,6 +26,7 @@ from members.access import get_household_for_user, get_place_for_user, household
 from members.models import Link
 
 from . import selectors, services
+from .access import COMPLIANCE_KINDS, get_compliance_place_for_user
 from .enums import HOUSEHOLD_KINDS, MULTI_HOUSEHOLD_KINDS, PLACE_KINDS, ContactKind
 from .forms import ContactEditForm, ContactForm
 from .models import Contact, ContactPhoto
@@ -33,12 +35,6 @@ from .services import PLACE_KIND_FOR
 HISTORY_PAGE = 20
 OFFLINE_HEADER = "X-Lianhu-Offline"
 YARD_CHOICES_LIMIT = 100
-COMPLIANCE_KINDS = {
-    PlaceKind.CITY: "child",
-    PlaceKind.TOWN: "child",
-    PlaceKind.VILLAGE: "child",
-    PlaceKind.GRID3: "member",
-}
 
 
 def _safe_next(request) -> str:
@@ -53,9 +49,13 @@ def _after_save(contact: Contact, back: str, next_url: str = ""):
     if next_url:
         query = urlencode({"return_contact": contact.pk, "saved": contact.client_id})
         return redirect(f"{next_url}{'&' if '?' in next_url else '?'}{query}")
-    if contact.found_problem:
+    if contact.found_problem and settings.LIANHU_FOUND_PROBLEM_URL:
+        # Where a problem found on a visit is reported: set by the project (config), so visits does not name
+        # the app above it (issues) that takes it from here.
         try:
-            return redirect(f"{reverse('issues:raise')}?{urlencode({'contact': contact.pk})}")
+            return redirect(
+                f"{reverse(settings.LIANHU_FOUND_PROBLEM_URL)}?{urlencode({'contact': contact.pk})}"
+            )
         except NoReverseMatch:
             pass
     return redirect(f"{back}?{urlencode({'saved': contact.client_id})}")
@@ -376,12 +376,7 @@ def _on_param(request):
 @login_required
 def compliance_place(request, pk: int):
     """Town by village, village by grid, grid by member: share on track, who is behind, who had no contact."""
-    from grids.models import Place
-
-    scope = scope_for(request.user)
-    place = get_object_or_404(Place, pk=pk, kind__in=list(COMPLIANCE_KINDS))
-    if not scope.sees_path(place.path):
-        raise Http404
+    place = get_compliance_place_for_user(request.user, pk)
     on = _on_param(request)
     summary = selectors.compliance_summary(
         user=request.user,

@@ -145,10 +145,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password", "token"]
-# The client's address (config/lockout.py): REMOTE_ADDR, or behind LIANHU_PROXY_COUNT reverse proxies the hop
-# the nearest one added to X-Forwarded-For (production.py), never what a client wrote there itself.
+# The client's address (members/privacy.py client_ip, also the access log's): REMOTE_ADDR, or behind the
+# reverse proxies listed in LIANHU_TRUSTED_PROXIES (below) the nearest hop of X-Forwarded-For that is not one
+# of them, never what a client wrote there itself.
 AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
-LIANHU_PROXY_COUNT = 0
+# Deprecated (read only when LIANHU_TRUSTED_PROXIES is empty): the number of proxies in front.
+LIANHU_PROXY_COUNT = int(os.environ.get("LIANHU_PROXY_COUNT", "0"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -371,6 +373,9 @@ LIANHU_WECOM = {
 }
 # Absolute links in emails and SMS.
 LIANHU_SITE_URL = os.environ.get("LIANHU_SITE_URL", "http://127.0.0.1:8000")
+# The page a contact that found a problem goes on to (visits/views.py; its `?contact=` is the contact's id).
+# Named here, where the apps are put together, so visits does not link up to the app above it.
+LIANHU_FOUND_PROBLEM_URL = "issues:raise"
 
 # Content-Security-Policy (django-csp 4): only this site's own scripts, styles, images and fonts; no inline
 # script or style attribute is allowed (templates have none; Swagger UI's initializer is a separate file).
@@ -400,8 +405,9 @@ LIANHU = {
 # Without it, development and test settings derive a fixed key from SECRET_KEY; production refuses to start.
 LIANHU_ID_KEY = os.environ.get("LIANHU_ID_KEY", "")
 LIANHU_ID_KEY_DEV_FALLBACK = False
-# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed when the access log records
-# the requester's address (members/privacy.py client_ip); empty: REMOTE_ADDR only.
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed for the requester's address
+# (members/privacy.py client_ip: the access log and the login throttling); empty: REMOTE_ADDR only (or the
+# deprecated LIANHU_PROXY_COUNT, if set).
 LIANHU_TRUSTED_PROXIES = env_list("LIANHU_TRUSTED_PROXIES", "")
 
 LOGGING = {

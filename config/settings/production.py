@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -33,7 +33,10 @@ STORAGES = {
 # nginx serves private files from its `internal` location after the view has checked who asks (README).
 LIANHU_X_ACCEL_REDIRECT = env_bool("LIANHU_X_ACCEL_REDIRECT", True)
 
-# Behind nginx every request comes from the proxy's address: the login throttling takes the client's from
-# X-Forwarded-For, counting LIANHU_PROXY_COUNT proxies from the right (nginx:
-# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for), so a forged entry changes nothing.
-LIANHU_PROXY_COUNT = int(os.environ.get("LIANHU_PROXY_COUNT", "1"))
+# Behind nginx every request comes from the proxy's address: the login throttling and the access log take the
+# client's from X-Forwarded-For, skipping the trusted proxies from the right (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for), so a forged entry changes nothing. Default:
+# nginx on the same host, unless only the older LIANHU_PROXY_COUNT is set (then it is still honoured).
+LIANHU_TRUSTED_PROXIES = env_list(
+    "LIANHU_TRUSTED_PROXIES", "" if os.environ.get("LIANHU_PROXY_COUNT") else "127.0.0.1"
+)

@@ -55,7 +55,7 @@ def test_raise_refuses_a_non_image(town, raise_issue):
     assert not Issue.objects.exists()
 
 
-def test_admin_events_are_read_only_and_settings_for_town_staff(town, login):
+def test_admin_events_are_read_only_and_settings_for_the_deployment_admin(town, login, admin_user):
     from issues.services import issue_raise
 
     issue = issue_raise(
@@ -73,13 +73,23 @@ def test_admin_events_are_read_only_and_settings_for_town_staff(town, login):
     )
     assert staff.get(reverse("admin:issues_issueevent_add")).status_code == 403
     assert IssueEvent.objects.filter(pk=event.pk).exists()
-    # town staff change the whistle deadlines; a village officer may only look
+    # the whistle deadlines are the deployment's: a superuser changes them; town staff and a village officer
+    # may only look
     setting_url = reverse("admin:issues_whistlesetting_changelist")
     assert staff.get(setting_url).status_code == 200
     from issues.models import WhistleSetting
 
     routine = WhistleSetting.objects.get(kind="routine")
+    before = routine.amount
     response = staff.post(
+        reverse("admin:issues_whistlesetting_change", args=[routine.pk]),
+        {"kind": "routine", "amount": before + 3, "unit": "day"},
+    )
+    assert response.status_code == 403
+    routine.refresh_from_db()
+    assert routine.amount == before
+    root = login(admin_user)
+    response = root.post(
         reverse("admin:issues_whistlesetting_change", args=[routine.pk]),
         {"kind": "routine", "amount": 5, "unit": "day"},
     )

@@ -3,8 +3,10 @@ from reports.periods import period_of
 from reports.services import export_request
 
 
-def test_town_staff_edit_weights_others_only_view(town, login):
-    assert login(town.user("town_staff")).get("/admin/reports/assessmentweights/add/").status_code == 200
+def test_the_deployment_admin_edits_weights_others_only_view(town, login, admin_user):
+    assert login(admin_user).get("/admin/reports/assessmentweights/add/").status_code == 200
+    assert login(town.user("town_staff")).get("/admin/reports/assessmentweights/add/").status_code == 403
+    assert login(town.user("town_staff")).get("/admin/reports/assessmentweights/").status_code == 200
     assert login(town.user("officer_a")).get("/admin/reports/assessmentweights/add/").status_code == 403
 
 

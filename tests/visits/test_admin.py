@@ -1,4 +1,5 @@
-"""Admin: town staff change quota rules; others view; contacts are read-only and scoped."""
+"""Admin: quota rules are the deployment's (a superuser changes them; town staff and others view); contacts
+are read-only and scoped."""
 
 import pytest
 from django.urls import reverse
@@ -9,9 +10,9 @@ from visits.models import QuotaRule
 from .conftest import at
 
 
-def test_town_staff_change_a_quota_rule(town, login):
+def test_the_deployment_admin_changes_a_quota_rule(town, login, admin_user):
     rule = QuotaRule.objects.get(link_type="party_household", period="month")
-    client = login(town.user("town_staff"))
+    client = login(admin_user)
     url = reverse("admin:visits_quotarule_change", args=[rule.pk])
     assert client.get(url).status_code == 200
     response = client.post(
@@ -30,7 +31,7 @@ def test_town_staff_change_a_quota_rule(town, login):
     assert (rule.kinds, rule.min_count) == (["online"], 2)
 
 
-@pytest.mark.parametrize("persona", ["officer_a", "grid_head_a1"])
+@pytest.mark.parametrize("persona", ["town_staff", "officer_a", "grid_head_a1"])
 def test_others_only_view_quota_rules(town, login, persona):
     rule = QuotaRule.objects.first()
     client = login(town.user(persona))
