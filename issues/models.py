@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
-from grids.models import Department, Household, PathIndex, Place
+from grids.models import Department, Household, PathCopy, PathIndex, Place
 from grids.private import get_private_storage, random_name
 from members.models import Member
 
@@ -108,7 +108,7 @@ class IssueQuerySet(models.QuerySet):
         return self.filter(path__startswith=path)
 
 
-class Issue(models.Model):
+class Issue(PathCopy):
     kind = models.CharField(_("类型"), max_length=20, choices=IssueKind.choices, default=IssueKind.DEMAND)
     category = models.ForeignKey(
         IssueCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="issues"
@@ -131,7 +131,7 @@ class Issue(models.Model):
         on_delete=models.PROTECT,
         related_name="issues",
     )
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("household", "place")
     contact = models.ForeignKey(
         "visits.Contact",
         verbose_name=_("来源走访"),
@@ -181,13 +181,6 @@ class Issue(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.household_id:
-            self.path = self.household.path
-        elif self.place_id:
-            self.path = self.place.path
-        super().save(*args, **kwargs)
 
     @property
     def subject(self) -> str:

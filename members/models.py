@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
 from grids.enums import PlaceKind
-from grids.models import Department, Household, PathIndex, Place
+from grids.models import Department, Household, PathCopy, PathIndex, Place
 from grids.validators import mask_phone, normalize_phone, validate_phone
 
 from .enums import (
@@ -30,7 +30,7 @@ from .enums import (
 )
 
 
-class Member(models.Model):
+class Member(PathCopy):
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[validate_phone])
     user = models.OneToOneField(
@@ -52,7 +52,8 @@ class Member(models.Model):
     home = models.ForeignKey(
         Place, verbose_name=_("所在地"), on_delete=models.PROTECT, related_name="members"
     )
-    path = models.CharField(_("所在地路径"), max_length=255, editable=False, default="")
+    path_from = ("home",)
+    path = PathCopy.path_field(_("所在地路径"))
     unit = models.CharField(_("单位/职务"), max_length=100, blank=True)
     is_exempt = models.BooleanField(_("免于联户"), default=False)
     exempt_reason = models.CharField(
@@ -92,8 +93,6 @@ class Member(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.phone = normalize_phone(self.phone)
-        if self.home_id:
-            self.path = self.home.path
         super().save(*args, **kwargs)
 
     @property
@@ -170,7 +169,7 @@ class LinkQuerySet(models.QuerySet):
         return self.filter(household__isnull=False)
 
 
-class Link(models.Model):
+class Link(PathCopy):
     """联系: a member answers for a target (the town, a village, a grid, a household or a migrant member).
 
     Reassigning ends the old link (end_date) and starts a new one, so history is kept.
@@ -204,7 +203,8 @@ class Link(models.Model):
         on_delete=models.PROTECT,
         related_name="linked_by",
     )
-    path = models.CharField(_("目标路径"), max_length=255, editable=False, default="")
+    path_from = ("household", "place", "migrant")
+    path = PathCopy.path_field(_("目标路径"))
     start_date = models.DateField(_("开始日期"), default=timezone.localdate)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
@@ -271,15 +271,6 @@ class Link(models.Model):
             errors["end_date"] = _("结束日期不能早于开始日期")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs) -> None:
-        if self.household_id:
-            self.path = self.household.path
-        elif self.place_id:
-            self.path = self.place.path
-        elif self.migrant_id:
-            self.path = self.migrant.path
-        super().save(*args, **kwargs)
 
 
 # --- inbox, deliveries and the outbox (services in members/notifications.py and members/outbox.py) ----------
