@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from grids.enums import PlaceKind
 from grids.models import Household, Place
 from members.admin import HouseholdAdmin, LinkAdmin, MemberAdmin
-from members.demo import demo_town_build
+from demo.town import demo_town_build
 from members.enums import LinkType
 from members.models import Link, Member
 

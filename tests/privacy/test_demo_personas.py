@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from grids.models import Household
-from members.demo import PERSONAS, demo_town_build
+from demo.town import PERSONAS, demo_town_build
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place, path_segment
 from grids.validators import id_number_checksum
 
-from .enums import ExemptReason, LinkType, MemberRole, PositionKind, VillageSubRole
-from .models import Link, Member, Position
+from members.enums import ExemptReason, LinkType, MemberRole, PositionKind, VillageSubRole
+from members.models import Link, Member, Position
 
 START = datetime.date(2021, 1, 1)  # pairing (一一配对) was done in the preparation phase, Dec 2020
 CITY_NAME = "宁乡市"

@@ -1,6 +1,6 @@
 """python manage.py demo_activity [--if-empty] [--seed N] [--months N]
 
-Months of activity for the demo town (members/demo.py builds places, households, members and links only):
+Months of activity for the demo town (demo/town.py builds places, households, members and links only):
 contacts, issues taken through the escalation ladder, dispatch orders and this month's task lists, so
 dashboards, compliance pages and 任务清单 show a realistic mix instead of "everything overdue" or "not yet made".
 

@@ -18,9 +18,9 @@ from grids.models import Place
 from members.enums import PositionKind
 from members.models import Member, Position
 
-from ...enums import ActivityKind, RequiredGroup, SignUpStatus
-from ...models import Activity, ActivityTemplate, SignUp
-from ...services import station_for
+from activities.enums import ActivityKind, RequiredGroup, SignUpStatus
+from activities.models import Activity, ActivityTemplate, SignUp
+from activities.services import station_for
 
 TOWN_KINDS = {ActivityKind.COMMEMORATION, ActivityKind.LECTURE, ActivityKind.TRAINING}
 
