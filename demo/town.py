@@ -38,7 +38,6 @@ from grids.crypto import id_number_hash
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place, path_segment
 from grids.validators import id_number_checksum
-
 from members.enums import ExemptReason, LinkType, MemberRole, PositionKind, VillageSubRole
 from members.models import Link, Member, Position
 

@@ -39,9 +39,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from demo.town import demo_town_build  # noqa: E402
 from grids.enums import PlaceKind  # noqa: E402
 from grids.models import Place  # noqa: E402
-from demo.town import demo_town_build  # noqa: E402
 from members.enums import LinkType  # noqa: E402
 from members.models import Link, Member  # noqa: E402
 from visits.enums import ContactKind  # noqa: E402

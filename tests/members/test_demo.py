@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.test import RequestFactory
 
+from demo.town import PERSONAS, DemoError, demo_town_build
 from grids.enums import PlaceKind
 from grids.models import Household, Place, path_segment
 from grids.validators import validate_id_number, validate_phone
 from members import selectors
 from members.access import households_visible_to, scope_for
-from demo.town import PERSONAS, DemoError, demo_town_build
 from members.enums import HOUSEHOLD_RANGE, LinkType, MemberRole, PositionKind
 from members.models import Link, Member, Position
 

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from grids.models import Household
 from demo.town import PERSONAS, demo_town_build
+from grids.models import Household
 
 
 @pytest.fixture
