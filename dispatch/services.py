@@ -19,7 +19,7 @@ from members.outbox import outbox_publish
 
 from .enums import RecipientStatus
 from .models import DispatchOrder, OrderRecipient
-from .periods import today
+from .periods import TZ
 
 
 class DispatchError(Exception):
@@ -70,6 +70,7 @@ def order_issue(
     places: list[Place] = (),
     members: list[Member] = (),
     attachment=None,
+    now: datetime.datetime | None = None,
 ) -> DispatchOrder:
     """The town centre issues a 调度令 to villages (their 专干), grids (their heads) and/or members.
 
@@ -81,7 +82,9 @@ def order_issue(
         raise DispatchError(_("只有镇网格化综合服务中心可以下发调度令 (only town staff may issue orders)"))
     if not title.strip() or not task.strip():
         raise DispatchError(_("请填写标题和任务内容 (title and task are required)"))
-    if due_date < today():
+    now = now or timezone.now()
+    on = now.astimezone(TZ).date()
+    if due_date < on:
         raise DispatchError(_("完成期限不能早于今天 (due date cannot be in the past)"))
     if due_date > latest():
         raise DispatchError(str(out_of_range_message()))
@@ -92,7 +95,7 @@ def order_issue(
     outside += [m.name for m in members if not m.path.startswith(town.path) and not scope.is_superuser]
     if outside:
         raise DispatchError(_("不在本镇范围内:%(names)s (outside the town)") % {"names": "、".join(outside)})
-    recipients, empty = _recipients_for(places=places, members=members, on=today())
+    recipients, empty = _recipients_for(places=places, members=members, on=on)
     if empty:
         raise DispatchError(
             _("以下村/网格没有在任专干或网格长:%(names)s (nobody answers for them)")
@@ -107,6 +110,7 @@ def order_issue(
             attachment=attachment or "",
             attachment_name=_attachment_name(attachment),
             issued_by=scope.member,
+            issued_at=now,
         )
         order.target_places.set(places)
         order.target_members.set(members)
@@ -125,18 +129,20 @@ def _own_row(*, user, order: DispatchOrder) -> OrderRecipient:
     return row
 
 
-def order_acknowledge(*, user, order: DispatchOrder) -> OrderRecipient:
+def order_acknowledge(*, user, order: DispatchOrder, now: datetime.datetime | None = None) -> OrderRecipient:
     """签收: pending → acknowledged (once; later calls change nothing)."""
     with transaction.atomic():
         row = _own_row(user=user, order=order)
         OrderRecipient.objects.filter(pk=row.pk, status=RecipientStatus.PENDING).update(
-            status=RecipientStatus.ACKNOWLEDGED, acknowledged_at=timezone.now()
+            status=RecipientStatus.ACKNOWLEDGED, acknowledged_at=now or timezone.now()
         )
         row.refresh_from_db()
     return row
 
 
-def order_report_done(*, user, order: DispatchOrder, report: str) -> OrderRecipient:
+def order_report_done(
+    *, user, order: DispatchOrder, report: str, now: datetime.datetime | None = None
+) -> OrderRecipient:
     """办结: record what was done; acknowledging on the way if needed."""
     if not report.strip():
         raise DispatchError(_("请填写办理情况 (describe what was done)"))
@@ -144,7 +150,7 @@ def order_report_done(*, user, order: DispatchOrder, report: str) -> OrderRecipi
         row = _own_row(user=user, order=order)
         if row.status == RecipientStatus.DONE:
             raise DispatchError(_("已经办结 (already reported done)"))
-        now = timezone.now()
+        now = now or timezone.now()
         row.status = RecipientStatus.DONE
         row.acknowledged_at = row.acknowledged_at or now
         row.done_at = now

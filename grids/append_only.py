@@ -5,6 +5,7 @@ Shared by the apps above; it lives in grids, the bottom layer, because it depend
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,7 +43,8 @@ class EventLog(AppendOnlyModel):
         related_name="+",
     )
     actor_name = models.CharField(_("操作人"), max_length=100)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Stamped by the writer (a service may be given the moment: `now=`), the current time otherwise.
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         abstract = True

@@ -9,6 +9,7 @@ version means someone else acted first.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
@@ -143,7 +144,7 @@ class Issue(PathCopy):
     raised_by = models.ForeignKey(
         Member, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="raised_issues"
     )
-    raised_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    raised_at = models.DateTimeField(_("提出时间"), default=timezone.now, editable=False)
     level = models.CharField(
         _("当前层级"), max_length=20, choices=IssueLevel.choices, default=IssueLevel.ON_SPOT
     )
@@ -311,7 +312,7 @@ class IssueFeedback(models.Model):
     recorded_by = models.ForeignKey(
         Member, verbose_name=_("回访人"), on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(_("回访时间"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("回访时间"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("回访评价")

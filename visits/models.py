@@ -14,6 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Household, PathCopy, PathIndex, Place
@@ -87,7 +88,7 @@ class Contact(PathCopy):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -182,7 +183,7 @@ class ContactRevision(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    changed_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
 
     class Meta:
