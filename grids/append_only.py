@@ -5,8 +5,9 @@ Shared by the apps above; it lives in grids, the bottom layer, because it depend
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from grids.dates import current_time
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -44,7 +45,7 @@ class EventLog(AppendOnlyModel):
     )
     actor_name = models.CharField(_("操作人"), max_length=100)
     # Stamped by the writer (a service may be given the moment: `now=`), the current time otherwise.
-    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("时间"), default=current_time, editable=False, db_index=True)
 
     class Meta:
         abstract = True

@@ -9,10 +9,10 @@ version means someone else acted first.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
+from grids.dates import current_time
 from grids.models import Department, Household, PathCopy, PathIndex, Place
 from grids.private import get_private_storage, random_name
 from members.models import Member
@@ -144,7 +144,7 @@ class Issue(PathCopy):
     raised_by = models.ForeignKey(
         Member, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="raised_issues"
     )
-    raised_at = models.DateTimeField(_("提出时间"), default=timezone.now, editable=False)
+    raised_at = models.DateTimeField(_("提出时间"), default=current_time, editable=False)
     level = models.CharField(
         _("当前层级"), max_length=20, choices=IssueLevel.choices, default=IssueLevel.ON_SPOT
     )
@@ -312,7 +312,7 @@ class IssueFeedback(models.Model):
     recorded_by = models.ForeignKey(
         Member, verbose_name=_("回访人"), on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(_("回访时间"), default=timezone.now, editable=False)
+    recorded_at = models.DateTimeField(_("回访时间"), default=current_time, editable=False)
 
     class Meta:
         verbose_name = _("回访评价")

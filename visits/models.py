@@ -14,9 +14,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.dates import current_time
 from grids.models import Household, PathCopy, PathIndex, Place
 from grids.private import get_private_storage, random_name
 from members.enums import LinkType
@@ -88,7 +88,7 @@ class Contact(PathCopy):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("录入时间"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("录入时间"), default=current_time, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -183,7 +183,7 @@ class ContactRevision(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    changed_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
+    changed_at = models.DateTimeField(_("时间"), default=current_time, editable=False)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
 
     class Meta:
