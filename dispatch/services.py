@@ -19,7 +19,7 @@ from members.outbox import outbox_publish
 
 from .enums import RecipientStatus
 from .models import DispatchOrder, OrderRecipient
-from .periods import TZ
+from .periods import TZ, today
 
 
 class DispatchError(Exception):
@@ -82,8 +82,7 @@ def order_issue(
         raise DispatchError(_("只有镇网格化综合服务中心可以下发调度令 (only town staff may issue orders)"))
     if not title.strip() or not task.strip():
         raise DispatchError(_("请填写标题和任务内容 (title and task are required)"))
-    now = now or timezone.now()
-    on = now.astimezone(TZ).date()
+    on = today() if now is None else now.astimezone(TZ).date()
     if due_date < on:
         raise DispatchError(_("完成期限不能早于今天 (due date cannot be in the past)"))
     if due_date > latest():
@@ -102,7 +101,7 @@ def order_issue(
             % {"names": "、".join(p.name for p in empty)}
         )
     with transaction.atomic():
-        order = DispatchOrder.objects.create(
+        order = DispatchOrder(
             town=town,
             title=title.strip(),
             task=task.strip(),
@@ -110,8 +109,10 @@ def order_issue(
             attachment=attachment or "",
             attachment_name=_attachment_name(attachment),
             issued_by=scope.member,
-            issued_at=now,
         )
+        if now is not None:  # issued in the past (the demo's story); the field's default otherwise
+            order.issued_at = now
+        order.save(force_insert=True)
         order.target_places.set(places)
         order.target_members.set(members)
         OrderRecipient.objects.bulk_create(
