@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.enums import PlaceKind
-from grids.models import PathIndex, Place
+from grids.models import PathCopy, PathIndex, Place
 from members.models import Member
 
 from .enums import ActivityKind, ActivityStatus, RequiredGroup, SignUpStatus
 
 
-class Station(models.Model):
+class Station(PathCopy):
     place = models.OneToOneField(
         Place,
         verbose_name=_("所属镇/村"),
@@ -29,7 +29,7 @@ class Station(models.Model):
         limit_choices_to={"kind__in": [PlaceKind.TOWN, PlaceKind.VILLAGE]},
     )
     name = models.CharField(_("名称"), max_length=100)
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("place",)
 
     class Meta:
         verbose_name = _("新时代文明实践所/站")
@@ -39,11 +39,6 @@ class Station(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if self.place_id:
-            self.path = self.place.path
-        super().save(*args, **kwargs)
 
 
 class ActivityTemplate(models.Model):
@@ -93,11 +88,11 @@ class LectureTeam(models.Model):
         return [t.strip() for t in self.topics.splitlines() if t.strip()]
 
 
-class Activity(models.Model):
+class Activity(PathCopy):
     station = models.ForeignKey(
         Station, verbose_name=_("实践所/站"), on_delete=models.PROTECT, related_name="activities"
     )
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("station",)
     template = models.ForeignKey(
         ActivityTemplate, verbose_name=_("模板"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -153,11 +148,6 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs) -> None:
-        if self.station_id:
-            self.path = self.station.path
-        super().save(*args, **kwargs)
 
     @property
     def is_training(self) -> bool:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import PathIndex, Place
+from grids.models import PathCopy, PathIndex, Place
 from grids.private import get_private_storage, random_name
 from members.models import Member
 
@@ -98,11 +98,11 @@ def attachment_path(instance: "DispatchOrder", filename: str) -> str:
     return random_name(f"dispatch/{timezone.localdate():%Y/%m}", filename)
 
 
-class DispatchOrder(models.Model):
+class DispatchOrder(PathCopy):
     """调度令: a task from the town centre to chosen villages, grids or members, with a due date."""
 
     town = models.ForeignKey(Place, verbose_name=_("镇"), on_delete=models.PROTECT, related_name="+")
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("town",)
     title = models.CharField(_("标题"), max_length=200)
     task = models.TextField(_("任务内容"))
     due_date = models.DateField(_("完成期限"))
@@ -130,11 +130,6 @@ class DispatchOrder(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs) -> None:
-        if self.town_id:
-            self.path = self.town.path
-        super().save(*args, **kwargs)
 
 
 class OrderRecipient(models.Model):
@@ -168,12 +163,12 @@ class OrderRecipient(models.Model):
         return f"{self.order_id} → {self.member_id} {self.status}"
 
 
-class MonthlyTaskList(models.Model):
+class MonthlyTaskList(PathCopy):
     """每月一走访工作任务清单: what one member must do this month, as generated on the 1st."""
 
     member = models.ForeignKey(Member, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("月份"), help_text=_("当月1日"))
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("member",)
     generated_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     items = models.JSONField(_("清单"), default=list)
     totals = models.JSONField(_("合计"), default=dict)
@@ -189,13 +184,13 @@ class MonthlyTaskList(models.Model):
         return f"{self.member_id} {self.month:%Y-%m}"
 
 
-class ReviewSnapshot(models.Model):
+class ReviewSnapshot(PathCopy):
     """旬调度 / 季讲评 / 年总评 figures for one town and period, frozen when taken."""
 
     kind = models.CharField(_("类别"), max_length=10, choices=SnapshotKind.choices)
     period_key = models.CharField(_("周期"), max_length=20)
     town = models.ForeignKey(Place, verbose_name=_("镇"), on_delete=models.PROTECT, related_name="+")
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("town",)
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     data = models.JSONField(_("数据"), default=dict)
 
@@ -209,8 +204,3 @@ class ReviewSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period_key}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.town_id:
-            self.path = self.town.path
-        super().save(*args, **kwargs)

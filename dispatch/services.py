@@ -19,7 +19,7 @@ from members.outbox import outbox_publish
 
 from .enums import RecipientStatus
 from .models import DispatchOrder, OrderRecipient
-from .periods import today
+from .periods import TZ, today
 
 
 class DispatchError(Invalid):
@@ -70,6 +70,7 @@ def order_issue(
     places: list[Place] = (),
     members: list[Member] = (),
     attachment=None,
+    now: datetime.datetime | None = None,
 ) -> DispatchOrder:
     """The town centre issues a 调度令 to villages (their 专干), grids (their heads) and/or members.
 
@@ -81,7 +82,8 @@ def order_issue(
         raise DispatchError(_("只有镇网格化综合服务中心可以下发调度令"))
     if not title.strip() or not task.strip():
         raise DispatchError(_("请填写标题和任务内容"))
-    if due_date < today():
+    on = today() if now is None else now.astimezone(TZ).date()
+    if due_date < on:
         raise DispatchError(_("完成期限不能早于今天"))
     if due_date > latest():
         raise DispatchError(str(out_of_range_message()))
@@ -92,13 +94,13 @@ def order_issue(
     outside += [m.name for m in members if not m.path.startswith(town.path) and not scope.is_superuser]
     if outside:
         raise DispatchError(_("不在本镇范围内:%(names)s") % {"names": "、".join(outside)})
-    recipients, empty = _recipients_for(places=places, members=members, on=today())
+    recipients, empty = _recipients_for(places=places, members=members, on=on)
     if empty:
         raise DispatchError(
             _("以下村/网格没有在任专干或网格长:%(names)s") % {"names": "、".join(p.name for p in empty)}
         )
     with transaction.atomic():
-        order = DispatchOrder.objects.create(
+        order = DispatchOrder(
             town=town,
             title=title.strip(),
             task=task.strip(),
@@ -107,6 +109,9 @@ def order_issue(
             attachment_name=_attachment_name(attachment),
             issued_by=scope.member,
         )
+        if now is not None:  # issued in the past (the demo's story); the field's default otherwise
+            order.issued_at = now
+        order.save(force_insert=True)
         order.target_places.set(places)
         order.target_members.set(members)
         OrderRecipient.objects.bulk_create(
@@ -124,18 +129,20 @@ def _own_row(*, user, order: DispatchOrder) -> OrderRecipient:
     return row
 
 
-def order_acknowledge(*, user, order: DispatchOrder) -> OrderRecipient:
+def order_acknowledge(*, user, order: DispatchOrder, now: datetime.datetime | None = None) -> OrderRecipient:
     """签收: pending → acknowledged (once; later calls change nothing)."""
     with transaction.atomic():
         row = _own_row(user=user, order=order)
         OrderRecipient.objects.filter(pk=row.pk, status=RecipientStatus.PENDING).update(
-            status=RecipientStatus.ACKNOWLEDGED, acknowledged_at=timezone.now()
+            status=RecipientStatus.ACKNOWLEDGED, acknowledged_at=now or timezone.now()
         )
         row.refresh_from_db()
     return row
 
 
-def order_report_done(*, user, order: DispatchOrder, report: str) -> OrderRecipient:
+def order_report_done(
+    *, user, order: DispatchOrder, report: str, now: datetime.datetime | None = None
+) -> OrderRecipient:
     """办结: record what was done; acknowledging on the way if needed."""
     if not report.strip():
         raise DispatchError(_("请填写办理情况"))
@@ -143,7 +150,7 @@ def order_report_done(*, user, order: DispatchOrder, report: str) -> OrderRecipi
         row = _own_row(user=user, order=order)
         if row.status == RecipientStatus.DONE:
             raise DispatchError(_("已经办结"))
-        now = timezone.now()
+        now = now or timezone.now()
         row.status = RecipientStatus.DONE
         row.acknowledged_at = row.acknowledged_at or now
         row.done_at = now

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids.dates import month_in_range, out_of_range_message
-from grids.enums import PlaceKind
 from grids.errors import flash_error, form_error
 from grids.ledger import printed_by
 from grids.models import Place

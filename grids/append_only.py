@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grids.dates import current_time
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -42,7 +44,8 @@ class EventLog(AppendOnlyModel):
         related_name="+",
     )
     actor_name = models.CharField(_("操作人"), max_length=100)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Stamped by the writer (a service may be given the moment: `now=`), the current time otherwise.
+    created_at = models.DateTimeField(_("时间"), default=current_time, editable=False, db_index=True)
 
     class Meta:
         abstract = True

@@ -20,6 +20,12 @@ EARLIEST = datetime.date(2000, 1, 1)
 YEARS_AHEAD = 2
 
 
+def current_time() -> datetime.datetime:
+    """`timezone.now()`, looked up at each call (as `auto_now_add` does): the default of the stamps a service
+    may also set itself from its `now=` (issue events, contacts...)."""
+    return timezone.now()
+
+
 def latest() -> datetime.date:
     today = timezone.localdate()
     try:

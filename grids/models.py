@@ -5,6 +5,8 @@ materialized path ("/00000001/00000004/00000019/") and each household a copy of 
 then one indexed prefix query (`path__startswith`) at any level, for a city of ~450,000 households.
 """
 
+from typing import ClassVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -36,6 +38,53 @@ class PathIndex(models.Index):
         if schema_editor.connection.vendor == "postgresql":
             self.opclasses = ["varchar_pattern_ops"] * len(self.fields)
         return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
+class PathCopy(models.Model):
+    """A row that keeps a copy of a place's materialized path in `path`, so that scoping it is a prefix query.
+
+    `path_from` names the foreign keys the path is copied from, in order: the first one set is the source
+    (its `path`). `save()` copies it; a save limited by `update_fields` copies it only when a source field
+    is among them. Empty `path_from`: the writer sets `path` itself (a yard meeting's common path, the path
+    a counter is kept under...).
+
+    Every concrete subclass, in any app, is rewritten by grids.services.place_move when a place moves, and
+    those copying from a `household` by grids.services.household_paths_sync when households change grid,
+    without grids importing the apps above it. A path kept for another purpose (the access log's) is named
+    otherwise.
+    """
+
+    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+
+    path_from: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def path_field(verbose_name) -> models.CharField:
+        """The `path` field under another label (a subclass may redeclare it only this way)."""
+        return models.CharField(verbose_name, max_length=255, editable=False, default="")
+
+    def path_source(self):
+        """The row the path is copied from (the first source foreign key set), or None."""
+        for name in self.path_from:
+            if getattr(self, self._meta.get_field(name).attname) is not None:
+                return getattr(self, name)
+        return None
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            names = set(update_fields)
+            if not any(name in names or f"{name}_id" in names for name in self.path_from):
+                super().save(*args, **kwargs)
+                return
+            kwargs["update_fields"] = {*names, "path"}
+        source = self.path_source()
+        if source is not None:
+            self.path = source.path
+        super().save(*args, **kwargs)
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -147,7 +196,9 @@ class HouseholdQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-class Household(models.Model):
+class Household(PathCopy):
+    path_from = ("grid",)
+
     code = models.CharField(_("户编号"), max_length=40, unique=True)
     grid = models.ForeignKey(
         Place,
@@ -156,7 +207,7 @@ class Household(models.Model):
         related_name="households",
         limit_choices_to={"kind__in": [PlaceKind.GRID3, PlaceKind.GRID4]},
     )
-    path = models.CharField(_("网格路径"), max_length=255, editable=False, default="")
+    path = PathCopy.path_field(_("网格路径"))
     head_name = models.CharField(_("户主姓名"), max_length=50)
     address = models.CharField(_("住址"), max_length=200)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
@@ -210,10 +261,6 @@ class Household(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.phone = normalize_phone(self.phone)
         self.id_number = normalize_id_number(self.id_number)
-        if self.grid_id:
-            self.path = self.grid.path
-            if kwargs.get("update_fields") is not None and "grid" in kwargs["update_fields"]:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "path"}
         super().save(*args, **kwargs)
 
     @property

@@ -1,15 +1,29 @@
 """Writes on the hierarchy."""
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from .enums import PARENT_KIND
-from .models import Place
+from .models import Household, PathCopy, Place
 from .signals import household_paths_moved
+
+
+def path_copies() -> list[type[PathCopy]]:
+    """Every concrete model, in any installed app, that keeps a copy of a place's path (grids.models.PathCopy)."""
+    return [model for model in apps.get_models() if issubclass(model, PathCopy)]
+
+
+def household_path_copies() -> list[type[PathCopy]]:
+    """The path copies taken from a household (`household` in their path_from)."""
+    return [
+        model
+        for model in path_copies()
+        if "household" in model.path_from and model._meta.get_field("household").related_model is Household
+    ]
 
 
 def rewrite_path_prefix(queryset, *, old_path: str, new_path: str, field: str = "path") -> int:
@@ -23,10 +37,9 @@ def rewrite_path_prefix(queryset, *, old_path: str, new_path: str, field: str = 
 def place_move(*, place: Place, new_parent: Place) -> Place:
     """Move a place and everything under it to a new parent.
 
-    Side effects: rewrites the materialized paths of the subtree and every copy of them in the same
-    transaction. By convention a model field named `path` is always a copy of a place's materialized path
-    (households, members, links, contacts, issues, orders, snapshots, flags...), so every such model, in any
-    app, is rewritten here without grids having to import the apps above it.
+    Side effects: rewrites the materialized paths of the subtree and every copy of them (each subclass of
+    grids.models.PathCopy: households, members, links, contacts, issues, orders, snapshots, flags...) in the
+    same transaction, without grids having to import the apps above it.
     """
     if PARENT_KIND.get(place.kind) != new_parent.kind:
         raise ValidationError(_("目标上级的层级不正确"))
@@ -39,13 +52,7 @@ def place_move(*, place: Place, new_parent: Place) -> Place:
     rewrite_path_prefix(Place.objects.all(), old_path=old_path, new_path=new_path)
     if depth_change:
         Place.objects.filter(path__startswith=new_path).update(depth=F("depth") + depth_change)
-    for model in apps.get_models():
-        if model is Place:
-            continue
-        try:
-            model._meta.get_field("path")
-        except FieldDoesNotExist:
-            continue
+    for model in path_copies():
         rewrite_path_prefix(model._default_manager.all(), old_path=old_path, new_path=new_path)
     place.refresh_from_db()
     return place
@@ -54,27 +61,16 @@ def place_move(*, place: Place, new_parent: Place) -> Place:
 def household_paths_sync(*, household_ids) -> None:
     """After households changed grid: copy their new path onto every row that belongs to one of them.
 
-    Same convention as place_move: any model with a `path` field and a `household` foreign key to Household
-    (links, contacts, issues...) holds a copy of its household's path; all of them are updated here. Then
-    sends grids.signals.household_paths_moved so that counts kept by path (visits' month tallies) follow.
+    Every path copy taken from a household (links, contacts, issues...: `household` in its
+    PathCopy.path_from) is updated here. Then sends grids.signals.household_paths_moved so that counts kept
+    by path (visits' month tallies) follow.
     """
-    from django.db.models import OuterRef, Subquery
-
-    from .models import Household
-
     ids = sorted(set(household_ids))
     if not ids:
         return
     new_path = Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("path")[:1])
     old_paths: set[str] = set()
-    for model in apps.get_models():
-        try:
-            model._meta.get_field("path")
-            field = model._meta.get_field("household")
-        except FieldDoesNotExist:
-            continue
-        if getattr(field, "related_model", None) is not Household or field.many_to_many:
-            continue
+    for model in household_path_copies():
         for start in range(0, len(ids), 900):
             rows = model._default_manager.filter(household_id__in=ids[start : start + 900])
             old_paths.update(rows.order_by().values_list("path", flat=True).distinct())

@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
-from grids.models import Department, Household, PathIndex, Place
+from grids.dates import current_time
+from grids.models import Department, Household, PathCopy, PathIndex, Place
 from grids.private import get_private_storage, random_name
 from members.models import Member
 
@@ -108,7 +109,7 @@ class IssueQuerySet(models.QuerySet):
         return self.filter(path__startswith=path)
 
 
-class Issue(models.Model):
+class Issue(PathCopy):
     kind = models.CharField(_("类型"), max_length=20, choices=IssueKind.choices, default=IssueKind.DEMAND)
     category = models.ForeignKey(
         IssueCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="issues"
@@ -131,7 +132,7 @@ class Issue(models.Model):
         on_delete=models.PROTECT,
         related_name="issues",
     )
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("household", "place")
     contact = models.ForeignKey(
         "visits.Contact",
         verbose_name=_("来源走访"),
@@ -143,7 +144,7 @@ class Issue(models.Model):
     raised_by = models.ForeignKey(
         Member, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="raised_issues"
     )
-    raised_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    raised_at = models.DateTimeField(_("提出时间"), default=current_time, editable=False)
     level = models.CharField(
         _("当前层级"), max_length=20, choices=IssueLevel.choices, default=IssueLevel.ON_SPOT
     )
@@ -181,13 +182,6 @@ class Issue(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.household_id:
-            self.path = self.household.path
-        elif self.place_id:
-            self.path = self.place.path
-        super().save(*args, **kwargs)
 
     @property
     def subject(self) -> str:
@@ -318,7 +312,7 @@ class IssueFeedback(models.Model):
     recorded_by = models.ForeignKey(
         Member, verbose_name=_("回访人"), on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(_("回访时间"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("回访时间"), default=current_time, editable=False)
 
     class Meta:
         verbose_name = _("回访评价")

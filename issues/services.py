@@ -85,9 +85,17 @@ class IssueConflict(IssueError, Conflict):
 
 
 def _event(
-    *, issue: Issue, user, action: str, before: tuple[str, str], note: str = "", **extra
+    *,
+    issue: Issue,
+    user,
+    action: str,
+    before: tuple[str, str],
+    now: datetime.datetime,
+    note: str = "",
+    **extra,
 ) -> IssueEvent:
     return IssueEvent.objects.create(
+        created_at=now,
         issue=issue,
         action=action,
         actor=user,
@@ -194,6 +202,7 @@ def issue_raise(
     contact=None,
     solved_result: str = "",
     escalate_reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> Issue:
     """A member raises an issue for a household or a place they can see, at the on-the-spot level.
 
@@ -223,8 +232,9 @@ def issue_raise(
         raise IssueError(_("现场解决和上报只能选一项"))
     description = _required(description, _("请填写情况描述"))
     cleaned_photos = [_clean_photo(photo) for photo in photos]
-    now = timezone.now()
+    now = now or timezone.now()
     issue = Issue(
+        raised_at=now,
         category=category,
         kind=kind,
         urgency=urgency,
@@ -241,11 +251,15 @@ def issue_raise(
     issue.save()
     for photo in cleaned_photos:
         IssuePhoto.objects.create(issue=issue, image=photo, uploaded_by=member)
-    _event(issue=issue, user=user, action=IssueAction.RAISE, before=("", ""), note=description[:200])
+    _event(issue=issue, user=user, action=IssueAction.RAISE, before=("", ""), now=now, note=description[:200])
     if solved_result.strip():
-        return issue_resolve(user=user, issue_id=issue.pk, version=issue.version, result=solved_result)
+        return issue_resolve(
+            user=user, issue_id=issue.pk, version=issue.version, result=solved_result, now=now
+        )
     if escalate_reason.strip():
-        return issue_escalate(user=user, issue_id=issue.pk, version=issue.version, reason=escalate_reason)
+        return issue_escalate(
+            user=user, issue_id=issue.pk, version=issue.version, reason=escalate_reason, now=now
+        )
     return issue
 
 
@@ -254,7 +268,13 @@ def issue_raise(
 
 @transaction.atomic
 def issue_escalate(
-    *, user, issue_id: int, version: int | None, reason: str, to_level: str | None = None
+    *,
+    user,
+    issue_id: int,
+    version: int | None,
+    reason: str,
+    to_level: str | None = None,
+    now: datetime.datetime | None = None,
 ) -> Issue:
     """Pass the issue one level up (a reason is required). Only an emergency may go from grid to centre.
 
@@ -266,13 +286,15 @@ def issue_escalate(
     before = (issue.level, issue.status)
     issue.level = to_level or next_level(issue.level)
     issue.status = IssueStatus.OPEN
-    issue.deadline = level_deadline(issue.level, timezone.now())
+    now = now or timezone.now()
+    issue.deadline = level_deadline(issue.level, now)
     _save(issue, "level", "status", "deadline")
     _event(
         issue=issue,
         user=user,
         action=IssueAction.ESCALATE,
         before=before,
+        now=now,
         note=reason,
         deadline=issue.deadline,
     )
@@ -281,7 +303,9 @@ def issue_escalate(
 
 
 @transaction.atomic
-def issue_resolve(*, user, issue_id: int, version: int | None, result: str) -> Issue:
+def issue_resolve(
+    *, user, issue_id: int, version: int | None, result: str, now: datetime.datetime | None = None
+) -> Issue:
     """Close the issue at its current level with a result (the centre also after the departments answered).
 
     Side effects: status resolved, resolved level/time, one event, an inbox notification to the raiser (who
@@ -296,9 +320,11 @@ def issue_resolve(*, user, issue_id: int, version: int | None, result: str) -> I
     issue.status = IssueStatus.RESOLVED
     issue.result = result
     issue.resolved_level = issue.level
-    issue.resolved_at = timezone.now()
+    issue.resolved_at = now or timezone.now()
     _save(issue, "level", "status", "result", "resolved_level", "resolved_at")
-    _event(issue=issue, user=user, action=IssueAction.RESOLVE, before=before, note=result)
+    _event(
+        issue=issue, user=user, action=IssueAction.RESOLVE, before=before, now=issue.resolved_at, note=result
+    )
     notify_resolved(issue)
     return issue
 
@@ -313,6 +339,7 @@ def issue_whistle(
     kind: str,
     note: str = "",
     deadline: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
 ) -> Issue:
     """吹哨: the town centre assigns the issue to one or more departments with the kind's default deadline
     (or `deadline`, which must be in the future and within a year).
@@ -330,7 +357,7 @@ def issue_whistle(
     allowed = set(departments_for_issue(issue.path).values_list("pk", flat=True))
     if any(d.pk not in allowed for d in departments):
         raise IssueError(_("所选部门不能接收该事项"))
-    now = timezone.now()
+    now = now or timezone.now()
     if deadline is None:
         deadline = whistle_deadline(kind, now)
     elif not now < deadline <= now + datetime.timedelta(days=366):
@@ -365,6 +392,7 @@ def issue_whistle(
             user=user,
             action=IssueAction.WHISTLE,
             before=before,
+            now=now,
             note=note.strip(),
             department=department,
             whistle_kind=kind,
@@ -418,17 +446,19 @@ def _lock_assignment(assignment_id: int, version: int | None) -> tuple[Issue, Wh
     return issue, assignment
 
 
-def _after_answer(issue: Issue) -> None:
+def _after_answer(issue: Issue, now: datetime.datetime) -> None:
     """When no department still holds the issue, it goes back to the centre for review."""
     if not issue.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).exists():
         issue.level = IssueLevel.CENTRE
         issue.status = IssueStatus.REVIEW
-        issue.deadline = level_deadline(IssueLevel.CENTRE, timezone.now())
+        issue.deadline = level_deadline(IssueLevel.CENTRE, now)
         _save(issue, "level", "status", "deadline")
 
 
 @transaction.atomic
-def assignment_accept(*, user, assignment_id: int, version: int | None) -> WhistleAssignment:
+def assignment_accept(
+    *, user, assignment_id: int, version: int | None, now: datetime.datetime | None = None
+) -> WhistleAssignment:
     """A department handler accepts (接单) an assignment. Side effects: assignment status, one event."""
     issue, assignment = _lock_assignment(assignment_id, version)
     _check(user, issue, IssueAction.ACCEPT, assignment=assignment)
@@ -440,12 +470,13 @@ def assignment_accept(*, user, assignment_id: int, version: int | None) -> Whist
         user=user,
         action=IssueAction.ACCEPT,
         before=(issue.level, issue.status),
+        now=now or timezone.now(),
         department=assignment.department,
     )
     return assignment
 
 
-def _answer(*, user, assignment_id, version, action, text, field, message) -> WhistleAssignment:
+def _answer(*, user, assignment_id, version, action, text, field, message, now) -> WhistleAssignment:
     issue, assignment = _lock_assignment(assignment_id, version)
     _check(user, issue, action, assignment=assignment)
     text = _required(text, message)
@@ -454,17 +485,28 @@ def _answer(*, user, assignment_id, version, action, text, field, message) -> Wh
         AssignmentStatus.REPLIED if action == IssueAction.REPLY else AssignmentStatus.SENT_BACK
     )
     setattr(assignment, field, text)
-    assignment.answered_at = timezone.now()
+    now = now or timezone.now()
+    assignment.answered_at = now
     assignment.answered_by = scope_for(user).member
     assignment.version += 1
     assignment.save(update_fields=["status", field, "answered_at", "answered_by", "version"])
-    _after_answer(issue)
-    _event(issue=issue, user=user, action=action, before=before, note=text, department=assignment.department)
+    _after_answer(issue, now)
+    _event(
+        issue=issue,
+        user=user,
+        action=action,
+        before=before,
+        now=now,
+        note=text,
+        department=assignment.department,
+    )
     return assignment
 
 
 @transaction.atomic
-def assignment_reply(*, user, assignment_id: int, version: int | None, result: str) -> WhistleAssignment:
+def assignment_reply(
+    *, user, assignment_id: int, version: int | None, result: str, now: datetime.datetime | None = None
+) -> WhistleAssignment:
     """A department replies with its result. When no department still holds the issue, it goes to review."""
     return _answer(
         user=user,
@@ -474,11 +516,14 @@ def assignment_reply(*, user, assignment_id: int, version: int | None, result: s
         text=result,
         field="result",
         message=_("请填写办理结果"),
+        now=now,
     )
 
 
 @transaction.atomic
-def assignment_send_back(*, user, assignment_id: int, version: int | None, reason: str) -> WhistleAssignment:
+def assignment_send_back(
+    *, user, assignment_id: int, version: int | None, reason: str, now: datetime.datetime | None = None
+) -> WhistleAssignment:
     """A department sends the assignment back with a reason (not its remit, needs more facts...)."""
     return _answer(
         user=user,
@@ -488,12 +533,19 @@ def assignment_send_back(*, user, assignment_id: int, version: int | None, reaso
         text=reason,
         field="reason",
         message=_("退回必须说明理由"),
+        now=now,
     )
 
 
 @transaction.atomic
 def issue_return_to_department(
-    *, user, issue_id: int, version: int | None, assignment_id: int, reason: str
+    *,
+    user,
+    issue_id: int,
+    version: int | None,
+    assignment_id: int,
+    reason: str,
+    now: datetime.datetime | None = None,
 ) -> Issue:
     """The centre is not satisfied with a department's answer: the assignment reopens with a new deadline."""
     issue = _lock(issue_id, version)
@@ -503,7 +555,8 @@ def issue_return_to_department(
     _check(user, issue, IssueAction.RETURN, assignment=assignment)
     reason = _required(reason, _("退回必须说明理由"))
     before = (issue.level, issue.status)
-    deadline = whistle_deadline(assignment.kind, timezone.now())
+    now = now or timezone.now()
+    deadline = whistle_deadline(assignment.kind, now)
     assignment.status = AssignmentStatus.PENDING
     assignment.reason = reason
     assignment.deadline = deadline
@@ -523,6 +576,7 @@ def issue_return_to_department(
         user=user,
         action=IssueAction.RETURN,
         before=before,
+        now=now,
         note=reason,
         department=assignment.department,
         deadline=deadline,
@@ -534,7 +588,9 @@ def issue_return_to_department(
 
 
 @transaction.atomic
-def issue_supervise(*, user, issue_id: int, note: str, deadline: datetime.date) -> Issue:
+def issue_supervise(
+    *, user, issue_id: int, note: str, deadline: datetime.date, now: datetime.datetime | None = None
+) -> Issue:
     """督办: the centre or the discipline commission adds a note and a new deadline (end of that local day).
 
     The new deadline applies to the issue and to every department still holding it. It does not change the
@@ -543,14 +599,15 @@ def issue_supervise(*, user, issue_id: int, note: str, deadline: datetime.date) 
     issue = _lock(issue_id, None)
     _check(user, issue, IssueAction.SUPERVISE)
     note = _required(note, _("请填写督办意见"))
-    if deadline < timezone.localdate():
+    now = now or timezone.now()
+    if deadline < timezone.localdate(now):
         raise IssueError(_("新期限不能早于今天"))
     if deadline > latest():
         raise IssueError(str(out_of_range_message()))
     new_deadline = end_of_local_day(deadline)
     issue.deadline = new_deadline
     issue.last_supervision_note = note[:500]
-    issue.last_supervised_at = timezone.now()
+    issue.last_supervised_at = now
     issue.save(update_fields=["deadline", "last_supervision_note", "last_supervised_at", "updated_at"])
     issue.assignments.filter(status__in=OPEN_ASSIGNMENT_STATUSES).update(deadline=new_deadline)
     _event(
@@ -558,6 +615,7 @@ def issue_supervise(*, user, issue_id: int, note: str, deadline: datetime.date) 
         user=user,
         action=IssueAction.SUPERVISE,
         before=(issue.level, issue.status),
+        now=now,
         note=note,
         deadline=new_deadline,
     )
@@ -581,7 +639,14 @@ def return_contacts(issue: Issue, member):
 
 @transaction.atomic
 def issue_feedback_record(
-    *, user, issue_id: int, version: int | None, satisfaction: str, note: str = "", contact=None
+    *,
+    user,
+    issue_id: int,
+    version: int | None,
+    satisfaction: str,
+    note: str = "",
+    contact=None,
+    now: datetime.datetime | None = None,
 ) -> IssueFeedback:
     """The raiser records the household's satisfaction on a return contact (回访).
 
@@ -593,8 +658,13 @@ def issue_feedback_record(
     satisfaction = Satisfaction(satisfaction)
     if satisfaction == Satisfaction.UNSATISFIED:
         note = _required(note, _("不满意时请记录群众意见"))
+    now = now or timezone.now()
     feedback = IssueFeedback(
-        issue=issue, satisfaction=satisfaction, note=note.strip(), recorded_by=scope_for(user).member
+        issue=issue,
+        satisfaction=satisfaction,
+        note=note.strip(),
+        recorded_by=scope_for(user).member,
+        recorded_at=now,
     )
     if contact is not None:
         if not return_contacts(issue, feedback.recorded_by).filter(pk=contact.pk).exists():
@@ -610,6 +680,7 @@ def issue_feedback_record(
         user=user,
         action=IssueAction.FEEDBACK,
         before=before,
+        now=now,
         note=f"{satisfaction.label} {note.strip()}".strip(),
     )
     if satisfaction == Satisfaction.UNSATISFIED:
@@ -617,8 +688,8 @@ def issue_feedback_record(
         issue.level = issue.resolved_level or issue.level
         issue.status = IssueStatus.OPEN
         issue.deadline = level_deadline(
-            IssueLevel.CENTRE if issue.level == IssueLevel.DEPARTMENT else issue.level, timezone.now()
+            IssueLevel.CENTRE if issue.level == IssueLevel.DEPARTMENT else issue.level, now
         )
-        _event(issue=issue, user=user, action=IssueAction.REOPEN, before=resolved, note=note.strip())
+        _event(issue=issue, user=user, action=IssueAction.REOPEN, before=resolved, now=now, note=note.strip())
     _save(issue, "level", "status", "satisfaction", "deadline")
     return feedback

@@ -267,7 +267,7 @@ def census_dir() -> Path:
 
 def census_file_path(token: str) -> Path:
     if not TOKEN_RE.match(token or ""):
-        raise CensusFileError(_("上传的文件已失效,请重新上传 (upload expired, please upload again)"))
+        raise CensusFileError(_("上传的文件已失效,请重新上传"))
     return census_dir() / f"{token}.xlsx"
 
 
@@ -280,12 +280,10 @@ def census_file_store(*, upload) -> str:
     name = (getattr(upload, "name", "") or "").lower()
     if not name.endswith(".xlsx"):
         raise CensusFileError(
-            _(
-                "请上传 Excel .xlsx 文件(不支持 .xls、.csv 等格式,可在 Excel 中“另存为 .xlsx”) (only .xlsx files)"
-            )
+            _("请上传 Excel .xlsx 文件(不支持 .xls、.csv 等格式,可在 Excel 中“另存为 .xlsx”)")
         )
     if upload.size > MAX_UPLOAD_BYTES:
-        raise CensusFileError(_("文件超过 10 MB,请分批导入 (file larger than 10 MB)"))
+        raise CensusFileError(_("文件超过 10 MB,请分批导入"))
     directory = census_dir()
     directory.mkdir(parents=True, exist_ok=True)
     _remove_stale(directory)
@@ -328,11 +326,9 @@ def _open_workbook(path: Path):
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError as exc:
-        raise CensusFileError(_("上传的文件已失效,请重新上传 (upload expired, please upload again)")) from exc
+        raise CensusFileError(_("上传的文件已失效,请重新上传")) from exc
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError) as exc:
-        raise CensusFileError(
-            _("无法读取文件:请上传由模板填写的 Excel .xlsx 文件 (not a readable .xlsx workbook)")
-        ) from exc
+        raise CensusFileError(_("无法读取文件:请上传由模板填写的 Excel .xlsx 文件")) from exc
 
 
 _PARENS = str.maketrans("\uff08\uff09", "()")
@@ -444,8 +440,7 @@ def _read_sheet(wb, ws, sheet: str, merged_notes: list[str]) -> list[_Row]:
     missing = [c.header for c in columns if c.required and c.key not in position]
     if missing:
         raise CensusFileError(
-            _("工作表“%(sheet)s”缺少列:%(columns)s (missing columns)")
-            % {"sheet": sheet, "columns": "、".join(missing)}
+            _("工作表“%(sheet)s”缺少列:%(columns)s") % {"sheet": sheet, "columns": "、".join(missing)}
         )
     # A merged cell below the header (a village or grid name written once for several rows) holds its value
     # in its first cell only: every row it spans gets that value.
@@ -505,15 +500,13 @@ def _read_workbook(
     try:
         present = [name for name in SHEETS if name in wb.sheetnames]
         if not present:
-            raise CensusFileError(
-                _("文件中没有“户”“人员”“联系”工作表,请使用下载的模板 (no census sheets; use the template)")
-            )
+            raise CensusFileError(_("文件中没有“户”“人员”“联系”工作表,请使用下载的模板"))
         try:
             sheets = {
                 name: _read_sheet(wb, wb[name], name, notes) if name in present else [] for name in SHEETS
             }
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise CensusFileError(_("无法读取文件内容 (the workbook could not be read)")) from exc
+            raise CensusFileError(_("无法读取文件内容")) from exc
     finally:
         wb.close()
     return sheets, [name for name in SHEETS if name not in present]
@@ -539,13 +532,13 @@ def _text(value: object) -> str:
 def _required(row: _Row, column: Column, max_length: int | None = None) -> str:
     value = _text(row.values.get(column.key))
     if column.required and not value and column.key not in row.formulas:
-        row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
+        row.bad(_("“%(field)s”不能为空") % {"field": column.header})
     return _limited(row, column, value, max_length)
 
 
 def _limited(row: _Row, column: Column, value: str, max_length: int | None) -> str:
     if max_length and len(value) > max_length:
-        row.bad(_("“%(field)s”超过 %(max)d 个字 (too long)") % {"field": column.header, "max": max_length})
+        row.bad(_("“%(field)s”超过 %(max)d 个字") % {"field": column.header, "max": max_length})
     return value
 
 
@@ -557,7 +550,7 @@ def _yes_no(row: _Row, column: Column) -> bool:
     if value in YES:
         return True
     if value not in NO:
-        row.bad(_("“%(field)s”应填“是”或“否” (expected yes or no)") % {"field": column.header})
+        row.bad(_("“%(field)s”应填“是”或“否”") % {"field": column.header})
     return False
 
 
@@ -568,7 +561,7 @@ def _date(row: _Row, column: Column) -> datetime.date | None:
     raw = row.values.get(column.key)
     if raw is None or _text(raw) == "":
         if column.required and column.key not in row.formulas:
-            row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
+            row.bad(_("“%(field)s”不能为空") % {"field": column.header})
         return None
     if isinstance(raw, datetime.datetime):
         return raw.date()
@@ -581,7 +574,7 @@ def _date(row: _Row, column: Column) -> datetime.date | None:
             return datetime.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    row.bad(_("“%(field)s”不是有效日期,应为 2021-01-31 这样的格式 (invalid date)") % {"field": column.header})
+    row.bad(_("“%(field)s”不是有效日期,应为 2021-01-31 这样的格式") % {"field": column.header})
     return None
 
 
@@ -594,11 +587,11 @@ def _phone(row: _Row, column: Column) -> str:
     raw = _text(row.values.get(column.key))
     if not raw:
         if column.required and column.key not in row.formulas:
-            row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
+            row.bad(_("“%(field)s”不能为空") % {"field": column.header})
         return ""
     phone = canonical_phone(raw)
     if not phone:
-        reason = _("电话号码格式不正确:应为11位手机号或带区号的固话 (invalid phone number)")
+        reason = _("电话号码格式不正确:应为11位手机号或带区号的固话")
         row.bad(f"{column.header}:{reason}")
         return normalize_phone(raw)  # only for the (masked) label
     return phone
@@ -626,16 +619,16 @@ def _id_number(row: _Row, column: Column) -> str:
     number = ric.compact(number)
     message = None
     if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
-        message = _("身份证号应为18位 (ID number must have 18 characters)")
+        message = _("身份证号应为18位")
     elif ric.calc_check_digit(number) != number[17]:
-        message = _("身份证号校验位错误 (ID number checksum is wrong)")
+        message = _("身份证号校验位错误")
     else:
         try:
             birth = ric.get_birth_date(number)
         except exceptions.ValidationError:
             birth = None
         if birth is None or birth.year < 1900 or birth > timezone.localdate():
-            message = _("身份证号中的出生日期无效 (invalid birth date in ID number)")
+            message = _("身份证号中的出生日期无效")
     if message:
         row.bad(f"{column.header}:{message}")
     return number
@@ -646,13 +639,13 @@ def _choice(row: _Row, column: Column, choices, *, required: bool) -> str:
     value = _text(row.values.get(column.key))
     if not value:
         if required and column.key not in row.formulas:
-            row.bad(_("“%(field)s”不能为空 (required)") % {"field": column.header})
+            row.bad(_("“%(field)s”不能为空") % {"field": column.header})
         return ""
     lookup = _choice_lookup(choices)  # cached per choices class
     found = lookup.get(_header_key(value))
     if found is None:
         row.bad(
-            _("“%(field)s”的值“%(value)s”无法识别,应为:%(options)s (unknown value)")
+            _("“%(field)s”的值“%(value)s”无法识别,应为:%(options)s")
             % {"field": column.header, "value": value[:30], "options": _labels(choices)}
         )
         return ""
@@ -713,10 +706,7 @@ class _Places:
     def village(self, row: _Row, name: str, header: str) -> Place | None:
         village = self.villages.get(name)
         if village is None:
-            row.bad(
-                _("本镇没有名为“%(name)s”的村(社区)(%(field)s) (unknown village)")
-                % {"name": name[:30], "field": header}
-            )
+            row.bad(_("本镇没有名为“%(name)s”的村(社区)(%(field)s)") % {"name": name[:30], "field": header})
         return village
 
     def grid_target(self, row: _Row, name: str) -> Place | None:
@@ -726,17 +716,14 @@ class _Places:
             village = self.villages.get(village_name)
             grid = self.grid3.get((village.pk, grid_name)) if village else None
             if grid is None:
-                row.bad(_("本镇没有三级网格“%(name)s” (unknown grid)") % {"name": name[:40]})
+                row.bad(_("本镇没有三级网格“%(name)s”") % {"name": name[:40]})
             return grid
         found = self.grid3_by_name.get(name, [])
         if len(found) > 1:
-            row.bad(
-                _("三级网格名称“%(name)s”在本镇不唯一,请写成“村名/网格名” (grid name is ambiguous)")
-                % {"name": name[:30]}
-            )
+            row.bad(_("三级网格名称“%(name)s”在本镇不唯一,请写成“村名/网格名”") % {"name": name[:30]})
             return None
         if not found:
-            row.bad(_("本镇没有三级网格“%(name)s” (unknown grid)") % {"name": name[:30]})
+            row.bad(_("本镇没有三级网格“%(name)s”") % {"name": name[:30]})
             return None
         return found[0]
 
@@ -786,14 +773,14 @@ def _parse_households(rows: list[_Row], places: _Places) -> None:
             grid3 = places.grid3.get((village.pk, grid3_name))
             if grid3 is None:
                 row.bad(
-                    _("“%(village)s”下没有名为“%(name)s”的三级网格 (unknown grid)")
+                    _("“%(village)s”下没有名为“%(name)s”的三级网格")
                     % {"village": village.name, "name": grid3_name[:30]}
                 )
             elif grid4_name:
                 grid = places.grid4.get((grid3.pk, grid4_name))
                 if grid is None:
                     row.bad(
-                        _("“%(grid)s”下没有名为“%(name)s”的四级网格 (unknown grid)")
+                        _("“%(grid)s”下没有名为“%(name)s”的四级网格")
                         % {"grid": grid3.name, "name": grid4_name[:30]}
                     )
             else:
@@ -805,7 +792,7 @@ def _parse_households(rows: list[_Row], places: _Places) -> None:
         if re.fullmatch(r"\d{1,2}", people) and int(people) >= 1:
             people_count = int(people)
         else:
-            row.bad(_("“人口数”应为 1–99 的整数 (people count must be a whole number from 1 to 99)"))
+            row.bad(_("“人口数”应为 1–99 的整数"))
         row.data = {
             "code": code,
             "grid": grid,
@@ -860,7 +847,7 @@ def _parse_members(rows: list[_Row], places: _Places) -> None:
         role = _choice(row, cols["role"], MemberRole, required=True)
         subrole = _choice(row, cols["village_subrole"], VillageSubRole, required=False)
         if subrole and role and role != MemberRole.VILLAGE_CADRE:
-            row.bad(_("只有村(社区)干部填写“村干部类别” (sub-role is for village cadres only)"))
+            row.bad(_("只有村(社区)干部填写“村干部类别”"))
         exempt_reason = _choice(row, cols["exempt_reason"], ExemptReason, required=False)
         is_party = _yes_no(row, cols["is_party_member"])
         is_migrant = _yes_no(row, cols["is_migrant"])
@@ -878,13 +865,13 @@ def _parse_members(rows: list[_Row], places: _Places) -> None:
                         home = found[0]
                     else:
                         row.bad(
-                            _("“%(village)s”下没有唯一名为“%(name)s”的网格 (unknown grid)")
+                            _("“%(village)s”下没有唯一名为“%(name)s”的网格")
                             % {"village": village.name, "name": grid_name[:30]}
                         )
         elif grid_name:
-            row.bad(_("填写“所在网格”时必须同时填写“所在村(社区)” (village required with grid)"))
+            row.bad(_("填写“所在网格”时必须同时填写“所在村(社区)”"))
         elif role and role not in TOWN_LEVEL_ROLES:
-            row.bad(_("“所在村(社区)”不能为空 (village required for this role)"))
+            row.bad(_("“所在村(社区)”不能为空"))
         else:
             home = places.town
         row.data = {
@@ -908,18 +895,18 @@ def _parse_links(rows: list[_Row]) -> None:
     for row in rows:
         phone = normalize_phone(_text(row.values.get("member_phone")))
         if not phone and "member_phone" not in row.formulas:
-            row.bad(_("“%(field)s”不能为空 (required)") % {"field": cols["member_phone"].header})
+            row.bad(_("“%(field)s”不能为空") % {"field": cols["member_phone"].header})
         link_type = _choice(row, cols["link_type"], LinkType, required=True)
         target = _text(row.values.get("target"))
         target_kind = LINK_TARGET.get(link_type) if link_type else None
         shown_target = mask_phone(target) if target_kind == TargetKind.MIGRANT else target[:40]
         row.label = f"{mask_phone(phone)} → {shown_target}".strip()
         if not target and target_kind not in (None, TargetKind.TOWN):
-            row.bad(_("“%(field)s”不能为空 (required)") % {"field": cols["target"].header})
+            row.bad(_("“%(field)s”不能为空") % {"field": cols["target"].header})
         start = _date(row, cols["start_date"])
         end = _date(row, cols["end_date"])
         if start and end and end < start:
-            row.bad(_("结束日期不能早于开始日期 (end date before start date)"))
+            row.bad(_("结束日期不能早于开始日期"))
         row.data = {
             "phone": phone,
             "link_type": link_type,
@@ -961,7 +948,7 @@ def _check_households(plan: CensusPlan, by_code: dict[str, Household], by_id: di
     _mark_duplicates(
         rows,
         "code",
-        _("户编号在文件中重复(户表第 %(rows)s 行) (duplicate household code in the file)"),
+        _("户编号在文件中重复(户表第 %(rows)s 行)"),
         SHEET_HOUSEHOLDS,
     )
     _mark_repeats(
@@ -974,17 +961,14 @@ def _check_households(plan: CensusPlan, by_code: dict[str, Household], by_id: di
         code = row.data["code"]
         existing = by_code.get(code) if code else None
         if existing is not None and not existing.path.startswith(town_path):
-            row.bad(_("户编号已被本镇以外的户使用 (household code is used outside this town)"))
+            row.bad(_("户编号已被本镇以外的户使用"))
             existing = None
         owner = by_id.get(row.data["id_number"]) if row.data["id_number"] else None
         if owner is not None and owner.code != code:
             if owner.path.startswith(town_path):
-                row.bad(
-                    _("身份证号已属于另一户(户编号 %(code)s) (ID number belongs to another household)")
-                    % {"code": owner.code}
-                )
+                row.bad(_("身份证号已属于另一户(户编号 %(code)s)") % {"code": owner.code})
             else:
-                row.bad(_("身份证号已属于本镇以外的另一户 (ID number belongs to another household)"))
+                row.bad(_("身份证号已属于本镇以外的另一户"))
         row.existing = existing
         if existing is not None and row.ok:
             row.changed = any(getattr(existing, name) != row.data[name] for name in HOUSEHOLD_FIELDS)
@@ -995,13 +979,13 @@ def _check_members(plan: CensusPlan, by_phone: dict[str, Member]) -> None:
     _mark_duplicates(
         rows,
         "phone",
-        _("手机号在文件中重复(人员表第 %(rows)s 行) (duplicate phone in the file)"),
+        _("手机号在文件中重复(人员表第 %(rows)s 行)"),
         SHEET_MEMBERS,
     )
     for row in rows:
         existing = by_phone.get(row.data["phone"]) if row.data["phone"] else None
         if existing is not None and not existing.path.startswith(plan.town.path):
-            row.bad(_("该手机号已属于本镇以外的人员 (phone belongs to a member outside this town)"))
+            row.bad(_("该手机号已属于本镇以外的人员"))
             existing = None
         row.existing = existing
         if existing is not None and not row.data.get("wecom_userid"):
@@ -1026,14 +1010,13 @@ def _check_links(
             ref = member_rows[phone]
             if not ref.ok:
                 row.bad(
-                    _("%(what)s引用的人员(人员表第 %(row)d 行)有错误 (the referenced member row has errors)")
-                    % {"what": what, "row": ref.number}
+                    _("%(what)s引用的人员(人员表第 %(row)d 行)有错误") % {"what": what, "row": ref.number}
                 )
                 return None
             return ref
         member = members_by_phone.get(phone)
         if member is None or not member.path.startswith(town_path):
-            row.bad(_("%(what)s在人员表和本镇人员中都找不到 (member not found)") % {"what": what})
+            row.bad(_("%(what)s在人员表和本镇人员中都找不到") % {"what": what})
             return None
         return member
 
@@ -1053,24 +1036,16 @@ def _check_links(
                 if ref.ok:
                     target = ref
                 else:
-                    row.bad(
-                        _("引用的户(户表第 %(row)d 行)有错误 (the referenced household row has errors)")
-                        % {"row": ref.number}
-                    )
+                    row.bad(_("引用的户(户表第 %(row)d 行)有错误") % {"row": ref.number})
             else:
                 household = households_by_code.get(code)
                 if household is None or not household.path.startswith(town_path):
-                    row.bad(
-                        _("户编号“%(code)s”在户表和本镇中都找不到 (household not found)")
-                        % {"code": code[:40]}
-                    )
+                    row.bad(_("户编号“%(code)s”在户表和本镇中都找不到") % {"code": code[:40]})
                 else:
                     target = household
         elif kind == TargetKind.TOWN:
             if data["target"] and data["target"] != plan.town.name:
-                row.bad(
-                    _("联镇的对象应为本镇“%(town)s” (target must be this town)") % {"town": plan.town.name}
-                )
+                row.bad(_("联镇的对象应为本镇“%(town)s”") % {"town": plan.town.name})
             else:
                 target = plan.town
         elif kind == TargetKind.VILLAGE and data["target"]:
@@ -1080,7 +1055,7 @@ def _check_links(
         elif kind == TargetKind.MIGRANT and data["target"]:
             target = member_ref(row, data["target"], _("流动党员手机号"))
             if target is not None and not attr(target, "is_migrant"):
-                row.bad(_("联系对象不是流动党员 (target is not a migrant party member)"))
+                row.bad(_("联系对象不是流动党员"))
                 target = None
         if member is not None and data["link_type"]:
             refusals = link_refusals(
@@ -1094,7 +1069,7 @@ def _check_links(
             continue
         key = (id(member), data["link_type"], id(target), data["start_date"])
         if key in seen:
-            row.bad(_("与联系表第 %(row)d 行重复 (duplicate link in the file)") % {"row": seen[key]})
+            row.bad(_("与联系表第 %(row)d 行重复") % {"row": seen[key]})
             continue
         seen[key] = row.number
 
@@ -1243,7 +1218,7 @@ def census_preview_kept(*, town: Place, token: str) -> CensusPreview:
     try:
         stat = path.stat()
     except FileNotFoundError as exc:
-        raise CensusFileError(_("上传的文件已失效,请重新上传 (upload expired, please upload again)")) from exc
+        raise CensusFileError(_("上传的文件已失效,请重新上传")) from exc
     key = {"town": town.pk, "size": stat.st_size, "mtime": stat.st_mtime_ns}
     try:
         data = json.loads(kept.read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
 from grids.enums import PlaceKind
-from grids.models import Department, Household, PathIndex, Place
+from grids.models import Department, Household, PathCopy, PathIndex, Place
 from grids.validators import mask_phone, normalize_phone, validate_phone
 
 from .enums import (
@@ -31,7 +31,7 @@ from .enums import (
 )
 
 
-class Member(models.Model):
+class Member(PathCopy):
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[validate_phone])
     user = models.OneToOneField(
@@ -53,7 +53,8 @@ class Member(models.Model):
     home = models.ForeignKey(
         Place, verbose_name=_("所在地"), on_delete=models.PROTECT, related_name="members"
     )
-    path = models.CharField(_("所在地路径"), max_length=255, editable=False, default="")
+    path_from = ("home",)
+    path = PathCopy.path_field(_("所在地路径"))
     unit = models.CharField(_("单位/职务"), max_length=100, blank=True)
     is_exempt = models.BooleanField(_("免于联户"), default=False)
     exempt_reason = models.CharField(
@@ -62,7 +63,7 @@ class Member(models.Model):
     exempt_note = models.CharField(_("免于联户说明"), max_length=200, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
     wecom_userid = models.CharField(
-        _("企业微信账号"), max_length=64, blank=True, help_text=_("企业微信通讯录中的成员账号(UserID)")
+        _("企业微信账号"), max_length=64, blank=True, help_text=_("企业微信通讯录中的成员账号")
     )
     # Channels the member turned off on their profile page (members/channels/prefs.py).
     muted_channels = models.JSONField(_("关闭的提醒渠道"), default=list, blank=True)
@@ -93,8 +94,6 @@ class Member(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.phone = normalize_phone(self.phone)
-        if self.home_id:
-            self.path = self.home.path
         super().save(*args, **kwargs)
 
     @property
@@ -182,15 +181,15 @@ def link_refusals(*, role: str, is_exempt: bool, link_type: str) -> list[tuple[s
         refusals.append(
             (
                 "link_type",
-                _("身份为“%(role)s”的人员不能建立“%(type)s” (this role cannot hold this link type)") % labels,
+                _("身份为“%(role)s”的人员不能建立“%(type)s”") % labels,
             )
         )
     if is_exempt:
-        refusals.append(("member", _("该人员已免于联户,不能再建立联系 (member is exempt from linking)")))
+        refusals.append(("member", _("该人员已免于联户,不能再建立联系")))
     return refusals
 
 
-class Link(models.Model):
+class Link(PathCopy):
     """联系: a member answers for a target (the town, a village, a grid, a household or a migrant member).
 
     Reassigning ends the old link (end_date) and starts a new one, so history is kept.
@@ -224,7 +223,8 @@ class Link(models.Model):
         on_delete=models.PROTECT,
         related_name="linked_by",
     )
-    path = models.CharField(_("目标路径"), max_length=255, editable=False, default="")
+    path_from = ("household", "place", "migrant")
+    path = PathCopy.path_field(_("目标路径"))
     start_date = models.DateField(_("开始日期"), default=timezone.localdate)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
@@ -304,15 +304,6 @@ class Link(models.Model):
             return True
         before = type(self).objects.filter(pk=self.pk).values_list("member_id", "link_type").first()
         return before != (self.member_id, self.link_type)
-
-    def save(self, *args, **kwargs) -> None:
-        if self.household_id:
-            self.path = self.household.path
-        elif self.place_id:
-            self.path = self.place.path
-        elif self.migrant_id:
-            self.path = self.migrant.path
-        super().save(*args, **kwargs)
 
 
 # --- inbox, deliveries and the outbox (services in members/notifications.py and members/outbox.py) ----------

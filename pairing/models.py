@@ -10,18 +10,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Household, PathIndex, Place
+from grids.models import Household, PathCopy, PathIndex, Place
 from members.enums import LinkType
 from members.models import Link, Member
 
 from .enums import BatchStatus, LineAction, LineOutcome, PairingMode, Reason
 
 
-class PairingBatch(models.Model):
+class PairingBatch(PathCopy):
     place = models.ForeignKey(
         Place, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="pairing_batches"
     )
-    path = models.CharField(_("范围路径"), max_length=255, editable=False, default="")
+    path_from = ("place",)
+    path = PathCopy.path_field(_("范围路径"))
     mode = models.CharField(_("方式"), max_length=20, choices=PairingMode.choices)
     subject = models.ForeignKey(
         Member,
@@ -63,11 +64,6 @@ class PairingBatch(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.place} {self.get_mode_display()}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.place_id:
-            self.path = self.place.path
-        super().save(*args, **kwargs)
 
 
 class PairingLine(models.Model):

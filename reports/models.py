@@ -174,7 +174,7 @@ class ExportJob(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["requested_by", "created_at"], name="export_user_time_idx")]
         permissions = [
-            ("view_full_numbers", _("导出完整电话和身份证号 (may export full phone and ID numbers)")),
+            ("view_full_numbers", _("导出完整电话和身份证号")),
         ]
 
     def __str__(self) -> str:

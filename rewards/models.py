@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.append_only import EventLog
-from grids.models import Department, Place
+from grids.models import Department, PathCopy, Place
 from members.models import Member
 
 from .enums import AwardKind, Criterion, EventAction, FlagKind, Half, RoundStatus
@@ -281,7 +281,7 @@ class Correction(models.Model):
         return self.closed_at is None
 
 
-class AwardFlag(models.Model):
+class AwardFlag(PathCopy):
     """A consequence of an award on a person or a grid (priority in other selections), kept for ever."""
 
     nomination = models.ForeignKey(
@@ -304,7 +304,7 @@ class AwardFlag(models.Model):
         on_delete=models.PROTECT,
         related_name="award_flags",
     )
-    path = models.CharField(_("路径"), max_length=255, editable=False, default="")
+    path_from = ("member", "place")
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:

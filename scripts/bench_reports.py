@@ -1,6 +1,6 @@
 """Benchmark (not a test): the dashboards and a year's contact ledger at town scale on PostgreSQL.
 
-Data: the demo town (members/demo.py: ~15,000 households, full link coverage) and about a year of contacts,
+Data: the demo town (demo/town.py: ~15,000 households, full link coverage) and about a year of contacts,
 loaded by scripts/bench_visits.py's loader (reused, not copied), plus ~1,500 issues spread over the year.
 Then:
 - each dashboard's server time through Django's test Client (median of several runs after a warm-up) and

@@ -1,6 +1,6 @@
 """Benchmark (not a test): the compliance pages and the member's workspace at town scale on PostgreSQL.
 
-Loads the demo town (members/demo.py: ~15,000 households, full link coverage) and about a year of contacts
+Loads the demo town (demo/town.py: ~15,000 households, full link coverage) and about a year of contacts
 (~360,000, the work plan's rates with some misses), then times each page through Django's test Client:
 server time of the whole request (middleware, scoping, queries, template), median of several runs after a
 warm-up, plus the number of SQL queries.
@@ -39,9 +39,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from demo.town import demo_town_build  # noqa: E402
 from grids.enums import PlaceKind  # noqa: E402
 from grids.models import Place  # noqa: E402
-from members.demo import demo_town_build  # noqa: E402
 from members.enums import LinkType  # noqa: E402
 from members.models import Link, Member  # noqa: E402
 from visits.enums import ContactKind  # noqa: E402
@@ -117,7 +117,7 @@ def plan_contacts(links: list[Link], target: int, seed: int) -> list[tuple]:
 
 
 def load(target: int, seed: int) -> None:
-    log("building the demo town (members.demo.demo_town_build, size=town)…")
+    log("building the demo town (demo.town.demo_town_build, size=town)…")
     started = time.perf_counter()
     result = demo_town_build(size="town", seed=seed)
     log(f"  {result.counts} in {time.perf_counter() - started:.1f}s")

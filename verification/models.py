@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Household, PathIndex, Place
+from grids.models import Household, PathCopy, PathIndex, Place
 from grids.paths import at_depth
 from members.models import Member
 from visits.models import Contact, ContactPhoto
@@ -118,7 +118,7 @@ class SignalSettings(models.Model):
         return found or cls(**DEFAULTS)
 
 
-class Flag(models.Model):
+class Flag(PathCopy):
     kind = models.CharField(_("信号"), max_length=20, choices=SignalKind.choices)
     member = models.ForeignKey(Member, verbose_name=_("联户人员"), on_delete=models.PROTECT, related_name="+")
     contacts = models.ManyToManyField(Contact, verbose_name=_("涉及的走访"), related_name="flags")
@@ -127,7 +127,7 @@ class Flag(models.Model):
     # One flag per finding: re-running a check (after a correction, every night) updates it, never repeats it.
     key = models.CharField(max_length=200, unique=True)
     month = models.DateField(_("月份"))
-    path = models.CharField(_("路径"), max_length=255, default="")
+    path_from = ()  # the path of the (first) contact concerned, set by verification.services
     status = models.CharField(_("状态"), max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN)
     review_note = models.CharField(_("核查说明"), max_length=500, blank=True)
     reviewed_by = models.ForeignKey(
@@ -150,13 +150,13 @@ class Flag(models.Model):
         return f"{self.get_kind_display()} · {self.member}"
 
 
-class PhotoHash(models.Model):
+class PhotoHash(PathCopy):
     """The perceptual hash of a contact photo (imagehash pHash, 64 bits as 16 hex digits)."""
 
     photo = models.OneToOneField(ContactPhoto, on_delete=models.CASCADE, related_name="phash")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     value = models.CharField(max_length=16)
-    path = models.CharField(max_length=255, default="")
+    path_from = ("contact",)
     occurred_at = models.DateTimeField()
 
     class Meta:
@@ -166,7 +166,7 @@ class PhotoHash(models.Model):
         return self.value
 
 
-class LocationProposal(models.Model):
+class LocationProposal(PathCopy):
     """A household's position taken from its first located home visit; counts once the grid head confirms."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="location_proposals")
@@ -174,7 +174,7 @@ class LocationProposal(models.Model):
     latitude = models.DecimalField(max_digits=7, decimal_places=4)
     longitude = models.DecimalField(max_digits=8, decimal_places=4)
     accuracy_m = models.PositiveIntegerField(null=True, blank=True)
-    path = models.CharField(max_length=255, default="")
+    path_from = ("household",)
     status = models.CharField(max_length=10, choices=LocationStatus.choices, default=LocationStatus.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -219,7 +219,7 @@ class Sample(models.Model):
         return f"{self.town} {self.month:%Y-%m}"
 
 
-class Call(models.Model):
+class Call(PathCopy):
     sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="calls")
     contact = models.ForeignKey(
         Contact, verbose_name=_("走访记录"), on_delete=models.CASCADE, related_name="+"
@@ -233,7 +233,7 @@ class Call(models.Model):
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("回访村")
     )
     flagged = models.BooleanField(_("有异常信号"), default=False)
-    path = models.CharField(max_length=255, default="")
+    path_from = ("household",)
     outcome = models.CharField(
         _("结果"), max_length=12, choices=CallOutcome.choices, default=CallOutcome.PENDING
     )
@@ -254,7 +254,7 @@ class Call(models.Model):
         return f"{self.sample} #{self.contact_id}"
 
 
-class Case(models.Model):
+class Case(PathCopy):
     contact = models.ForeignKey(
         Contact, verbose_name=_("走访记录"), on_delete=models.PROTECT, related_name="+"
     )
@@ -264,7 +264,7 @@ class Case(models.Model):
     )
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
     flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
-    path = models.CharField(max_length=255, default="")
+    path_from = ("household",)
     status = models.CharField(_("状态"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     decision = models.CharField(_("认定"), max_length=15, choices=CaseDecision.choices, blank=True)
     reason = models.TextField(_("认定理由"), blank=True)

@@ -16,7 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Household, PathIndex, Place
+from grids.dates import current_time
+from grids.models import Household, PathCopy, PathIndex, Place
 from grids.private import get_private_storage, random_name
 from members.enums import LinkType
 from members.models import Link, Member
@@ -24,7 +25,7 @@ from members.models import Link, Member
 from .enums import DUTY_FIELDS, ContactKind, Period, RevisionAction
 
 
-class Contact(models.Model):
+class Contact(PathCopy):
     member = models.ForeignKey(
         Member, verbose_name=_("联户人员"), on_delete=models.PROTECT, related_name="contacts"
     )
@@ -78,7 +79,8 @@ class Contact(models.Model):
     # Decided false by the discipline commission (verification): kept as a record, counted nowhere.
     struck = models.BooleanField(_("认定虚假,不计入"), default=False)
     struck_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
-    path = models.CharField(_("对象路径"), max_length=255, editable=False, default="")
+    path_from = ("household", "place")
+    path = PathCopy.path_field(_("对象路径"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("录入人"),
@@ -86,7 +88,7 @@ class Contact(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("录入时间"), default=current_time, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -181,7 +183,7 @@ class ContactRevision(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    changed_at = models.DateTimeField(_("时间"), default=current_time, editable=False)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
 
     class Meta:
@@ -267,7 +269,7 @@ class LinkTally(models.Model):
         return f"{self.link_id} {self.period} {self.start}"
 
 
-class ContactMonthTally(models.Model):
+class ContactMonthTally(PathCopy):
     """Contacts per target path, local calendar month and kind, with how many served each duty (a counter).
 
     What the dashboards add up instead of scanning every contact of a period (reports.selectors): a town's
@@ -277,7 +279,7 @@ class ContactMonthTally(models.Model):
     every other copy, and a household moving grid recounts the paths involved (visits.signals).
     """
 
-    path = models.CharField(max_length=255)
+    path_from = ()  # the contacts' path, the key of the counter (visits.tallies)
     month = models.DateField(help_text="first day of the month in Asia/Shanghai")
     kind = models.CharField(max_length=20, choices=ContactKind.choices)
     contacts = models.PositiveIntegerField(default=0)

@@ -131,9 +131,9 @@ def _clean_duties(duties: Iterable[str]) -> list[str]:
     return chosen
 
 
-def _check_time(occurred_at: datetime.datetime) -> datetime.datetime:
+def _check_time(occurred_at: datetime.datetime, now: datetime.datetime | None = None) -> datetime.datetime:
     occurred_at = _aware(occurred_at)
-    if occurred_at > timezone.now() + CLOCK_SKEW:
+    if occurred_at > (now or timezone.now()) + CLOCK_SKEW:
         raise Invalid(_("不能选择未来的时间"), field="occurred_at")
     return occurred_at
 
@@ -277,8 +277,9 @@ def contact_record(
     client_id: uuid.UUID | str | None = None,
     photos: Sequence = (),
     position: tuple | None = None,
+    now: datetime.datetime | None = None,
 ) -> Contact:
-    """Record a contact by the user's member and return it.
+    """Record a contact by the user's member and return it (recorded at `now`, the current time by default).
 
     `position` (latitude, longitude, accuracy in metres) is the phone's location, kept for home visits only,
     rounded to 4 decimals (about 10 m).
@@ -301,7 +302,8 @@ def contact_record(
         raise Invalid(_("该账号未关联联户人员"))
     if kind not in ContactKind.values:
         raise Invalid(_("未知的走访方式"), field="kind")
-    occurred_at = _check_time(occurred_at)
+    now = now or timezone.now()
+    occurred_at = _check_time(occurred_at, now)
     on = local_date(occurred_at)
     chosen = _clean_duties(duties)
     if len(photos) > MAX_PHOTOS:
@@ -351,6 +353,7 @@ def contact_record(
         client_id=client_id,
         path=path,
         created_by=user,
+        created_at=now,
         latitude=lat,
         longitude=lon,
         accuracy_m=accuracy,
@@ -375,6 +378,7 @@ def contact_record(
                 contact=contact,
                 action=RevisionAction.CREATE,
                 changed_by=user,
+                changed_at=now,
                 changes=_snapshot(contact, [h.pk for h in reached]),
             )
     except IntegrityError:

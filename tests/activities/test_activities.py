@@ -173,7 +173,7 @@ def test_api_lists_scoped_and_signs_up(town, login):
 
 
 def test_demo_year_of_activities():
-    from members.demo import demo_town_build
+    from demo.town import demo_town_build
 
     demo_town_build(size="small", seed=7, logins=False)
     call_command("demo_activities", "--if-empty", stdout=io.StringIO())

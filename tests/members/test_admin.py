@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from demo.town import demo_town_build
 from grids.enums import PlaceKind
 from grids.models import Household, Place
 from members.admin import HouseholdAdmin, LinkAdmin, MemberAdmin
-from members.demo import demo_town_build
 from members.enums import LinkType
 from members.models import Link, Member
 

@@ -345,7 +345,7 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
         ("户", 12): ["身份证号与户表第 11 行重复,保留第 11 行"],
         ("户", 13): ["身份证号已属于另一户(户编号 HOLD) (ID number belongs to another household)"],
         ("户", 14): [
-            "“人口数”应为 1–99 的整数 (people count must be a whole number from 1 to 99)",
+            "“人口数”应为 1–99 的整数",
             "“困难户”应填“是”或“否” (expected yes or no)",
         ],
         ("人员", 4): ["手机号:电话号码格式不正确:应为11位手机号或带区号的固话"],
@@ -405,8 +405,8 @@ def test_household_codes_of_other_towns_and_migrant_targets(town, login):
     )
     page = preview(client, data)
     assert errors(page) == {
-        ("户", 3): ["户编号已被本镇以外的户使用 (household code is used outside this town)"],
-        ("联系", 4): ["联系对象不是流动党员 (target is not a migrant party member)"],
+        ("户", 3): ["户编号已被本镇以外的户使用"],
+        ("联系", 4): ["联系对象不是流动党员"],
         ("联系", 5): ["该人员已免于联户,不能再建立联系"],
         ("联系", 6): ["引用的户(户表第 3 行)有错误 (the referenced household row has errors)"],
     }

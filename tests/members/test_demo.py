@@ -1,4 +1,4 @@
-"""The demo town builder (members/demo.py) and its command: shape, pairing rules, personas, determinism."""
+"""The demo town builder (demo/town.py) and its command: shape, pairing rules, personas, determinism."""
 
 import io
 import os
@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.test import RequestFactory
 
+from demo.town import PERSONAS, DemoError, demo_town_build
 from grids.enums import PlaceKind
 from grids.models import Household, Place, path_segment
 from grids.validators import validate_id_number, validate_phone
 from members import selectors
 from members.access import households_visible_to, scope_for
-from members.demo import PERSONAS, DemoError, demo_town_build
 from members.enums import HOUSEHOLD_RANGE, LinkType, MemberRole, PositionKind
 from members.models import Link, Member, Position
 
@@ -48,7 +48,7 @@ def test_small_demo_has_the_planned_shape(demo):
 
 
 def test_town_size_parameters_match_the_domain():
-    from members.demo import SIZES
+    from demo.town import SIZES
 
     town = SIZES["town"]
     assert (town.villages, town.grid3, town.grid4, town.households) == (16, 60, 400, 15000)

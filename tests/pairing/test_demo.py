@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from demo.town import demo_town_build
 from members import selectors
-from members.demo import demo_town_build
 from pairing import services
 from pairing.enums import BatchStatus, PairingMode
 from pairing.models import PairingBatch

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from demo.town import PERSONAS, demo_town_build
 from grids.models import Household
-from members.demo import PERSONAS, demo_town_build
 
 
 @pytest.fixture

@@ -38,9 +38,8 @@ from grids.crypto import id_number_hash
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place, path_segment
 from grids.validators import id_number_checksum
-
-from .enums import ExemptReason, LinkType, MemberRole, PositionKind, VillageSubRole
-from .models import Link, Member, Position
+from members.enums import ExemptReason, LinkType, MemberRole, PositionKind, VillageSubRole
+from members.models import Link, Member, Position
 
 START = datetime.date(2021, 1, 1)  # pairing (一一配对) was done in the preparation phase, Dec 2020
 CITY_NAME = "宁乡市"
@@ -777,15 +776,13 @@ def demo_town_build(
     Raises DemoError if the demo city or a persona username already exists.
     """
     if size not in SIZES:
-        raise DemoError(_("未知的规模:%(size)s (unknown size)") % {"size": size})
+        raise DemoError(_("未知的规模:%(size)s") % {"size": size})
     if towns < 1 or towns > len(TOWN_NAMES) * 10:
-        raise DemoError(
-            _("镇的数量应在 1 到 %(max)d 之间 (bad number of towns)") % {"max": len(TOWN_NAMES) * 10}
-        )
+        raise DemoError(_("镇的数量应在 1 到 %(max)d 之间") % {"max": len(TOWN_NAMES) * 10})
     if if_empty and Place.objects.exists():
         return DemoResult(skipped=True)
     if Place.objects.filter(code=CITY_CODE).exists():
-        raise DemoError(_("演示数据已存在(宁乡市) (the demo city already exists)"))
+        raise DemoError(_("演示数据已存在(宁乡市)"))
     if logins:
         taken = list(
             get_user_model()
@@ -793,9 +790,7 @@ def demo_town_build(
             .values_list("username", flat=True)
         )
         if taken:
-            raise DemoError(
-                _("用户名已被占用:%(names)s (persona usernames taken)") % {"names": ", ".join(sorted(taken))}
-            )
+            raise DemoError(_("用户名已被占用:%(names)s") % {"names": ", ".join(sorted(taken))})
     with transaction.atomic():
         run = _Run(size=SIZES[size], seed=seed)
         run.build_city()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from members.demo import SIZES, DemoError, demo_town_build
+from demo.town import SIZES, DemoError, demo_town_build
 
 
 class Command(BaseCommand):

@@ -13,14 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from activities.enums import ActivityKind, RequiredGroup, SignUpStatus
+from activities.models import Activity, ActivityTemplate, SignUp
+from activities.services import station_for
 from grids.enums import PlaceKind
 from grids.models import Place
 from members.enums import PositionKind
 from members.models import Member, Position
-
-from ...enums import ActivityKind, RequiredGroup, SignUpStatus
-from ...models import Activity, ActivityTemplate, SignUp
-from ...services import station_for
 
 TOWN_KINDS = {ActivityKind.COMMEMORATION, ActivityKind.LECTURE, ActivityKind.TRAINING}
 

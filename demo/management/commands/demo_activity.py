@@ -1,6 +1,6 @@
 """python manage.py demo_activity [--if-empty] [--seed N] [--months N]
 
-Months of activity for the demo town (members/demo.py builds places, households, members and links only):
+Months of activity for the demo town (demo/town.py builds places, households, members and links only):
 contacts, issues taken through the escalation ladder, dispatch orders and this month's task lists, so
 dashboards, compliance pages and 任务清单 show a realistic mix instead of "everything overdue" or "not yet made".
 
@@ -14,8 +14,8 @@ households each, and city leaders hold on-site days.
 
 Issues, dispatch orders and return visits go through the real services (issues.services, dispatch.services,
 visits.services) with the users of the members who act, so events, deadlines and notifications are what the
-app itself would write. The services stamp their rows with `timezone.now()`, so each step runs with the clock
-set to the moment it happened in the story (never later than the real now). Members who act but have no login
+app itself would write. Each service is given the moment the step happened in the story (`now=`, never later
+than the real now), which it uses for its stamps, deadlines and checks instead of the current time. Members who act but have no login
 get one with an unusable password (nobody can sign in with it until an administrator sets one).
 """
 
@@ -26,11 +26,8 @@ import random
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -41,7 +38,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
-from dispatch.models import DispatchOrder, OrderRecipient
+from dispatch.models import OrderRecipient
 from dispatch.services import order_acknowledge, order_issue, order_report_done
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
@@ -320,16 +317,6 @@ ORDERS = [
         "已召开屋场夜话宣传医保政策,参保动员工作完成",
     ),
 ]
-
-
-# --- the clock -----------------------------------------------------------------------------------------
-
-
-@contextmanager
-def clock(moment: datetime.datetime) -> Iterator[None]:
-    """Run services as if it were `moment`: they stamp rows and compute deadlines with `timezone.now()`."""
-    with mock.patch.object(timezone, "now", lambda: moment):
-        yield
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -927,18 +914,18 @@ class Activity:
             urgency, kind = Urgency.EMERGENCY, IssueKind.HAZARD
         if at > self.now:
             return
-        with clock(at):
-            issue = issue_raise(
-                user=raiser_user,
-                category=category,
-                description=description,
-                household=household,
-                kind=kind,
-                urgency=urgency,
-                contact=contact,
-                solved_result=spot if first == "spot" else "",
-                escalate_reason=ESCALATE_REASONS[IssueLevel.ON_SPOT] if first == "grid" else "",
-            )
+        issue = issue_raise(
+            user=raiser_user,
+            category=category,
+            description=description,
+            household=household,
+            kind=kind,
+            urgency=urgency,
+            contact=contact,
+            solved_result=spot if first == "spot" else "",
+            escalate_reason=ESCALATE_REASONS[IssueLevel.ON_SPOT] if first == "grid" else "",
+            now=at,
+        )
         self.counts["issues"] += 1
         dept_ids = self._departments_for(category.name, departments, prefixes)
         for step in story.steps[1:]:
@@ -956,17 +943,16 @@ class Activity:
                 return
             issue.refresh_from_db()
             try:
-                with clock(at):
-                    self._step(
-                        step,
-                        issue=issue,
-                        raiser_user=raiser_user,
-                        prefixes=prefixes,
-                        story=story,
-                        results=(grid_result, village_result, dept_result),
-                        dept_ids=dept_ids,
-                        at=at,
-                    )
+                self._step(
+                    step,
+                    issue=issue,
+                    raiser_user=raiser_user,
+                    prefixes=prefixes,
+                    story=story,
+                    results=(grid_result, village_result, dept_result),
+                    dept_ids=dept_ids,
+                    at=at,
+                )
             except IssueError as exc:  # a story that does not fit this town (e.g. no handler): stop there
                 self.counts["issue_steps_refused"] += 1
                 self.stdout.write(f"  issue #{issue.pk} {step}: {exc.message}")
@@ -1013,7 +999,7 @@ class Activity:
                 }.get(issue.level, dept_result)
                 if issue.satisfaction == Satisfaction.UNSATISFIED:
                     result = "再次上门处理," + result + ",彻底解决"
-                issue_resolve(user=actor, issue_id=issue.pk, version=issue.version, result=result)
+                issue_resolve(user=actor, issue_id=issue.pk, version=issue.version, result=result, now=at)
             elif step == "emergency":
                 issue_escalate(
                     user=actor,
@@ -1021,10 +1007,15 @@ class Activity:
                     version=issue.version,
                     reason="险情紧急,网格直接报镇网格化综合服务中心",
                     to_level=IssueLevel.CENTRE,
+                    now=at,
                 )
             else:
                 issue_escalate(
-                    user=actor, issue_id=issue.pk, version=issue.version, reason=ESCALATE_REASONS[issue.level]
+                    user=actor,
+                    issue_id=issue.pk,
+                    version=issue.version,
+                    reason=ESCALATE_REASONS[issue.level],
+                    now=at,
                 )
         elif step.startswith("whistle"):
             centre = self._centre(prefixes)
@@ -1042,6 +1033,7 @@ class Activity:
                 departments=list(Department.objects.filter(pk__in=picked)),
                 kind=kind,
                 note="请按期办理并反馈结果",
+                now=at,
             )
         elif step in ("accept", "reply", "reply_first", "send_back"):
             wanted = {
@@ -1055,13 +1047,16 @@ class Activity:
                     PositionKind.DEPT_HANDLER, [], department_id=assignment.department_id
                 )
                 if step == "accept":
-                    assignment_accept(user=handler, assignment_id=assignment.pk, version=assignment.version)
+                    assignment_accept(
+                        user=handler, assignment_id=assignment.pk, version=assignment.version, now=at
+                    )
                 elif step in ("reply", "reply_first"):
                     assignment_reply(
                         user=handler,
                         assignment_id=assignment.pk,
                         version=assignment.version,
                         result=dept_result,
+                        now=at,
                     )
                 else:
                     assignment_send_back(
@@ -1069,6 +1064,7 @@ class Activity:
                         assignment_id=assignment.pk,
                         version=assignment.version,
                         reason="该事项需先由村里补充现场照片和户主书面申请",
+                        now=at,
                     )
                     return  # one department sends its share back
                 if step == "reply_first":
@@ -1083,6 +1079,7 @@ class Activity:
                     version=issue.version,
                     assignment_id=back.pk,
                     reason="村里已补充材料,请继续办理",
+                    now=at,
                 )
         elif step == "supervise":
             supervisor = (
@@ -1097,6 +1094,7 @@ class Activity:
                 issue_id=issue.pk,
                 note="已超期,请加快办理并于期限内反馈",
                 deadline=local_date(at) + datetime.timedelta(days=rng.randint(2, 4)),
+                now=at,
             )
         elif step == "feedback":
             unsatisfied = story.feedback == Satisfaction.UNSATISFIED and issue.satisfaction == ""
@@ -1113,6 +1111,7 @@ class Activity:
                 satisfaction=satisfaction,
                 note=rng.choice(UNSATISFIED_NOTES) if unsatisfied else rng.choice(FEEDBACK_NOTES),
                 contact=visit,
+                now=at,
             )
 
     def _return_visit(self, user, issue: Issue, at: datetime.datetime):
@@ -1126,6 +1125,7 @@ class Activity:
                 household=issue.household,
                 summary=f"回访诉求办理情况:{issue.result[:60]}",
                 client_id=self._uuid(),
+                now=at,
             )
         except ValidationError:  # the link may have ended: feedback without a contact then
             return None
@@ -1175,17 +1175,15 @@ class Activity:
                 continue
             # The service accepts only a due date from today on: the orders are recent ones.
             issued = self.now - datetime.timedelta(days=[12, 6, 2][i], hours=rng.randint(0, 6))
-            with clock(issued):
-                order = order_issue(
-                    user=centre,
-                    town=town,
-                    title=title,
-                    task=task,
-                    due_date=local_date(issued) + datetime.timedelta(days=[15, 10, 14][i]),
-                    places=places,
-                )
-            # The model's default captured the real clock: it was issued in the story's past.
-            DispatchOrder.objects.filter(pk=order.pk).update(issued_at=issued)
+            order = order_issue(
+                user=centre,
+                town=town,
+                title=title,
+                task=task,
+                due_date=local_date(issued) + datetime.timedelta(days=[15, 10, 14][i]),
+                places=places,
+                now=issued,
+            )
             self.counts["orders"] += 1
             share_ack, share_done = [(0.9, 0.7), (0.7, 0.4), (0.5, 0.1)][i]
             rows = OrderRecipient.objects.filter(order=order).select_related("member__user").order_by("pk")
@@ -1195,12 +1193,10 @@ class Activity:
                     continue
                 user = self.user_for(row.member)
                 ack_at = min(issued + datetime.timedelta(hours=rng.randint(1, 30)), self.now)
-                with clock(ack_at):
-                    order_acknowledge(user=user, order=order)
+                order_acknowledge(user=user, order=order, now=ack_at)
                 if roll < share_done:
                     done_at = min(ack_at + datetime.timedelta(days=rng.randint(1, 5)), self.now)
-                    with clock(done_at):
-                        order_report_done(user=user, order=order, report=report)
+                    order_report_done(user=user, order=order, report=report, now=done_at)
 
     # --- the whole run ------------------------------------------------------------------------------
 

@@ -22,13 +22,12 @@ from django.utils import timezone
 from grids.enums import PlaceKind
 from grids.models import Place
 from members.models import Link
+from verification.enums import CallOutcome
+from verification.models import Flag, Sample
+from verification.services import call_record, check_contact, distance_m, patterns_run, sample_draw
 from visits.enums import ContactKind
 from visits.models import Contact, ContactHousehold
 from visits.periods import TZ
-
-from ...enums import CallOutcome
-from ...models import Flag, Sample
-from ...services import call_record, check_contact, distance_m, patterns_run, sample_draw
 
 
 class Command(BaseCommand):
