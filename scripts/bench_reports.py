@@ -34,10 +34,10 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import bench_visits  # noqa: E402  (sets Django up)
+from _bench import log, time_pages  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
@@ -53,7 +53,6 @@ from reports.periods import custom_period  # noqa: E402
 from reports.selectors import contacts_in  # noqa: E402
 from visits.models import Contact  # noqa: E402
 
-log = bench_visits.log
 # CPU seconds of this process per writer run (wall time swings with other load on a shared machine; the CPU
 # time of the writing process does much less).
 CPU_SECONDS: list[float] = []
@@ -201,15 +200,19 @@ def main() -> None:
         ("grid dashboard, month (grid head)", "gridhead", grid, month),
         ("grid dashboard, year (grid head)", "gridhead", grid, year),
     ]
-    log(f"{'page':40} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-    for label, username, place, params in pages:
-        client = Client()
-        client.force_login(users[username])
-        query = "&".join(f"{k}={v}" for k, v in params.items())
-        median, worst, queries = bench_visits.time_page(
-            client, f"/reports/places/{place.pk}/?{query}", args.runs
-        )
-        log(f"{label:40} {median:10.1f} {worst:8.1f} {queries:8d}")
+    time_pages(
+        [
+            (
+                label,
+                username,
+                f"/reports/places/{place.pk}/?" + "&".join(f"{k}={v}" for k, v in params.items()),
+            )
+            for label, username, place, params in pages
+        ],
+        users,
+        args.runs,
+        width=40,
+    )
 
     if args.skip_ledger:
         return
