@@ -1,4 +1,4 @@
-"""Shared by the bench scripts that time pages (bench_visits, bench_reports, bench_city): output and the timing loop.
+"""Shared by the bench scripts that time pages (bench_visits, bench_reports, bench_city): set-up, output, timing.
 
 Import it after `django.setup()`. A page is fetched through Django's test Client (the whole request:
 middleware, scoping, queries, template) once to warm up, then `runs` times; a row gives the median and the
@@ -12,9 +12,12 @@ import os
 import statistics
 import time
 
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+QUOTA_SEED = "visits.migrations.0002_seed_quota_rules"
 
 
 def log(msg: str) -> None:
@@ -24,6 +27,24 @@ def log(msg: str) -> None:
 def load_avg() -> str:
     """The 1-, 5- and 15-minute load averages, e.g. "1.2/0.9/0.8"."""
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def database_ready(*, fresh: bool, seeds: tuple[str, ...] = (QUOTA_SEED,)) -> None:
+    """Refuse anything but PostgreSQL, set the test environment up (the Client needs it) and migrate; with
+    `fresh`, empty the database first and run the data migrations' seeds again (flush empties them too)."""
+    import importlib
+    import sys
+
+    from django.apps import apps
+
+    if connection.vendor != "postgresql":
+        sys.exit("set DATABASE_URL to a PostgreSQL database (see the docstring)")
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    if fresh:
+        call_command("flush", interactive=False, verbosity=0)
+        for seed in seeds:
+            importlib.import_module(seed).seed(apps, None)
 
 
 def time_page(client: Client, url: str, runs: int) -> tuple[float, float, int]:

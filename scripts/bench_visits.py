@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import os
 import random
 import sys
@@ -31,11 +30,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from _bench import log, time_pages  # noqa: E402
+from _bench import database_ready, log, time_pages  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from grids.enums import PlaceKind  # noqa: E402
@@ -176,16 +173,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--vacuum", action="store_true", help="VACUUM ANALYZE an existing load first")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("set DATABASE_URL to a PostgreSQL database (see the docstring)")
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    if args.fresh:
-        call_command("flush", interactive=False, verbosity=0)
-        # flush also empties the quota rules seeded by a data migration: seed them again.
-        from django.apps import apps
-
-        importlib.import_module("visits.migrations.0002_seed_quota_rules").seed(apps, None)
+    database_ready(fresh=args.fresh)
     if not Contact.objects.exists():
         load(args.contacts, args.seed)
     elif args.vacuum:
