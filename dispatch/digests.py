@@ -119,30 +119,27 @@ def overdue_digests_send(*, period: JobPeriod, town=None, progress=None) -> dict
         if not behind:
             continue
         lines = [f"{name}:{n}" for name, n in sorted(behind.items(), key=lambda kv: (-kv[1], kv[0]))]
+        counts = {"m": len(behind), "n": sum(behind.values())}
         if kind == PositionKind.GRID_HEAD:
-            drafts.append(
-                Draft(
-                    recipient_id=member_id,
-                    kind=NotificationKind.GRID_DIGEST,
-                    period_key=period.key,
-                    title=_("网格走访逾期汇总:%(m)s 人落后,%(n)s 个联系对象")
-                    % {"m": len(behind), "n": sum(behind.values())},
-                    body=_lines(lines),
-                    link=link,
-                )
+            digest_kind, title = (
+                NotificationKind.GRID_DIGEST,
+                _("网格走访逾期汇总:%(m)s 人落后,%(n)s 个联系对象"),
             )
         else:
-            drafts.append(
-                Draft(
-                    recipient_id=member_id,
-                    kind=NotificationKind.VILLAGE_DIGEST,
-                    period_key=period.key,
-                    title=_("本村(社区)走访汇总:%(m)s 人落后,%(n)s 个联系对象逾期")
-                    % {"m": len(behind), "n": sum(behind.values())},
-                    body=_lines(lines),
-                    link=link,
-                )
+            digest_kind, title = (
+                NotificationKind.VILLAGE_DIGEST,
+                _("本村(社区)走访汇总:%(m)s 人落后,%(n)s 个联系对象逾期"),
             )
+        drafts.append(
+            Draft(
+                recipient_id=member_id,
+                kind=digest_kind,
+                period_key=period.key,
+                title=title % counts,
+                body=_lines(lines),
+                link=link,
+            )
+        )
     created = _send(drafts, progress)
     return {
         "created": len(created),
