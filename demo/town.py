@@ -5,7 +5,7 @@ writes each level with `bulk_create` in batches. Bulk inserts skip `save()`, so 
 `Place.save()`, `Household.save()`, `Member.save()` and `Link.save()` would compute are filled in here:
 places level by level (insert, then set `path`/`depth` from the returned pks), the rest copied from their place.
 
-The pairing follows DOMAIN §2 so the link checks page shows no problem and full coverage:
+The pairing follows docs/domain.md#links so the link checks page shows no problem and full coverage:
 city leaders / department heads link a village and 10 special households in it (the first city leader also
 links the town); every town cadre links exactly one third-level grid and 10 key households in it (the grid's
 head is one of them); village cadres and notables link 2–3 key households; party members, deputies and
@@ -128,7 +128,7 @@ _FULL_POSTS = (
     *((PositionKind.DEPT_HANDLER, office) for office in TOWN_OFFICES),
 )
 SIZES = {
-    # DOMAIN §1: ~16 villages, ~60 third-level grids, ~400 fourth-level grids, ~15,000 households, ~80 cadres.
+    # docs/domain.md#places: ~16 villages, ~60 third-level grids, ~400 fourth-level grids, ~15,000 households, ~80 cadres.
     "town": DemoSize(
         villages=16,
         grid3=60,

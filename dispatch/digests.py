@@ -49,6 +49,16 @@ def _lines(lines: list[str]) -> str:
     return body + (("\n" + _("……另有 %(n)s 项") % {"n": extra}) if extra > 0 else "")
 
 
+def _send(drafts: list[Draft], progress=None) -> list:
+    """Write the drafts (notifications_send skips what a period already holds), reporting progress."""
+    if progress is not None:
+        progress.total(len(drafts))
+    created = notifications_send(drafts=drafts)
+    if progress is not None:
+        progress.advance(len(drafts))
+    return created
+
+
 # --- weekly overdue-visit digests --------------------------------------------------------------------
 
 
@@ -110,35 +120,28 @@ def overdue_digests_send(*, period: JobPeriod, town=None, progress=None) -> dict
         if not behind:
             continue
         lines = [f"{name}:{n}" for name, n in sorted(behind.items(), key=lambda kv: (-kv[1], kv[0]))]
+        counts = {"m": len(behind), "n": sum(behind.values())}
         if kind == PositionKind.GRID_HEAD:
-            drafts.append(
-                Draft(
-                    recipient_id=member_id,
-                    kind=NotificationKind.GRID_DIGEST,
-                    period_key=period.key,
-                    title=_("网格走访逾期汇总:%(m)s 人落后,%(n)s 个联系对象")
-                    % {"m": len(behind), "n": sum(behind.values())},
-                    body=_lines(lines),
-                    link=link,
-                )
+            digest_kind, title = (
+                NotificationKind.GRID_DIGEST,
+                _("网格走访逾期汇总:%(m)s 人落后,%(n)s 个联系对象"),
             )
         else:
-            drafts.append(
-                Draft(
-                    recipient_id=member_id,
-                    kind=NotificationKind.VILLAGE_DIGEST,
-                    period_key=period.key,
-                    title=_("本村(社区)走访汇总:%(m)s 人落后,%(n)s 个联系对象逾期")
-                    % {"m": len(behind), "n": sum(behind.values())},
-                    body=_lines(lines),
-                    link=link,
-                )
+            digest_kind, title = (
+                NotificationKind.VILLAGE_DIGEST,
+                _("本村(社区)走访汇总:%(m)s 人落后,%(n)s 个联系对象逾期"),
             )
-    if progress is not None:
-        progress.total(len(drafts))
-    created = notifications_send(drafts=drafts)
-    if progress is not None:
-        progress.advance(len(drafts))
+        drafts.append(
+            Draft(
+                recipient_id=member_id,
+                kind=digest_kind,
+                period_key=period.key,
+                title=title % counts,
+                body=_lines(lines),
+                link=link,
+            )
+        )
+    created = _send(drafts, progress)
     return {
         "created": len(created),
         "skipped": len(drafts) - len(created),
@@ -172,48 +175,56 @@ def _handlers_for(
     return [m for dept in open_depts.get(issue["id"], []) for m in dept_handlers.get(dept, [])]
 
 
-def issue_deadlines_send(*, period: JobPeriod, town=None, progress=None) -> dict:
-    """Daily: a reminder the day before a deadline to whoever must act; on the deadline day the centre and
-    the discipline commission of the town; overdue whistles listed per department to its handlers and to
-    the centre. One digest per person and day.
+# Posts the deadline digests go to (department handlers are looked up city-wide, see _deadline_holders).
+DEADLINE_POSTS = (
+    PositionKind.GRID_HEAD,
+    PositionKind.VILLAGE_OFFICER,
+    PositionKind.CENTRE_STAFF,
+    PositionKind.OFFICE_DIRECTOR,
+    PositionKind.DISCIPLINE,
+)
+CENTRE_POSTS = (PositionKind.CENTRE_STAFF, PositionKind.OFFICE_DIRECTOR)
 
-    With a town: the issues and whistles of that town. Handlers of departments outside the town (city
-    departments answer every town) get that town's digest keyed by day and town, so each town's run reaches
-    them once (one digest per town and day for them)."""
-    from .jobs import place_q
 
-    day = period.start
-    tomorrow = day + datetime.timedelta(days=1)
-    holders = _holders(
-        day,
-        [
-            PositionKind.GRID_HEAD,
-            PositionKind.VILLAGE_OFFICER,
-            PositionKind.CENTRE_STAFF,
-            PositionKind.OFFICE_DIRECTOR,
-            PositionKind.DISCIPLINE,
-        ],
-        town,
-    ) + _holders(day, [PositionKind.DEPT_HANDLER])
+def _deadline_holders(day: datetime.date, town=None) -> tuple[list, set[int]]:
+    """The posts that act on deadlines (in `town`) plus every department handler, and which of them hold no post
+    in the town (city departments' handlers: their digest is keyed by town as well)."""
+    holders = _holders(day, list(DEADLINE_POSTS), town) + _holders(day, [PositionKind.DEPT_HANDLER])
     outside: set[int] = set()
     if town is not None:
         local = {m for m, _kind, path, _d in holders if path.startswith(town.path)}
         outside = {m for m, _kind, path, _d in holders if not path.startswith(town.path)} - local
+    return holders, outside
 
-    def key_for(member_id: int, key: str) -> str:
-        return f"{key}-t{town.pk}" if member_id in outside else key
 
+def _department_handlers(holders: list) -> dict[int, list[int]]:
+    """department id → its handlers' member ids."""
     dept_handlers: dict[int, list[int]] = defaultdict(list)
     for member_id, kind, _path, dept in holders:
         if kind == PositionKind.DEPT_HANDLER and dept:
             dept_handlers[dept].append(member_id)
+    return dept_handlers
+
+
+def _issues_due(day: datetime.date, tomorrow: datetime.date, town=None) -> list[dict]:
+    """Active issues (in `town`) whose deadline falls today or tomorrow."""
+    from .jobs import place_q
+
     window = Q(deadline__gte=start_of_local_day(day), deadline__lte=end_of_local_day(tomorrow))
-    issues = list(
+    return list(
         Issue.objects.filter(window, place_q(town), status__in=ACTIVE_STATUSES).values(
             "id", "level", "path", "raised_by_id", "deadline", "category__name"
         )
     )
-    open_assignments = list(
+
+
+def _open_assignments(
+    issues: list[dict], day: datetime.date, tomorrow: datetime.date, town=None
+) -> list[dict]:
+    """Open whistles (in `town`) on those issues, overdue before `day`, or with their own deadline tomorrow."""
+    from .jobs import place_q
+
+    return list(
         WhistleAssignment.objects.filter(place_q(town, "issue__path"), status__in=OPEN_ASSIGNMENT_STATUSES)
         .filter(
             Q(issue_id__in=[i["id"] for i in issues])
@@ -222,6 +233,18 @@ def issue_deadlines_send(*, period: JobPeriod, town=None, progress=None) -> dict
         )
         .values("id", "issue_id", "department_id", "department__name", "deadline", "issue__path")
     )
+
+
+def _due_lines(
+    issues: list[dict],
+    open_assignments: list[dict],
+    holders: list,
+    dept_handlers: dict[int, list[int]],
+    day: datetime.date,
+    tomorrow: datetime.date,
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """(soon, due): per member, the issues due tomorrow they must act on (and their departments' whistles due
+    tomorrow), and the issues due today the centre and the discipline commission watch."""
     open_depts: dict[int, list[int]] = defaultdict(list)
     for a in open_assignments:
         open_depts[a["issue_id"]].append(a["department_id"])
@@ -248,7 +271,14 @@ def issue_deadlines_send(*, period: JobPeriod, town=None, progress=None) -> dict
                 label = f"#{a['issue_id']} {a['department__name']}"
                 if label not in soon[member_id]:
                     soon[member_id].append(label)
+    return soon, due
 
+
+def _overdue_whistle_lines(
+    open_assignments: list[dict], holders: list, dept_handlers: dict[int, list[int]], day: datetime.date
+) -> tuple[dict[int, list[dict]], dict[int, list[str]], dict[int, list[str]]]:
+    """(overdue_by_dept, whistles, centre_lines): whistles overdue before `day` per department, listed to the
+    department's handlers and counted per department for the centre above them."""
     overdue_by_dept: dict[int, list[dict]] = defaultdict(list)
     for a in open_assignments:
         if (
@@ -262,62 +292,74 @@ def issue_deadlines_send(*, period: JobPeriod, town=None, progress=None) -> dict
             whistles[member_id].extend(f"#{a['issue_id']}" for a in items)
         name = items[0]["department__name"]
         for member_id, kind, path, _d in holders:
-            if kind in (PositionKind.CENTRE_STAFF, PositionKind.OFFICE_DIRECTOR):
+            if kind in CENTRE_POSTS:
                 mine = [a for a in items if a["issue__path"].startswith(path)]
                 if mine:
                     centre_lines[member_id].append(f"{name}:{len(mine)}")
+    return overdue_by_dept, whistles, centre_lines
+
+
+def issue_deadlines_send(*, period: JobPeriod, town=None, progress=None) -> dict:
+    """Daily: a reminder the day before a deadline to whoever must act; on the deadline day the centre and
+    the discipline commission of the town; overdue whistles listed per department to its handlers and to
+    the centre. One digest per person and day.
+
+    With a town: the issues and whistles of that town. Handlers of departments outside the town (city
+    departments answer every town) get that town's digest keyed by day and town, so each town's run reaches
+    them once (one digest per town and day for them)."""
+    day = period.start
+    tomorrow = day + datetime.timedelta(days=1)
+    holders, outside = _deadline_holders(day, town)
+
+    def key_for(member_id: int, key: str) -> str:
+        return f"{key}-t{town.pk}" if member_id in outside else key
+
+    dept_handlers = _department_handlers(holders)
+    issues = _issues_due(day, tomorrow, town)
+    open_assignments = _open_assignments(issues, day, tomorrow, town)
+    soon, due = _due_lines(issues, open_assignments, holders, dept_handlers, day, tomorrow)
+    overdue_by_dept, whistles, centre_lines = _overdue_whistle_lines(
+        open_assignments, holders, dept_handlers, day
+    )
 
     link = reverse("issues:mine")
-    drafts = []
-    for member_id, lines in soon.items():
-        drafts.append(
-            Draft(
-                member_id,
-                NotificationKind.ISSUE_DUE_SOON,
-                _("明日到期:%(n)s 件诉求/问题待办理") % {"n": len(lines)},
-                _lines(lines),
-                link,
-                key_for(member_id, period.key),
-            )
-        )
-    for member_id, lines in due.items():
-        drafts.append(
-            Draft(
-                member_id,
-                NotificationKind.ISSUE_DUE,
-                _("今日到期:%(n)s 件诉求/问题") % {"n": len(lines)},
-                _lines(lines),
-                link,
-                key_for(member_id, period.key),
-            )
-        )
-    for member_id, lines in whistles.items():
-        drafts.append(
-            Draft(
-                member_id,
-                NotificationKind.ISSUE_OVERDUE,
-                _("本部门逾期吹哨:%(n)s 件") % {"n": len(lines)},
-                _lines(lines),
-                reverse("issues:department"),
-                key_for(member_id, period.key),
-            )
-        )
-    for member_id, lines in centre_lines.items():
-        drafts.append(
-            Draft(
-                member_id,
-                NotificationKind.ISSUE_OVERDUE,
-                _("逾期吹哨(按部门):%(n)s 个部门") % {"n": len(lines)},
-                _lines(lines),
-                link,
-                key_for(member_id, f"{period.key}-centre"),
-            )
-        )
-    if progress is not None:
-        progress.total(len(drafts))
-    created = notifications_send(drafts=drafts)
-    if progress is not None:
-        progress.advance(len(drafts))
+    digests = (  # (lines per member, kind, title, link, period key)
+        (
+            soon,
+            NotificationKind.ISSUE_DUE_SOON,
+            lambda n: _("明日到期:%(n)s 件诉求/问题待办理") % {"n": n},
+            link,
+            period.key,
+        ),
+        (
+            due,
+            NotificationKind.ISSUE_DUE,
+            lambda n: _("今日到期:%(n)s 件诉求/问题") % {"n": n},
+            link,
+            period.key,
+        ),
+        (
+            whistles,
+            NotificationKind.ISSUE_OVERDUE,
+            lambda n: _("本部门逾期吹哨:%(n)s 件") % {"n": n},
+            reverse("issues:department"),
+            period.key,
+        ),
+        (
+            centre_lines,
+            NotificationKind.ISSUE_OVERDUE,
+            lambda n: _("逾期吹哨(按部门):%(n)s 个部门") % {"n": n},
+            link,
+            f"{period.key}-centre",
+        ),
+    )
+    drafts = [
+        Draft(member_id, kind, title(len(lines)), _lines(lines), to, key_for(member_id, key))
+        for by_member, kind, title, to, key in digests
+        for member_id, lines in by_member.items()
+    ]
+    created = _send(drafts, progress)
+    end_today = end_of_local_day(day)
     return {
         "created": len(created),
         "skipped": len(drafts) - len(created),

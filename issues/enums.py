@@ -1,4 +1,4 @@
-"""Choices for issues: levels of the escalation ladder, statuses, whistles, satisfaction (DOMAIN §4)."""
+"""Choices for issues: levels of the escalation ladder, statuses, whistles, satisfaction (docs/domain.md#escalation, #whistles)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MemberRole(models.TextChoices):
-    """联户主体 from the work plan (DOMAIN §2)."""
+    """联户主体 from the work plan (docs/domain.md#links)."""
 
     CITY_LEADER = "city_leader", _("市领导")
     CITY_DEPT_HEAD = "city_dept_head", _("市直部门单位负责人")
@@ -85,7 +85,7 @@ class TargetKind(models.TextChoices):
 
 
 class LinkType(models.TextChoices):
-    """四联: who links to what (DOMAIN §2)."""
+    """四联: who links to what (docs/domain.md#links)."""
 
     CITY_TOWN = "city_town", _("市领导联镇")
     CITY_VILLAGE = "city_village", _("市领导/市直部门负责人联村")

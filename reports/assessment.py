@@ -166,26 +166,18 @@ def _verification_by_village(*, town: Place, start, end) -> dict[str, dict]:
     return rows
 
 
-def assessment_build(*, user, town: Place, year: int) -> dict:
-    """Compute the year's sheet for the town as `user` sees it (town staff see the whole town)."""
-    on = _year_day(year)
-    weights = weights_for(year)
-    vw, cw = weights.village(), weights.cadre()
-    start = timezone.make_aware(datetime.datetime(year, 1, 1))
-    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-    issue_counts = {
+def _issue_counts() -> dict:
+    """Issues raised, resolved, rated and rated satisfied: the aggregates of the issues and satisfaction rates."""
+    return {
         "raised": Count("id"),
         "resolved": Count("id", filter=Q(status__in=CLOSED_STATUSES)),
         "rated": Count("id", filter=~Q(satisfaction="")),
         "satisfied": Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)),
     }
-    year_issues = (
-        issues_visible_to(user)
-        .filter(path__startswith=town.path, raised_at__gte=start, raised_at__lt=end)
-        .order_by()
-    )
 
-    # Villages.
+
+def _village_rows(*, user, town: Place, year: int, on, start, end, year_issues, vw: dict) -> list[dict]:
+    """One row per village of the town: its rates, points and total, and what the verification calls found."""
     villages = list(Place.objects.filter(parent=town, kind=PlaceKind.VILLAGE).order_by("name"))
     cover = selectors.coverage(user=user, place=town, on=on)["by_area"]
     comp = {
@@ -195,7 +187,7 @@ def assessment_build(*, user, town: Place, year: int) -> dict:
         row["area"]: row
         for row in year_issues.annotate(area=Substr("path", 1, len(town.path) + PATH_STEP))
         .values("area")
-        .annotate(**issue_counts)
+        .annotate(**_issue_counts())
     }
     dispatch_area = _dispatch_by(town=town, year=year, group="village")
     checked = _verification_by_village(town=town, start=start, end=end)
@@ -222,8 +214,11 @@ def assessment_build(*, user, town: Place, year: int) -> dict:
                 "verification": checked.get(village.path, dict(VERIFICATION_ZERO)),
             }
         )
+    return village_rows
 
-    # Cadres: everyone holding a current link under the town.
+
+def _cadre_rows(*, user, town: Place, year: int, on, year_issues, cw: dict) -> list[dict]:
+    """One row per cadre (everyone holding a current link under the town), best total first."""
     member_comp = compliance_summary(user=user, place=town, on=on, breakdown="member")["rows"]
     ids = [row["id"] for row in member_comp]
     info = {
@@ -233,7 +228,7 @@ def assessment_build(*, user, town: Place, year: int) -> dict:
     out_of_range = set(members_out_of_range(user=user, on=on).filter(pk__in=ids).values_list("pk", flat=True))
     by_member = {
         row["raised_by_id"]: row
-        for row in year_issues.filter(raised_by_id__in=ids).values("raised_by_id").annotate(**issue_counts)
+        for row in year_issues.filter(raised_by_id__in=ids).values("raised_by_id").annotate(**_issue_counts())
     }
     dispatch_member = _dispatch_by(town=town, year=year, group="member")
     roles = dict(MemberRole.choices)
@@ -263,6 +258,25 @@ def assessment_build(*, user, town: Place, year: int) -> dict:
             }
         )
     cadre_rows.sort(key=lambda r: (-r["total"], r["name"]))
+    return cadre_rows
+
+
+def assessment_build(*, user, town: Place, year: int) -> dict:
+    """Compute the year's sheet for the town as `user` sees it (town staff see the whole town)."""
+    on = _year_day(year)
+    weights = weights_for(year)
+    vw, cw = weights.village(), weights.cadre()
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    year_issues = (
+        issues_visible_to(user)
+        .filter(path__startswith=town.path, raised_at__gte=start, raised_at__lt=end)
+        .order_by()
+    )
+    villages = _village_rows(
+        user=user, town=town, year=year, on=on, start=start, end=end, year_issues=year_issues, vw=vw
+    )
+    cadres = _cadre_rows(user=user, town=town, year=year, on=on, year_issues=year_issues, cw=cw)
     return {
         "weights": {
             "village": {k: float(v) for k, v in vw.items()},
@@ -270,8 +284,8 @@ def assessment_build(*, user, town: Place, year: int) -> dict:
             "on": on.isoformat(),
             "saved": weights.pk is not None,
         },
-        "villages": village_rows,
-        "cadres": cadre_rows,
+        "villages": villages,
+        "cadres": cadres,
         "approved": False,
         "on": on.isoformat(),
     }

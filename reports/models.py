@@ -24,7 +24,7 @@ from .enums import AssessmentStatus, Component, ExportStatus, LedgerKind
 VILLAGE_TOTAL = Decimal("6")
 CADRE_TOTAL = Decimal("100")
 
-# Defaults when town staff have not set a year's weights: the village score is out of 6 (DOMAIN §7).
+# Defaults when town staff have not set a year's weights: the village score is out of 6 (docs/domain.md#assessment).
 DEFAULT_VILLAGE_WEIGHTS = {
     Component.COVERAGE: Decimal("1.5"),
     Component.COMPLIANCE: Decimal("2.0"),

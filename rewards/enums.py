@@ -1,4 +1,4 @@
-"""Choices for awards (DOMAIN §6): round halves and statuses, award kinds, criteria, flags, events."""
+"""Choices for awards (docs/domain.md#awards): round halves and statuses, award kinds, criteria, flags, events."""
 
 from decimal import Decimal
 

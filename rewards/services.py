@@ -544,7 +544,7 @@ def round_approve(*, user, round_: AwardRound, note: str = "") -> AwardRound:
 
 
 def flags_for(award_type: AwardType, member: Member | None) -> list[str]:
-    """Consequences of one award (DOMAIN §6):
+    """Consequences of one award (docs/domain.md#awards):
     - excellent grid (grid3/grid4) → its households come first for 文明家庭户 (a flag on the grid);
     - in-service cadres (town, stationed cadres, city leaders/department heads) → 双凫干事创业之星 and
       appraisal & promotion;

@@ -29,7 +29,6 @@ import datetime
 import io
 import os
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -42,10 +41,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from _bench import load_avg, log, time_pages  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from grids.enums import PlaceKind  # noqa: E402
@@ -63,14 +62,6 @@ HOUSEHOLD_TYPES = {
     LinkType.VILLAGE_HOUSEHOLD,
     LinkType.PARTY_HOUSEHOLD,
 }
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def load_avg() -> str:
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _moment(rng: random.Random, start: datetime.date, days: int, lo, now) -> datetime.datetime | None:
@@ -213,20 +204,6 @@ def load(months: int, seed: int) -> None:
     log(f"  vacuumed in {time.perf_counter() - t:.0f}s; total {time.perf_counter() - started:.0f}s")
 
 
-def time_page(client: Client, url: str, runs: int) -> tuple[float, float, int]:
-    response = client.get(url)  # warm-up
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
-    return statistics.median(times), max(times), len(ctx)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -272,14 +249,7 @@ def main() -> None:
         ("API contacts (member)", "member", "/api/contacts/"),
     ]
     only = [s for s in args.only.split(",") if s]
-    log(f"{'page':34} {'median ms':>10} {'max ms':>8} {'queries':>8}  load 1/5/15")
-    for label, username, url in pages:
-        if only and not any(s in label for s in only):
-            continue
-        client = Client()
-        client.force_login(users[username])
-        median, worst, queries = time_page(client, url, args.runs)
-        log(f"{label:34} {median:10.1f} {worst:8.1f} {queries:8d}  {load_avg()}")
+    time_pages(pages, users, args.runs, width=34, only=only)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ Then:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
-import importlib
 import os
 import random
 import sys
@@ -34,11 +34,9 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import bench_visits  # noqa: E402  (sets Django up)
+from _bench import QUOTA_SEED, database_ready, log, time_pages  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
@@ -53,7 +51,6 @@ from reports.periods import custom_period  # noqa: E402
 from reports.selectors import contacts_in  # noqa: E402
 from visits.models import Contact  # noqa: E402
 
-log = bench_visits.log
 # CPU seconds of this process per writer run (wall time swings with other load on a shared machine; the CPU
 # time of the writing process does much less).
 CPU_SECONDS: list[float] = []
@@ -106,43 +103,42 @@ def load_issues(n: int, seed: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def ledger_run(user, town, period, *, trace: bool) -> tuple[float, int, int]:
-    """Write the contact ledger; (seconds, rows, peak bytes or 0)."""
+@contextlib.contextmanager
+def measured(*, trace: bool):
+    """Wall time of the block into result["seconds"], its CPU time onto CPU_SECONDS, and with `trace` the peak
+    of Python allocations into result["peak"] (else 0)."""
+    result = {"seconds": 0.0, "peak": 0}
     if trace:
         tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
-    with tempfile.TemporaryFile() as out:
-        counts = write_ledger([contacts_sheet(user=user, place=town, period=period)], out)
-    elapsed = time.perf_counter() - started
+    yield result
+    result["seconds"] = time.perf_counter() - started
     CPU_SECONDS.append(time.process_time() - cpu)
-    peak = 0
     if trace:
-        peak = tracemalloc.get_traced_memory()[1]
+        result["peak"] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    return elapsed, sum(counts.values()), peak
+
+
+def ledger_run(user, town, period, *, trace: bool) -> tuple[float, int, int]:
+    """Write the contact ledger; (seconds, rows, peak bytes or 0)."""
+    with measured(trace=trace) as m, tempfile.TemporaryFile() as out:
+        counts = write_ledger([contacts_sheet(user=user, place=town, period=period)], out)
+    return m["seconds"], sum(counts.values()), m["peak"]
 
 
 def bare_run(user, town, period, *, trace: bool) -> tuple[float, int, int]:
     """The same query's rows appended as they come to a bare write-only workbook (no types, no styles)."""
-    if trace:
-        tracemalloc.start()
-    started, cpu = time.perf_counter(), time.process_time()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("contacts")
-    n = 0
-    qs = contacts_in(user=user, place=town, period=period).order_by("occurred_at", "id")
-    for row in qs.values_list(*CONTACT_FIELDS).iterator(chunk_size=2000):
-        ws.append([v.replace(tzinfo=None) if isinstance(v, datetime.datetime) else v for v in row])
-        n += 1
-    with tempfile.TemporaryFile() as out:
-        wb.save(out)
-    elapsed = time.perf_counter() - started
-    CPU_SECONDS.append(time.process_time() - cpu)
-    peak = 0
-    if trace:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return elapsed, n, peak
+    with measured(trace=trace) as m:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("contacts")
+        n = 0
+        qs = contacts_in(user=user, place=town, period=period).order_by("occurred_at", "id")
+        for row in qs.values_list(*CONTACT_FIELDS).iterator(chunk_size=2000):
+            ws.append([v.replace(tzinfo=None) if isinstance(v, datetime.datetime) else v for v in row])
+            n += 1
+        with tempfile.TemporaryFile() as out:
+            wb.save(out)
+    return m["seconds"], n, m["peak"]
 
 
 def main() -> None:
@@ -154,16 +150,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--skip-ledger", action="store_true")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("set DATABASE_URL to a PostgreSQL database (see the docstring)")
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    if args.fresh:
-        call_command("flush", interactive=False, verbosity=0)
-        from django.apps import apps
-
-        importlib.import_module("visits.migrations.0002_seed_quota_rules").seed(apps, None)
-        importlib.import_module("issues.migrations.0002_seed_settings").seed(apps, None)
+    database_ready(fresh=args.fresh, seeds=(QUOTA_SEED, "issues.migrations.0002_seed_settings"))
     if not Contact.objects.exists():
         bench_visits.load(args.contacts, args.seed)
     if not Issue.objects.exists():
@@ -201,15 +188,19 @@ def main() -> None:
         ("grid dashboard, month (grid head)", "gridhead", grid, month),
         ("grid dashboard, year (grid head)", "gridhead", grid, year),
     ]
-    log(f"{'page':40} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-    for label, username, place, params in pages:
-        client = Client()
-        client.force_login(users[username])
-        query = "&".join(f"{k}={v}" for k, v in params.items())
-        median, worst, queries = bench_visits.time_page(
-            client, f"/reports/places/{place.pk}/?{query}", args.runs
-        )
-        log(f"{label:40} {median:10.1f} {worst:8.1f} {queries:8d}")
+    time_pages(
+        [
+            (
+                label,
+                username,
+                f"/reports/places/{place.pk}/?" + "&".join(f"{k}={v}" for k, v in params.items()),
+            )
+            for label, username, place, params in pages
+        ],
+        users,
+        args.runs,
+        width=40,
+    )
 
     if args.skip_ledger:
         return

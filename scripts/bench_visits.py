@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import os
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -32,11 +30,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from _bench import database_ready, log, time_pages  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from demo.town import demo_town_build  # noqa: E402
@@ -56,10 +52,6 @@ HOUSEHOLD_TYPES = {
     LinkType.VILLAGE_HOUSEHOLD,
     LinkType.PARTY_HOUSEHOLD,
 }
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
 
 
 def moment_in(rng: random.Random, start: datetime.date, days: int, now: datetime.datetime):
@@ -173,20 +165,6 @@ def load(target: int, seed: int) -> None:
     log(f"  done in {time.perf_counter() - started:.1f}s")
 
 
-def time_page(client: Client, url: str, runs: int) -> tuple[float, float, int]:
-    response = client.get(url)  # warm-up
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
-    return statistics.median(times), max(times), len(ctx)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="empty the database and load again")
@@ -195,16 +173,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--vacuum", action="store_true", help="VACUUM ANALYZE an existing load first")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("set DATABASE_URL to a PostgreSQL database (see the docstring)")
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    if args.fresh:
-        call_command("flush", interactive=False, verbosity=0)
-        # flush also empties the quota rules seeded by a data migration: seed them again.
-        from django.apps import apps
-
-        importlib.import_module("visits.migrations.0002_seed_quota_rules").seed(apps, None)
+    database_ready(fresh=args.fresh)
     if not Contact.objects.exists():
         load(args.contacts, args.seed)
     elif args.vacuum:
@@ -252,12 +221,7 @@ def main() -> None:
         ("API contacts list (party member)", "member", "/api/contacts/"),
         ("API contacts list, town (centre staff)", "centre", "/api/contacts/"),
     ]
-    log(f"{'page':45} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-    for label, username, url in pages:
-        client = Client()
-        client.force_login(users[username])
-        median, worst, queries = time_page(client, url, args.runs)
-        log(f"{label:45} {median:10.1f} {worst:8.1f} {queries:8d}")
+    time_pages(pages, users, args.runs, width=45)
 
 
 if __name__ == "__main__":

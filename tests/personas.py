@@ -1,4 +1,4 @@
-"""A tiny town with two villages and one login per persona (ARCHITECTURE.md "Personas for access").
+"""A tiny town with two villages and one login per persona (docs/domain.md#places for the posts).
 
 town 双凫铺镇
 ├─ village A ─ grid3 A1 ─ grid4 A1a ─ households ha1, ha2 (ha1 linked to member_a)

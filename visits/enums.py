@@ -1,4 +1,4 @@
-"""Kinds of contact, the five duties (五到位) and quota periods (DOMAIN §2, §3)."""
+"""Kinds of contact, the five duties (五到位) and quota periods (docs/domain.md#duties, #quotas)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +41,7 @@ class Period(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    """Where a link stands against a rule (see visits/selectors.py for the exact rule)."""
+    """Where a link stands against a rule (see visits/selectors/compliance.py for the exact rule)."""
 
     DONE = "done", _("已完成")
     DUE = "due", _("待完成")

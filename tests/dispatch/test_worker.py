@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -193,6 +194,12 @@ def _order(town):
     )
 
 
+def _finished(log: list[str], task: str) -> list[str]:
+    """The return values of the runs of `task` the worker has logged as finished ("Task … succeeded …: value")."""
+    pattern = re.compile(rf"Task {re.escape(task)}\[[^\]]+\] succeeded in [0-9.]+s: (.*)$")
+    return [m.group(1).strip() for line in list(log) if (m := pattern.search(line.rstrip()))]
+
+
 def _all_sent(expected: int):
     def check():
         rows = list(Delivery.objects.values_list("status", flat=True))
@@ -240,7 +247,7 @@ def test_saving_with_redis_down_is_quick_and_work_is_delivered_once_when_it_is_b
         )
         assert contact.pk and time.monotonic() - started < 2.0
 
-        with throwaway_redis(OUTAGE_PORT), worker(url):
+        with throwaway_redis(OUTAGE_PORT), worker(url) as log:
             # What beat does every minute; run twice and enqueue once more by hand: still exactly once.
             later = timezone.now() + datetime.timedelta(minutes=1)
             assert outbox_sweep(now=later) == 1
@@ -250,7 +257,15 @@ def test_saving_with_redis_down_is_quick_and_work_is_delivered_once_when_it_is_b
             _wait(lambda: OutboxEvent.objects.filter(pk=event.pk, status="done").exists(), what="event done")
             _wait(_all_sent(6), what="deliveries sent")
             assert outbox_sweep(now=later) == 0
-            time.sleep(1.0)  # let the duplicate message be consumed
+
+            # Both messages (the sweeper's and the duplicate) have been run to the end by the worker: one ran
+            # the handler (True), the duplicate found the event done and did nothing (False).
+            def both_run():
+                found = _finished(log, "members.outbox_process")
+                return found if len(found) >= 2 else None
+
+            results = _wait(both_run, what="the duplicate consumed")
+            assert sorted(results) == ["False", "True"]
     event.refresh_from_db()
     assert (event.status, event.attempts) == ("done", 1)
     assert Notification.objects.count() == 3

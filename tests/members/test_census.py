@@ -470,7 +470,7 @@ def test_a_crash_mid_import_leaves_nothing_written(town, login, monkeypatch, tmp
         assert Household.objects.filter(code="HA001").exists()  # households and members were written...
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(census, "_write_links", boom)
+    monkeypatch.setattr(census.services, "_write_links", boom)
     with pytest.raises(RuntimeError):
         census.census_import(town=town.town, path=census.census_file_path(page.context["token"]))
     # ...and rolled back with everything else.
@@ -770,7 +770,7 @@ def test_the_preview_is_computed_once_per_upload(town, login, monkeypatch, djang
     def read_again(**kwargs):
         raise AssertionError("the preview was computed again")
 
-    monkeypatch.setattr(census, "census_preview", read_again)
+    monkeypatch.setattr(census.services, "census_preview", read_again)
     with django_assert_max_num_queries(8):  # session, user, scope and towns: no census lookups
         again = client.get(PREVIEW)
     assert counts(again) == counts(page) and errors(again) == errors(page)

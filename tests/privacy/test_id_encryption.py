@@ -80,7 +80,7 @@ def test_bulk_update_with_the_hash_listed_keeps_the_hash_in_step():
 @pytest.mark.django_db
 def test_census_reimport_matches_households_by_the_hash(town):
     """members.census looks households up by id_number_hash (no decryption, no plain comparison)."""
-    from members.census import _lookup_households
+    from members.census.checking import _lookup_households
 
     town.ha1.id_number = ID_1
     town.ha1.save()

@@ -146,37 +146,25 @@ class Case:
     created: int = 0  # status of the right persona's success (0: 200)
 
 
-def _contact_home(town):
-    body = {
-        "client_id": str(uuid.uuid4()),
-        "kind": "home_visit",
-        "occurred_at": _now().isoformat(),
-        "household": town.ha1.pk,
-        "duties": ["policy"],
-    }
-    return "post", "/api/contacts/", body
+def _contact(kind: str, duty: str, target: Callable) -> Callable:
+    """A new contact of `kind` through the API; `target(town)` names what it reached."""
+
+    def make(town):
+        body = {
+            "client_id": str(uuid.uuid4()),
+            "kind": kind,
+            "occurred_at": _now().isoformat(),
+            **target(town),
+            "duties": [duty],
+        }
+        return "post", "/api/contacts/", body
+
+    return make
 
 
-def _contact_yard(town):
-    body = {
-        "client_id": str(uuid.uuid4()),
-        "kind": "yard_meeting",
-        "occurred_at": _now().isoformat(),
-        "households": [town.ha1.pk, town.ha2.pk],
-        "duties": ["opinion"],
-    }
-    return "post", "/api/contacts/", body
-
-
-def _contact_place(town):
-    body = {
-        "client_id": str(uuid.uuid4()),
-        "kind": "grid_sinkdown",
-        "occurred_at": _now().isoformat(),
-        "place": town.grid_a1.pk,
-        "duties": ["supervision"],
-    }
-    return "post", "/api/contacts/", body
+_contact_home = _contact("home_visit", "policy", lambda town: {"household": town.ha1.pk})
+_contact_yard = _contact("yard_meeting", "opinion", lambda town: {"households": [town.ha1.pk, town.ha2.pk]})
+_contact_place = _contact("grid_sinkdown", "supervision", lambda town: {"place": town.grid_a1.pk})
 
 
 def _contact_patch(town):
@@ -256,156 +244,75 @@ def _round_transition(town):
     return "post", reverse("award-round-transition", args=[round_.pk]), {"action": "open"}
 
 
+def _refused(*personas: str) -> dict:
+    """Each persona refused (403/404), and the anonymous visitor (401/403)."""
+    return {**{persona: REFUSED for persona in personas}, ANONYMOUS: ANON}
+
+
+# Creating something in the town: the read-only commission gets a 403; another village's officer and
+# another member name a target they cannot see (400).
+CREATE_IN_TOWN = {"discipline": {403}, "officer_b": OUT_OF_SIGHT, "member_b": OUT_OF_SIGHT, ANONYMOUS: ANON}
+# Acting on what one raised or recorded oneself.
+NOT_MINE = _refused("discipline", "leader", "grid_head_a1", "officer_b", "member_b")
+# Acting as the department a whistle went to.
+NOT_MY_DEPARTMENT = _refused("discipline", "leader", "town_staff", "other_handler", "officer_b", "member_b")
+# Acting as the village an order went to.
+NOT_MY_VILLAGE = _refused("discipline", "leader", "officer_a", "member_b")
+
 # Wrong personas per action. The leader (领导小组, town staff) acts as the town centre by design, so it is
 # wrong only where the action belongs to someone else (the author, the raiser, a grid head, a department,
 # a recipient).
-CASES = {
-    "contact-home-visit": Case(
-        _contact_home,
-        "member_a",
-        {"discipline": {403}, "officer_b": OUT_OF_SIGHT, "member_b": OUT_OF_SIGHT, ANONYMOUS: ANON},
-        created=201,
-    ),
-    "contact-yard-meeting": Case(
-        _contact_yard,
-        "grid_head_a1",
-        {"discipline": {403}, "officer_b": OUT_OF_SIGHT, "member_b": OUT_OF_SIGHT, ANONYMOUS: ANON},
-        created=201,
-    ),
-    "contact-grid-sinkdown": Case(
-        _contact_place,
-        "grid_head_a1",
-        {"discipline": {403}, "officer_b": OUT_OF_SIGHT, "member_b": OUT_OF_SIGHT, ANONYMOUS: ANON},
-        created=201,
-    ),
-    "contact-update": Case(
-        _contact_patch,
-        "member_a",
-        {
-            "discipline": REFUSED,
-            "leader": REFUSED,
-            "grid_head_a1": REFUSED,
-            "officer_b": REFUSED,
-            "member_b": REFUSED,
-            ANONYMOUS: ANON,
-        },
-    ),
-    "issue-raise": Case(
-        _issue_raise,
-        "member_a",
-        {"discipline": {403}, "officer_b": OUT_OF_SIGHT, "member_b": OUT_OF_SIGHT, ANONYMOUS: ANON},
-        created=201,
-    ),
-    "issue-escalate": Case(
-        _escalate,
-        "member_a",
-        {
-            "discipline": REFUSED,
-            "leader": REFUSED,
-            "grid_head_a1": REFUSED,
-            "officer_b": REFUSED,
-            "member_b": REFUSED,
-            ANONYMOUS: ANON,
-        },
-    ),
-    "issue-resolve": Case(
+# (name, make, right persona, wrong personas, status of the right persona's success: 0 for 200)
+TABLE = [
+    ("contact-home-visit", _contact_home, "member_a", CREATE_IN_TOWN, 201),
+    ("contact-yard-meeting", _contact_yard, "grid_head_a1", CREATE_IN_TOWN, 201),
+    ("contact-grid-sinkdown", _contact_place, "grid_head_a1", CREATE_IN_TOWN, 201),
+    ("contact-update", _contact_patch, "member_a", NOT_MINE, 0),
+    ("issue-raise", _issue_raise, "member_a", CREATE_IN_TOWN, 201),
+    ("issue-escalate", _escalate, "member_a", NOT_MINE, 0),
+    (
+        "issue-resolve",
         _resolve_at_grid,
         "grid_head_a1",
-        {
-            "discipline": REFUSED,
-            "leader": REFUSED,
-            "officer_a": REFUSED,
-            "officer_b": REFUSED,
-            "member_b": REFUSED,
-            ANONYMOUS: ANON,
-        },
+        _refused("discipline", "leader", "officer_a", "officer_b", "member_b"),
+        0,
     ),
-    "issue-whistle": Case(
+    (
+        "issue-whistle",
         _whistle,
         "town_staff",
-        {
-            "discipline": REFUSED,
-            "officer_a": REFUSED,
-            "officer_b": REFUSED,
-            "member_b": REFUSED,
-            ANONYMOUS: ANON,
-        },
+        _refused("discipline", "officer_a", "officer_b", "member_b"),
+        0,
     ),
-    "issue-return": Case(
+    (
+        "issue-return",
         _return,
         "town_staff",
-        {
-            "discipline": REFUSED,
-            "handler": REFUSED,
-            "officer_a": REFUSED,
-            "officer_b": REFUSED,
-            "member_b": REFUSED,
-            ANONYMOUS: ANON,
-        },
+        _refused("discipline", "handler", "officer_a", "officer_b", "member_b"),
+        0,
     ),
-    "issue-supervise": Case(
+    (
+        "issue-supervise",
         _supervise,
-        "discipline",  # 督办 is the discipline commission's own duty (DOMAIN.md §4, 交办督查制)
-        {
-            "member_a": REFUSED,
-            "grid_head_a1": REFUSED,
-            "officer_b": REFUSED,
-            "member_b": REFUSED,
-            ANONYMOUS: ANON,
-        },
+        "discipline",  # 督办 is the discipline commission's own duty (docs/domain.md#supervision, 交办督查制)
+        _refused("member_a", "grid_head_a1", "officer_b", "member_b"),
+        0,
     ),
-    "issue-feedback": Case(
-        _feedback,
-        "member_a",
-        {
-            "discipline": REFUSED,
-            "leader": REFUSED,
-            "grid_head_a1": REFUSED,
-            "officer_b": REFUSED,
-            "member_b": REFUSED,
-            ANONYMOUS: ANON,
-        },
-    ),
-    **{
-        f"assignment-{action}": Case(
-            _assignment(action, **body),
-            "handler",
-            {
-                "discipline": REFUSED,
-                "leader": REFUSED,
-                "town_staff": REFUSED,
-                "other_handler": REFUSED,
-                "officer_b": REFUSED,
-                "member_b": REFUSED,
-                ANONYMOUS: ANON,
-            },
-        )
-        for action, body in (
-            ("accept", {}),
-            ("reply", {"result": "已办"}),
-            ("send-back", {"reason": "非本部门"}),
-        )
-    },
-    **{
-        f"order-{action}": Case(
-            _order_action(action, **body),
-            "officer_b",
-            {
-                "discipline": REFUSED,
-                "leader": REFUSED,
-                "officer_a": REFUSED,
-                "member_b": REFUSED,
-                ANONYMOUS: ANON,
-            },
-        )
-        for action, body in (("acknowledge", {}), ("done", {"report": "已排查"}))
-    },
-    "award-round-open": Case(
+    ("issue-feedback", _feedback, "member_a", NOT_MINE, 0),
+    ("assignment-accept", _assignment("accept"), "handler", NOT_MY_DEPARTMENT, 0),
+    ("assignment-reply", _assignment("reply", result="已办"), "handler", NOT_MY_DEPARTMENT, 0),
+    ("assignment-send-back", _assignment("send-back", reason="非本部门"), "handler", NOT_MY_DEPARTMENT, 0),
+    ("order-acknowledge", _order_action("acknowledge"), "officer_b", NOT_MY_VILLAGE, 0),
+    ("order-done", _order_action("done", report="已排查"), "officer_b", NOT_MY_VILLAGE, 0),
+    (
+        "award-round-open",
         _round_transition,
         "town_staff",
-        {"discipline": REFUSED, "officer_b": REFUSED, "member_b": REFUSED, ANONYMOUS: ANON},
+        _refused("discipline", "officer_b", "member_b"),
+        0,
     ),
-}
+]
+CASES = {name: Case(make, right, wrong, created) for name, make, right, wrong, created in TABLE}
 
 WRONG = [(name, persona) for name, case in CASES.items() for persona in case.wrong]
 

@@ -1,4 +1,4 @@
-"""The city-scale query shapes give the same answers as the plain ones (visits/selectors.py)."""
+"""The city-scale query shapes give the same answers as the plain ones (visits/selectors/)."""
 
 import datetime
 

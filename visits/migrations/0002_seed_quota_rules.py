@@ -1,4 +1,4 @@
-"""Seed the quota rules with the work plan's numbers (DOMAIN §2). Town staff may change them in the admin.
+"""Seed the quota rules with the work plan's numbers (docs/domain.md#quotas). Town staff may change them in the admin.
 
 Household links: a home visit a quarter (a yard meeting with the household counts as being there), and an
 online contact a month (a home visit or yard meeting that month counts as well: it is at least as close).

@@ -1,4 +1,4 @@
-"""Reads: scoped contacts and compliance against the quota rules, computed in the database.
+"""The compliance engine: links judged against the quota rules, computed in the database.
 
 Status of a link against one rule, on a day `on` (periods in Asia/Shanghai, visits/periods.py):
 - done     the current period already holds at least `min_count` counted contacts;
@@ -15,20 +15,18 @@ the rule lists; a yard meeting counts for each household it reached. The counts 
 (visits/tallies.py): per link, period and kind, so judging 15,000 links is a few hash joins.
 
 Query counts: one query for the rules, one for the links with every figure annotated (LEFT JOINs to the
-tallies of the current and previous periods), one per "without contact" count. None grows with the data.
+tallies of the current and previous periods); summaries.py adds one per "without contact" count. None
+grows with the data.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -42,126 +40,19 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, Greatest, Substr
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
-from grids.models import Household, Place
-from members.access import households_visible_to, links_visible_to, scope_for
 from members.enums import LINK_TARGET, LinkType, TargetKind
 from members.models import Link, Member
 
-from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
-from .models import Contact, ContactHousehold, LinkTally, QuotaRule
-from .periods import aware_bounds, local_midnight, no_contact_after, period_bounds, previous_bounds
+from ..enums import RANK_STATUS, STATUS_RANK, ContactKind, Status
+from ..models import Contact, ContactHousehold, LinkTally, QuotaRule
+from ..periods import local_midnight, no_contact_after, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
-LIST_LIMIT = 50  # households / members listed by name on a compliance page
-
-
-# --- contacts ----------------------------------------------------------------------------------------
-
-
-class InArray(Func):
-    """`lhs IN (subquery)`, written `lhs = ANY(ARRAY(subquery))` on PostgreSQL.
-
-    As one arm of an OR, `id IN (SELECT …)` becomes a hashed SubPlan tested on every row, so PostgreSQL reads
-    the whole table (a city's 10 M contacts to show one town's); `ANY(ARRAY(…))` is an InitPlan computed once,
-    and the OR becomes a BitmapOr of two index scans (the path prefix and the primary key).
-    """
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, lhs, queryset):
-        super().__init__(lhs, Subquery(queryset))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        lhs, lhs_params = compiler.compile(self.source_expressions[0])
-        sub, sub_params = compiler.compile(self.source_expressions[1])
-        return f"{lhs} IN {sub}", (*lhs_params, *sub_params)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        lhs, lhs_params = compiler.compile(self.source_expressions[0])
-        sub, sub_params = compiler.compile(self.source_expressions[1])
-        return f"{lhs} = ANY(ARRAY{sub})", (*lhs_params, *sub_params)
-
-
-def contacts_visible_to(user) -> QuerySet[Contact]:
-    """Contacts the user may read: their own, those in their scope's subtrees, and those on their targets.
-
-    A member's own branches are written as `pk IN (a UNION b UNION ...)`: each branch is an indexed lookup,
-    where one WHERE with ORs over subqueries makes PostgreSQL read the whole contact table. Holders of a post
-    get `path under the post's subtree OR pk = ANY(ARRAY(...))`, the first part covering nearly everything
-    they see; the array (their own few contacts) is computed once, so both parts are index scans (InArray).
-    """
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Contact.objects.all()
-    branches = []
-    if scope.member is not None:
-        own_links = Link.objects.current().filter(member=scope.member)
-        branches.append(Contact.objects.filter(member=scope.member).values("pk"))
-        branches.append(
-            ContactHousehold.objects.filter(
-                household_id__in=own_links.filter(household__isnull=False).values("household_id")
-            ).values("contact_id")
-        )
-        branches.append(
-            Contact.objects.filter(
-                place_id__in=own_links.filter(place__isnull=False).values("place_id")
-            ).values("pk")
-        )
-    if user.is_authenticated:
-        branches.append(Contact.objects.filter(created_by=user).values("pk"))
-    branches = [branch.order_by() for branch in branches]  # no ORDER BY inside a UNION
-    union = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0] if branches else None
-    if scope.paths:
-        # A post's subtree holds most of what its holder sees: a plain indexed path condition, OR the rest.
-        q = scope.path_q("path")
-        return Contact.objects.filter(q | InArray(F("pk"), union) if union is not None else q)
-    if union is None:
-        return Contact.objects.none()
-    return Contact.objects.filter(pk__in=union)
-
-
-def household_history(*, household: Household) -> QuerySet[Contact]:
-    """Every contact that reached the household, by anyone, newest first.
-
-    The caller has checked that the user sees the household (members.access.get_household_for_user): whoever
-    sees a household sees its whole history, including yard meetings that also reached other grids.
-    """
-    return (
-        Contact.objects.filter(
-            pk__in=ContactHousehold.objects.filter(household=household).values("contact_id")
-        )
-        .select_related("member")
-        .prefetch_related("photos")
-        .order_by("-occurred_at", "-id")
-    )
-
-
-def place_history(*, place: Place) -> QuerySet[Contact]:
-    """Every contact made at the place (the caller has checked that the user sees it), newest first."""
-    return (
-        Contact.objects.filter(place=place)
-        .select_related("member")
-        .prefetch_related("photos")
-        .order_by("-occurred_at", "-id")
-    )
-
-
-def last_kind_for(*, member: Member, kinds: frozenset[str] | set[str], default: str) -> str:
-    """The kind of the member's latest contact among `kinds` (the form remembers it)."""
-    kind = (
-        Contact.objects.filter(member=member, kind__in=list(kinds))
-        .order_by("-occurred_at", "-id")
-        .values_list("kind", flat=True)
-        .first()
-    )
-    return kind or default
 
 
 # --- rules -------------------------------------------------------------------------------------------
@@ -533,240 +424,3 @@ def link_compliance(*, links: QuerySet[Link], on: datetime.date | None = None) -
         )
     )
     return result
-
-
-# --- summaries ---------------------------------------------------------------------------------------
-
-
-def _share(part: int, total: int) -> float | None:
-    return round(part / total, 4) if total else None
-
-
-def _scoped_links(*, user, on: datetime.date, place: Place | None, member: Member | None) -> QuerySet[Link]:
-    if place is not None and scope_for(user).sees_path(place.path):
-        # The scope admits every link under the place: the same rows without the scope's own path test, which
-        # repeats the place's (`path LIKE town% AND (path LIKE town% OR member = …)`): PostgreSQL multiplies
-        # the two selectivities and expects 1/30 of a city town's links (417 of 15,089), then picks nested
-        # loops over the tallies.
-        links = Link.objects.current(on).filter(path__startswith=place.path)
-    else:
-        links = links_visible_to(user).current(on)
-        if place is not None:
-            links = links.filter(path__startswith=place.path)
-    if member is not None:
-        links = links.filter(member=member)
-    return links
-
-
-def compliance_summary(
-    *,
-    user,
-    place: Place | None = None,
-    member: Member | None = None,
-    on: datetime.date | None = None,
-    breakdown: str | None = None,
-    id_range: tuple[int, int] | None = None,
-) -> dict:
-    """Share of links on track per link type and rule period, plus who has had no contact.
-
-    `id_range`: `link_id_range(place.path)`, passed by the place pages (one more query that saves hashing
-    every town's tallies in a city database).
-
-    `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
-    "member" (rows per member). Links visible to the user only; current links on `on`.
-    Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact" (count) and
-    "households_without_contact_list" (the first 50), the same for members and for
-    "households_needing_pairing" (linked only through exempt members' links, left out of every other
-    figure), "quarter", "month"}.
-    """
-    on = on or timezone.localdate()
-    groups = rule_groups()
-    rule_types = sorted({lt for g in groups for lt in g.link_types})
-    scoped = _scoped_links(user=user, on=on, place=place, member=member)
-    # Exempt members' links are grouped apart (the "exempt" key) and left out of every figure below.
-    if place is None:
-        id_range = None  # the hint is only true of a place's links
-    qs = annotate_compliance(scoped.filter(link_type__in=rule_types), on=on, groups=groups, id_range=id_range)
-
-    group_fields: dict = {}
-    if breakdown == "child" and place is not None:
-        group_fields["area"] = Substr("path", 1, len(place.path) + PATH_STEP)
-    elif breakdown == "member":
-        group_fields["area"] = F("member_id")
-    # One row per (link type, area, rank of each rule group): each link's ranks are computed once, as GROUP BY
-    # keys, and the result has a bounded number of rows (types × areas × rank combinations).
-    rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
-    rows = list(
-        qs.annotate(**rank_keys, exempt=F("member__is_exempt"))
-        .values("link_type", "exempt", *rank_keys, **group_fields)
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-
-    by_type: dict[str, dict] = {}
-    totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
-    areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
-    exempt_links = 0
-    for row in rows:
-        lt, n = row["link_type"], row["n"]
-        if row["exempt"]:
-            exempt_links += n
-            continue
-        overall = RANK_STATUS[max([STATUS_RANK[Status.NONE], *(row[k] for k in rank_keys)])]
-        entry = by_type.setdefault(
-            lt,
-            {
-                "link_type": lt,
-                "label": LinkType(lt).label,
-                "total": 0,
-                "done": 0,
-                "due": 0,
-                "overdue": 0,
-                "rules": {},
-            },
-        )
-        for bucket in (entry, totals, areas[row["area"]] if group_fields else None):
-            if bucket is None:
-                continue
-            bucket["total"] += n
-            if overall in (Status.DONE, Status.DUE, Status.OVERDUE):
-                bucket[str(overall)] += n
-        for group in groups:
-            rule = group.rules.get(lt)
-            if rule is None:
-                continue
-            start, end = period_bounds(group.period, on)
-            r = entry["rules"].get(rule.pk)
-            if r is None:  # built once per rule: the label is translated text
-                r = entry["rules"][rule.pk] = {
-                    "rule": rule,
-                    "label": str(rule.label),
-                    "period": group.period,
-                    "period_start": start,
-                    "period_end": end,
-                    "done": 0,
-                    "due": 0,
-                    "overdue": 0,
-                }
-            status = RANK_STATUS[row[f"r_{group.key}"]]
-            if status in (Status.DONE, Status.DUE, Status.OVERDUE):
-                r[str(status)] += n
-    for entry in by_type.values():
-        entry["on_track"] = entry["total"] - entry["overdue"]
-        entry["share_on_track"] = _share(entry["on_track"], entry["total"])
-        entry["share_done"] = _share(entry["done"], entry["total"])
-        rules = list(entry["rules"].values())
-        for r in rules:
-            # 正常率 means one thing on every row: links not overdue ÷ links (here: not overdue on this rule).
-            r["on_track"] = entry["total"] - r["overdue"]
-            r["share_on_track"] = _share(r["on_track"], entry["total"])
-            r["share_done"] = _share(r["done"], entry["total"])
-        entry["rules"] = rules
-    totals["on_track"] = totals["total"] - totals["overdue"]
-    totals["share_on_track"] = _share(totals["on_track"], totals["total"])
-
-    quarter = period_bounds(Period.QUARTER, on)
-    month = period_bounds(Period.MONTH, on)
-    result = {
-        "on": on,
-        "by_type": [by_type[lt] for lt in LinkType.values if lt in by_type],
-        "totals": totals,
-        "quarter": quarter,
-        "month": month,
-        "households_without_contact": 0,
-        "members_without_contact": 0,
-        "households_needing_pairing": 0,
-        "rows": [],
-    }
-    # The first LIST_LIMIT of each list and its full count, in one query each (the households needing a new
-    # pairing only when an exempt member holds a link here at all).
-    repair = needing_pairing(scoped).filter(household__isnull=False).values("household_id")
-    lists = [
-        (
-            "households_needing_pairing",
-            Household.objects.filter(pk__in=repair).select_related("grid").order_by("path", "code"),
-        )
-    ]
-    result["households_needing_pairing_list"] = []
-    for name, qs in (
-        *(lists if exempt_links else []),
-        (
-            "households_without_contact",
-            households_without_contact(user=user, place=place, member=member, on=on).select_related("grid"),
-        ),
-        ("members_without_contact", members_without_contact(user=user, place=place, member=member, on=on)),
-    ):
-        first = list(qs.annotate(full_count=Window(Count("id")))[:LIST_LIMIT])
-        result[name] = first[0].full_count if first else 0
-        result[f"{name}_list"] = first
-    if group_fields:
-        result["rows"] = _label_rows(areas, breakdown=breakdown)
-    return result
-
-
-def _label_rows(areas: dict, *, breakdown: str) -> list[dict]:
-    """Name each breakdown row (one query for the names), worst share first."""
-    if breakdown == "member":
-        names = dict(Member.objects.filter(pk__in=list(areas)).values_list("pk", "name"))
-        objects = {pk: {"id": pk, "name": names.get(pk, "?")} for pk in areas}
-    else:
-        ids = {path: int(path.strip("/").split("/")[-1]) for path in areas}
-        places = {p.pk: p for p in Place.objects.filter(pk__in=ids.values())}
-        objects = {
-            path: {"id": pk, "name": places[pk].name if pk in places else "?", "place": places.get(pk)}
-            for path, pk in ids.items()
-        }
-    rows = []
-    for key, counts in areas.items():
-        row = {**objects[key], **counts}
-        row["on_track"] = counts["total"] - counts["overdue"]
-        row["share_on_track"] = _share(row["on_track"], counts["total"])
-        rows.append(row)
-    rows.sort(key=lambda r: (r["share_on_track"] if r["share_on_track"] is not None else 2, r["name"]))
-    return rows
-
-
-def households_without_contact(
-    *, user, place: Place | None = None, member: Member | None = None, on: datetime.date | None = None
-) -> QuerySet[Household]:
-    """Households (in scope, under `place` or linked by `member`) that no contact reached this quarter."""
-    on = on or timezone.localdate()
-    start, end = aware_bounds(period_bounds(Period.QUARTER, on))
-    end = min(end, as_of_end(on))  # as of the end of `on`
-    if place is not None and scope_for(user).sees_path(place.path):
-        households = Household.objects.filter(path__startswith=place.path)  # as _scoped_links
-    else:
-        households = households_visible_to(user)
-        if place is not None:
-            households = households.filter(path__startswith=place.path)
-    if member is not None:
-        households = households.filter(
-            pk__in=Link.objects.current(on).filter(member=member).values("household_id")
-        )
-    if no_contact_after(end):
-        # The quarter is still running and no contact lies beyond it: "no contact this quarter" is "last
-        # contact before the quarter began, or never" (LastContact, one row per household).
-        households = households.filter(Q(last_contact__isnull=True) | Q(last_contact__last_at__lt=start))
-        return households.order_by("path", "code")
-    reached = ContactHousehold.objects.filter(
-        household=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end
-    )
-    return households.filter(~Exists(reached)).order_by("path", "code")
-
-
-def members_without_contact(
-    *, user, place: Place | None = None, member: Member | None = None, on: datetime.date | None = None
-) -> QuerySet[Member]:
-    """Members with a current link (in scope, under `place`) who recorded no contact this month."""
-    on = on or timezone.localdate()
-    start, end = aware_bounds(period_bounds(Period.MONTH, on))
-    end = min(end, as_of_end(on))  # as of the end of `on`
-    links = _scoped_links(user=user, on=on, place=place, member=member)
-    made = Contact.objects.filter(
-        member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end, struck=False
-    )
-    return (
-        Member.objects.filter(pk__in=links.values("member_id"), is_exempt=False)
-        .filter(~Exists(made))
-        .order_by("path", "name")
-    )

@@ -1,0 +1,258 @@
+"""Reads: compliance figures for a place, a member or a user's scope (the pages and dashboards), and who has
+had no contact this quarter / month. Every status comes from the engine in visits/selectors/compliance.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from grids.models import Household, Place
+from members.access import households_visible_to, links_visible_to, scope_for
+from members.enums import LinkType
+from members.models import Link, Member
+
+from ..enums import RANK_STATUS, STATUS_RANK, Period, Status
+from ..models import Contact, ContactHousehold
+from ..periods import aware_bounds, no_contact_after, period_bounds
+from .compliance import PATH_STEP, annotate_compliance, as_of_end, needing_pairing, rule_groups
+
+LIST_LIMIT = 50  # households / members listed by name on a compliance page
+
+
+def _share(part: int, total: int) -> float | None:
+    return round(part / total, 4) if total else None
+
+
+def _scoped_links(*, user, on: datetime.date, place: Place | None, member: Member | None) -> QuerySet[Link]:
+    if place is not None and scope_for(user).sees_path(place.path):
+        # The scope admits every link under the place: the same rows without the scope's own path test, which
+        # repeats the place's (`path LIKE town% AND (path LIKE town% OR member = …)`): PostgreSQL multiplies
+        # the two selectivities and expects 1/30 of a city town's links (417 of 15,089), then picks nested
+        # loops over the tallies.
+        links = Link.objects.current(on).filter(path__startswith=place.path)
+    else:
+        links = links_visible_to(user).current(on)
+        if place is not None:
+            links = links.filter(path__startswith=place.path)
+    if member is not None:
+        links = links.filter(member=member)
+    return links
+
+
+def compliance_summary(
+    *,
+    user,
+    place: Place | None = None,
+    member: Member | None = None,
+    on: datetime.date | None = None,
+    breakdown: str | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> dict:
+    """Share of links on track per link type and rule period, plus who has had no contact.
+
+    `id_range`: `link_id_range(place.path)`, passed by the place pages (one more query that saves hashing
+    every town's tallies in a city database).
+
+    `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
+    "member" (rows per member). Links visible to the user only; current links on `on`.
+    Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact" (count) and
+    "households_without_contact_list" (the first 50), the same for members and for
+    "households_needing_pairing" (linked only through exempt members' links, left out of every other
+    figure), "quarter", "month"}.
+    """
+    on = on or timezone.localdate()
+    groups = rule_groups()
+    rule_types = sorted({lt for g in groups for lt in g.link_types})
+    scoped = _scoped_links(user=user, on=on, place=place, member=member)
+    # Exempt members' links are grouped apart (the "exempt" key) and left out of every figure below.
+    if place is None:
+        id_range = None  # the hint is only true of a place's links
+    qs = annotate_compliance(scoped.filter(link_type__in=rule_types), on=on, groups=groups, id_range=id_range)
+
+    group_fields: dict = {}
+    if breakdown == "child" and place is not None:
+        group_fields["area"] = Substr("path", 1, len(place.path) + PATH_STEP)
+    elif breakdown == "member":
+        group_fields["area"] = F("member_id")
+    # One row per (link type, area, rank of each rule group): each link's ranks are computed once, as GROUP BY
+    # keys, and the result has a bounded number of rows (types × areas × rank combinations).
+    rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
+    rows = list(
+        qs.annotate(**rank_keys, exempt=F("member__is_exempt"))
+        .values("link_type", "exempt", *rank_keys, **group_fields)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+    by_type: dict[str, dict] = {}
+    totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
+    areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
+    exempt_links = 0
+    for row in rows:
+        lt, n = row["link_type"], row["n"]
+        if row["exempt"]:
+            exempt_links += n
+            continue
+        overall = RANK_STATUS[max([STATUS_RANK[Status.NONE], *(row[k] for k in rank_keys)])]
+        entry = by_type.setdefault(
+            lt,
+            {
+                "link_type": lt,
+                "label": LinkType(lt).label,
+                "total": 0,
+                "done": 0,
+                "due": 0,
+                "overdue": 0,
+                "rules": {},
+            },
+        )
+        for bucket in (entry, totals, areas[row["area"]] if group_fields else None):
+            if bucket is None:
+                continue
+            bucket["total"] += n
+            if overall in (Status.DONE, Status.DUE, Status.OVERDUE):
+                bucket[str(overall)] += n
+        for group in groups:
+            rule = group.rules.get(lt)
+            if rule is None:
+                continue
+            start, end = period_bounds(group.period, on)
+            r = entry["rules"].get(rule.pk)
+            if r is None:  # built once per rule: the label is translated text
+                r = entry["rules"][rule.pk] = {
+                    "rule": rule,
+                    "label": str(rule.label),
+                    "period": group.period,
+                    "period_start": start,
+                    "period_end": end,
+                    "done": 0,
+                    "due": 0,
+                    "overdue": 0,
+                }
+            status = RANK_STATUS[row[f"r_{group.key}"]]
+            if status in (Status.DONE, Status.DUE, Status.OVERDUE):
+                r[str(status)] += n
+    for entry in by_type.values():
+        entry["on_track"] = entry["total"] - entry["overdue"]
+        entry["share_on_track"] = _share(entry["on_track"], entry["total"])
+        entry["share_done"] = _share(entry["done"], entry["total"])
+        rules = list(entry["rules"].values())
+        for r in rules:
+            # 正常率 means one thing on every row: links not overdue ÷ links (here: not overdue on this rule).
+            r["on_track"] = entry["total"] - r["overdue"]
+            r["share_on_track"] = _share(r["on_track"], entry["total"])
+            r["share_done"] = _share(r["done"], entry["total"])
+        entry["rules"] = rules
+    totals["on_track"] = totals["total"] - totals["overdue"]
+    totals["share_on_track"] = _share(totals["on_track"], totals["total"])
+
+    quarter = period_bounds(Period.QUARTER, on)
+    month = period_bounds(Period.MONTH, on)
+    result = {
+        "on": on,
+        "by_type": [by_type[lt] for lt in LinkType.values if lt in by_type],
+        "totals": totals,
+        "quarter": quarter,
+        "month": month,
+        "households_without_contact": 0,
+        "members_without_contact": 0,
+        "households_needing_pairing": 0,
+        "rows": [],
+    }
+    # The first LIST_LIMIT of each list and its full count, in one query each (the households needing a new
+    # pairing only when an exempt member holds a link here at all).
+    repair = needing_pairing(scoped).filter(household__isnull=False).values("household_id")
+    lists = [
+        (
+            "households_needing_pairing",
+            Household.objects.filter(pk__in=repair).select_related("grid").order_by("path", "code"),
+        )
+    ]
+    result["households_needing_pairing_list"] = []
+    for name, qs in (
+        *(lists if exempt_links else []),
+        (
+            "households_without_contact",
+            households_without_contact(user=user, place=place, member=member, on=on).select_related("grid"),
+        ),
+        ("members_without_contact", members_without_contact(user=user, place=place, member=member, on=on)),
+    ):
+        first = list(qs.annotate(full_count=Window(Count("id")))[:LIST_LIMIT])
+        result[name] = first[0].full_count if first else 0
+        result[f"{name}_list"] = first
+    if group_fields:
+        result["rows"] = _label_rows(areas, breakdown=breakdown)
+    return result
+
+
+def _label_rows(areas: dict, *, breakdown: str) -> list[dict]:
+    """Name each breakdown row (one query for the names), worst share first."""
+    if breakdown == "member":
+        names = dict(Member.objects.filter(pk__in=list(areas)).values_list("pk", "name"))
+        objects = {pk: {"id": pk, "name": names.get(pk, "?")} for pk in areas}
+    else:
+        ids = {path: int(path.strip("/").split("/")[-1]) for path in areas}
+        places = {p.pk: p for p in Place.objects.filter(pk__in=ids.values())}
+        objects = {
+            path: {"id": pk, "name": places[pk].name if pk in places else "?", "place": places.get(pk)}
+            for path, pk in ids.items()
+        }
+    rows = []
+    for key, counts in areas.items():
+        row = {**objects[key], **counts}
+        row["on_track"] = counts["total"] - counts["overdue"]
+        row["share_on_track"] = _share(row["on_track"], counts["total"])
+        rows.append(row)
+    rows.sort(key=lambda r: (r["share_on_track"] if r["share_on_track"] is not None else 2, r["name"]))
+    return rows
+
+
+def households_without_contact(
+    *, user, place: Place | None = None, member: Member | None = None, on: datetime.date | None = None
+) -> QuerySet[Household]:
+    """Households (in scope, under `place` or linked by `member`) that no contact reached this quarter."""
+    on = on or timezone.localdate()
+    start, end = aware_bounds(period_bounds(Period.QUARTER, on))
+    end = min(end, as_of_end(on))  # as of the end of `on`
+    if place is not None and scope_for(user).sees_path(place.path):
+        households = Household.objects.filter(path__startswith=place.path)  # as _scoped_links
+    else:
+        households = households_visible_to(user)
+        if place is not None:
+            households = households.filter(path__startswith=place.path)
+    if member is not None:
+        households = households.filter(
+            pk__in=Link.objects.current(on).filter(member=member).values("household_id")
+        )
+    if no_contact_after(end):
+        # The quarter is still running and no contact lies beyond it: "no contact this quarter" is "last
+        # contact before the quarter began, or never" (LastContact, one row per household).
+        households = households.filter(Q(last_contact__isnull=True) | Q(last_contact__last_at__lt=start))
+        return households.order_by("path", "code")
+    reached = ContactHousehold.objects.filter(
+        household=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end
+    )
+    return households.filter(~Exists(reached)).order_by("path", "code")
+
+
+def members_without_contact(
+    *, user, place: Place | None = None, member: Member | None = None, on: datetime.date | None = None
+) -> QuerySet[Member]:
+    """Members with a current link (in scope, under `place`) who recorded no contact this month."""
+    on = on or timezone.localdate()
+    start, end = aware_bounds(period_bounds(Period.MONTH, on))
+    end = min(end, as_of_end(on))  # as of the end of `on`
+    links = _scoped_links(user=user, on=on, place=place, member=member)
+    made = Contact.objects.filter(
+        member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end, struck=False
+    )
+    return (
+        Member.objects.filter(pk__in=links.values("member_id"), is_exempt=False)
+        .filter(~Exists(made))
+        .order_by("path", "name")
+    )
