@@ -334,8 +334,8 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
     assert counts(page) == {"户": (2, 0, 0, 10), "人员": (1, 0, 0, 3), "联系": (1, 0, 0, 9)}
     found = errors(page)
     expected = {
-        ("户", 4): ["身份证号:身份证号校验位错误"],
-        ("户", 5): ["联系电话:电话号码格式不正确:应为11位手机号或带区号的固话"],
+        ("户", 4): ["身份证号:身份证号校验位错误 (ID number checksum is wrong)"],
+        ("户", 5): ["联系电话:电话号码格式不正确:应为11位手机号或带区号的固话 (invalid phone number)"],
         ("户", 6): ["本镇没有名为“丙村”的村(社区)(村(社区)) (unknown village)"],
         ("户", 7): ["“甲村”下没有名为“不存在网格”的三级网格 (unknown grid)"],
         ("户", 8): ["“甲村第一网格”下没有名为“甲村九组”的四级网格 (unknown grid)"],
@@ -348,7 +348,7 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
             "“人口数”应为 1–99 的整数 (people count must be a whole number from 1 to 99)",
             "“困难户”应填“是”或“否” (expected yes or no)",
         ],
-        ("人员", 4): ["手机号:电话号码格式不正确:应为11位手机号或带区号的固话"],
+        ("人员", 4): ["手机号:电话号码格式不正确:应为11位手机号或带区号的固话 (invalid phone number)"],
         ("人员", 5): [
             "“身份”的值“村长”无法识别,应为:市领导、市直部门单位负责人、镇干部、驻镇单位干部、村(社区)干部、党员、"
             "党代表/人大代表/政协委员、社会贤达、优秀志愿者 (unknown value)"
@@ -364,7 +364,7 @@ def test_bad_rows_are_reported_with_sheet_row_and_reason(town, login):
         ],
         ("联系", 9): ["“开始日期”不是有效日期,应为 2021-01-31 这样的格式 (invalid date)"],
         ("联系", 10): ["身份为“党员”的人员不能建立“镇干部联网格” (this role cannot hold this link type)"],
-        ("联系", 11): ["结束日期不能早于开始日期"],
+        ("联系", 11): ["结束日期不能早于开始日期 (end date before start date)"],
         ("联系", 12): ["与联系表第 3 行重复 (duplicate link in the file)"],
     }
     assert found == expected
@@ -407,7 +407,7 @@ def test_household_codes_of_other_towns_and_migrant_targets(town, login):
     assert errors(page) == {
         ("户", 3): ["户编号已被本镇以外的户使用 (household code is used outside this town)"],
         ("联系", 4): ["联系对象不是流动党员 (target is not a migrant party member)"],
-        ("联系", 5): ["该人员已免于联户,不能再建立联系"],
+        ("联系", 5): ["该人员已免于联户,不能再建立联系 (member is exempt from linking)"],
         ("联系", 6): ["引用的户(户表第 3 行)有错误 (the referenced household row has errors)"],
     }
     confirm(client, page)
@@ -727,7 +727,9 @@ def test_landlines_are_stored_one_way_however_typed(town, login):
     rows = [household(f"L00{i}", **{"联系电话": t}) for i, t in enumerate(typed)]
     rows.append(household("L009", **{"联系电话": "8765432"}))  # no area code: refused
     page = preview(client, _households_workbook(rows))
-    assert errors(page) == {("户", 7): ["联系电话:电话号码格式不正确:应为11位手机号或带区号的固话"]}
+    assert errors(page) == {
+        ("户", 7): ["联系电话:电话号码格式不正确:应为11位手机号或带区号的固话 (invalid phone number)"]
+    }
     confirm(client, page)
     stored = set(Household.objects.filter(code__startswith="L00").values_list("phone", flat=True))
     assert stored == {"0731-87654321"}
