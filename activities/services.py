@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
@@ -20,7 +21,11 @@ from members.enums import PositionKind
 from members.models import Member, Position
 
 from .enums import ActivityStatus, RequiredGroup, SignUpStatus
-from .models import Activity, ActivityTemplate, SignUp, Station
+from .models import Activity, ActivityPhoto, ActivityTemplate, SignUp, Station
+
+MAX_PHOTOS = 12  # per activity
+MAX_PHOTOS_PER_UPLOAD = 6
+THUMB_SIDE = 320
 
 REQUIRED_POSITION = {
     RequiredGroup.GRID_HEADS: PositionKind.GRID_HEAD,
@@ -327,6 +332,79 @@ def session_record_yard_meeting(*, user, activity: Activity, household_codes: st
     )
     Activity.objects.filter(pk=activity.pk).update(contact=contact)
     return contact
+
+
+def _photo_files(upload):
+    """(image, thumbnail) for one upload: visits' cleaning (re-encoded JPEG, no EXIF, at most 1600 px a side)
+    plus a 320 px copy. Any refusal becomes one message in the page's language."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+    from visits.services import photo_clean
+
+    name = getattr(upload, "name", "") or ""
+    max_bytes = int(settings.LIANHU.get("CONTACT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))  # as visits' photos
+    if upload.size is not None and upload.size > max_bytes:
+        raise ActivityError(
+            _("照片“%(name)s”超过 %(mb)d MB,请压缩后再上传")
+            % {"name": name, "mb": max_bytes // (1024 * 1024)}
+        )
+    try:
+        image = photo_clean(upload)
+    except ValidationError:
+        raise ActivityError(
+            _("“%(name)s”不是可用的图片,只能上传 JPEG、PNG 或 WebP 照片") % {"name": name}
+        ) from None
+    with Image.open(io.BytesIO(image.read())) as img:
+        img.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        out = io.BytesIO()
+        img.save(out, format="JPEG", quality=80, optimize=True)
+    image.seek(0)
+    return image, ContentFile(out.getvalue(), name="thumb.jpg")
+
+
+@transaction.atomic
+def photos_add(
+    *, user, activity: Activity, uploads, now: datetime.datetime | None = None
+) -> list[ActivityPhoto]:
+    """The organiser or a manager of the station adds photos once the activity has started.
+
+    Every file is checked before any is stored: one bad file stores nothing.
+    """
+    now = now or timezone.now()
+    if not can_record(user, activity):
+        raise PermissionDenied
+    if activity.starts_at > now:
+        raise ActivityError(_("活动开始后才能上传照片"))
+    uploads = list(uploads)
+    if not uploads:
+        raise ActivityError(_("请选择要上传的照片"))
+    if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
+        raise ActivityError(_("一次最多上传 %(n)d 张照片") % {"n": MAX_PHOTOS_PER_UPLOAD})
+    Activity.objects.select_for_update().filter(pk=activity.pk).first()  # two uploads at once: one at a time
+    have = ActivityPhoto.objects.filter(activity=activity).count()
+    if have + len(uploads) > MAX_PHOTOS:
+        raise ActivityError(
+            _("每个活动最多 %(max)d 张照片,已有 %(have)d 张") % {"max": MAX_PHOTOS, "have": have}
+        )
+    files = [_photo_files(upload) for upload in uploads]
+    photos = []
+    for image, thumb in files:
+        photo = ActivityPhoto(activity=activity, uploaded_by=user, created_at=now)
+        photo.image.save("photo.jpg", image, save=False)
+        photo.thumb.save("thumb.jpg", thumb, save=False)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def photo_delete(*, user, photo: ActivityPhoto) -> None:
+    if not can_record(user, photo.activity):
+        raise PermissionDenied
+    image, thumb = photo.image, photo.thumb
+    photo.delete()
+    transaction.on_commit(lambda: (image.delete(save=False), thumb.delete(save=False)))
 
 
 # --- reads ------------------------------------------------------------------------------------------------

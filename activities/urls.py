@@ -10,5 +10,9 @@ urlpatterns = [
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/signup/", views.activity_signup, name="signup"),
     path("<int:pk>/attendance/", views.activity_attendance, name="attendance"),
+    path("<int:pk>/photos/", views.photos_upload, name="photos"),
+    path("photos/<int:pk>/", views.activity_photo, name="photo"),
+    path("photos/<int:pk>/thumb/", views.activity_photo, {"thumb": True}, name="photo-thumb"),
+    path("photos/<int:pk>/delete/", views.photo_delete, name="photo-delete"),
     path("<int:pk>/yard-meeting/", views.session_yard_meeting, name="yard-meeting"),
 ]

@@ -7,19 +7,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from grids.private import api_or_session_user, private_file_response
 from members.access import scope_for
 from members.models import Member
 
 from . import exports, services
 from .enums import SignUpStatus
-from .models import ActivityTemplate, SignUp, Station
+from .models import ActivityPhoto, ActivityTemplate, SignUp, Station
 
 
 @login_required
@@ -74,6 +77,8 @@ def activity_detail(request, pk: int):
         "absentees": services.absentees(activity) if activity.required else [],
         "taken": len(signups),
         "is_organiser": is_organiser,
+        "photos": list(activity.photos.all()),
+        "max_photos": services.MAX_PHOTOS,
     }
     return render(request, "activities/detail.html", context)
 
@@ -121,6 +126,54 @@ def activity_attendance(request, pk: int):
     else:
         messages.success(request, _("已登记 %(n)d 人的出勤") % {"n": n})
     return redirect("activities:detail", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def photos_upload(request, pk: int):
+    """The organiser or a manager adds photos of an activity once it has started."""
+    activity = services.get_activity_for_user(request.user, pk)
+    try:
+        photos = services.photos_add(
+            user=request.user, activity=activity, uploads=request.FILES.getlist("photos")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已上传 %(n)d 张照片") % {"n": len(photos)})
+    return redirect(reverse("activities:detail", args=[activity.pk]) + "#photos")
+
+
+@login_required
+@require_POST
+def photo_delete(request, pk: int):
+    photo = get_object_or_404(
+        ActivityPhoto.objects.select_related("activity"),
+        pk=pk,
+        activity__in=services.activities_visible_to(request.user).values("pk"),
+    )
+    services.photo_delete(user=request.user, photo=photo)
+    messages.info(request, _("已删除照片"))
+    return redirect(reverse("activities:detail", args=[photo.activity_id]) + "#photos")
+
+
+def activity_photo(request, pk: int, thumb: bool = False):
+    """An activity's photo (or its thumbnail), only to those who may see the activity (no public URL).
+
+    The API hands out these URLs, so an API client's own authentication is accepted as well as a session.
+    """
+    user = api_or_session_user(request)
+    if user is None:
+        return redirect_to_login(request.get_full_path())
+    photo = get_object_or_404(
+        ActivityPhoto, pk=pk, activity__in=services.activities_visible_to(user).values("pk")
+    )
+    return private_file_response(
+        photo.thumb if thumb else photo.image,
+        filename=f"activity-{photo.activity_id}-{photo.pk}.jpg",
+        as_attachment=False,
+        content_type="image/jpeg",
+    )
 
 
 @login_required
