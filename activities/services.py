@@ -341,6 +341,7 @@ def _photo_files(upload):
 
     from django.core.files.base import ContentFile
     from PIL import Image
+
     from visits.services import photo_clean
 
     name = getattr(upload, "name", "") or ""
