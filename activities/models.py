@@ -81,6 +81,15 @@ class LectureTeam(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     topics = models.TextField(_("宣讲主题"), blank=True, help_text=_("每行一个主题"))
     members = models.ManyToManyField(Member, verbose_name=_("队员"), related_name="lecture_teams", blank=True)
+    leader = models.ForeignKey(
+        Member,
+        verbose_name=_("队长"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_lecture_teams",
+        help_text=_("队长可在宣讲队页面登记宣讲"),
+    )
 
     class Meta:
         verbose_name = _("宣讲队")

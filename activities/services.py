@@ -21,7 +21,7 @@ from members.enums import PositionKind
 from members.models import Member, Position
 
 from .enums import ActivityStatus, RequiredGroup, SignUpStatus
-from .models import Activity, ActivityPhoto, ActivityTemplate, SignUp, Station
+from .models import Activity, ActivityPhoto, ActivityTemplate, LectureTeam, SignUp, Station
 
 MAX_PHOTOS = 12  # per activity
 MAX_PHOTOS_PER_UPLOAD = 6
@@ -111,6 +111,29 @@ def activities_visible_to(user) -> QuerySet[Activity]:
         q |= Q(path__in=_prefixes(scope.member.path))
         q |= Q(organiser=scope.member)
     return Activity.objects.filter(q)
+
+
+def teams_visible_to(user) -> QuerySet[LectureTeam]:
+    """宣讲队 as activities: managers and the discipline commission see their subtree's teams; a member sees the
+    teams of the stations open to them, and the teams they belong to or lead."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return LectureTeam.objects.all()
+    q = Q(pk__in=[])
+    if scope.is_town_staff or scope.is_village_officer or scope.is_discipline:
+        q |= scope.path_q("station__path")
+    if scope.member is not None:
+        q |= Q(station__path__in=_prefixes(scope.member.path))
+        q |= Q(members=scope.member) | Q(leader=scope.member)
+    return LectureTeam.objects.filter(pk__in=LectureTeam.objects.filter(q).values("pk"))
+
+
+def can_record_session(user, team: LectureTeam) -> bool:
+    """The team's leader, or a manager of its station (town staff, the village's 专干)."""
+    scope = scope_for(user)
+    if scope.member is None:
+        return False
+    return team.leader_id == scope.member.pk or can_manage_path(user, team.station.path)
 
 
 def open_to(member: Member, activity: Activity) -> bool:
@@ -406,6 +429,90 @@ def photo_delete(*, user, photo: ActivityPhoto) -> None:
     image, thumb = photo.image, photo.thumb
     photo.delete()
     transaction.on_commit(lambda: (image.delete(save=False), thumb.delete(save=False)))
+
+
+@dataclass
+class SessionIn:
+    team: LectureTeam
+    starts_at: datetime.datetime
+    hours: Decimal
+    location: str
+    topic: str
+    present: list[int]  # team members present (member ids)
+    household_codes: str = ""  # households present, to record as one 屋场夜话 contact (optional)
+
+
+@transaction.atomic
+def session_record(*, user, data: SessionIn, now: datetime.datetime | None = None) -> Activity:
+    """A lecture session held: an activity of the team's station (kind 政策宣讲, the recording member as
+    organiser), attendance with hours for the team members present, and, when households are given, one
+    屋场夜话 contact for them through the contact service. All or nothing: a bad household code records nothing.
+    """
+    now = now or timezone.now()
+    team = data.team
+    if not can_record_session(user, team):
+        raise PermissionDenied
+    organiser = scope_for(user).member
+    if data.starts_at > now:
+        raise ActivityError({"date": _("只能登记已经举行的宣讲")})
+    if not (Decimal("0.5") <= data.hours <= Decimal(24)):
+        raise ActivityError({"hours": _("时长应在 0.5 到 24 小时之间")})
+    members = set(team.members.values_list("pk", flat=True)) | ({team.leader_id} - {None})
+    strangers = set(data.present) - members
+    if strangers:
+        raise ActivityError({"present": _("只能登记本宣讲队的队员")})
+    from .enums import ActivityKind
+
+    activity = Activity.objects.create(
+        station=team.station,
+        team=team,
+        title=data.topic,
+        kind=ActivityKind.LECTURE,
+        starts_at=data.starts_at,
+        ends_at=data.starts_at + datetime.timedelta(hours=float(data.hours)),
+        location=data.location,
+        organiser=organiser,
+        capacity=0,
+        hours=data.hours,
+        status=ActivityStatus.CLOSED,
+        created_by=user,
+    )
+    SignUp.objects.bulk_create(
+        [
+            SignUp(
+                activity=activity,
+                member_id=mid,
+                signed_at=now,
+                attended=True,
+                hours=data.hours,
+                recorded_by=user,
+                recorded_at=now,
+            )
+            for mid in sorted(set(data.present))
+        ]
+    )
+    if data.household_codes.strip():
+        session_record_yard_meeting(user=user, activity=activity, household_codes=data.household_codes)
+        activity.refresh_from_db(fields=["contact"])
+    return activity
+
+
+def team_sessions(teams: list[LectureTeam], limit: int | None = None) -> dict[int, list[Activity]]:
+    """Sessions held per team (newest first), each with `present` (team members attended) and `reached`
+    (households of its 屋场夜话 contact, 0 if none): one query for any number of teams."""
+    qs = (
+        Activity.objects.filter(team__in=teams, starts_at__lte=timezone.now())
+        .annotate(
+            present=Count("signups", filter=Q(signups__attended=True), distinct=True),
+            reached=Count("contact__reached", distinct=True),
+        )
+        .order_by("-starts_at", "-id")
+    )
+    out: dict[int, list[Activity]] = {t.pk: [] for t in teams}
+    for a in qs:
+        if limit is None or len(out[a.team_id]) < limit:
+            out[a.team_id].append(a)
+    return out
 
 
 # --- reads ------------------------------------------------------------------------------------------------

@@ -192,6 +192,106 @@ def session_yard_meeting(request, pk: int):
     return redirect("activities:detail", pk=activity.pk)
 
 
+# --- 宣讲队 --------------------------------------------------------------------------------------------------
+
+
+class SessionForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}), initial="19:30"
+    )
+    hours = forms.DecimalField(
+        label=gettext_lazy("时长(小时)"), min_value=0.5, max_value=24, decimal_places=1, initial=2
+    )
+    location = forms.CharField(label=gettext_lazy("地点"), max_length=200)
+    topic = forms.CharField(label=gettext_lazy("宣讲主题"), max_length=100)
+    present = forms.MultipleChoiceField(
+        label=gettext_lazy("到场队员"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    yard_meeting = forms.BooleanField(label=gettext_lazy("同时记为屋场夜话(到场的户)"), required=False)
+    households = forms.CharField(
+        label=gettext_lazy("到场的户(户编号,用空格或逗号分隔)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = list(team.members.all().order_by("name"))
+        if team.leader is not None and team.leader not in people:
+            people.insert(0, team.leader)
+        self.fields["present"].choices = [(str(m.pk), m.name) for m in people]
+        self.fields["topic"].widget.attrs["list"] = "topics"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("yard_meeting") and not (data.get("households") or "").strip():
+            self.add_error("households", _("记为屋场夜话时请填写到场的户编号"))
+        return data
+
+
+@login_required
+def team_list(request):
+    """宣讲队 of the stations the user sees: members, topics, the latest sessions."""
+    teams = list(
+        services.teams_visible_to(request.user)
+        .select_related("station", "leader")
+        .prefetch_related("members")
+        .order_by("station__path", "name")
+    )
+    sessions = services.team_sessions(teams, limit=5)
+    for team in teams:
+        team.recent = sessions[team.pk]
+    return render(request, "activities/teams.html", {"teams": teams})
+
+
+@login_required
+def team_detail(request, pk: int):
+    """A team's members, topics and every session held; its leader or a manager records a session."""
+    team = get_object_or_404(
+        services.teams_visible_to(request.user).select_related("station", "leader"), pk=pk
+    )
+    can_record = services.can_record_session(request.user, team)
+    form = SessionForm(request.POST or None, team=team, initial={"date": timezone.localdate()})
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            starts = datetime.datetime.combine(d["date"], d["time"], tzinfo=timezone.get_current_timezone())
+            try:
+                activity = services.session_record(
+                    user=request.user,
+                    data=services.SessionIn(
+                        team=team,
+                        starts_at=starts,
+                        hours=d["hours"],
+                        location=d["location"],
+                        topic=d["topic"],
+                        present=[int(x) for x in d["present"]],
+                        household_codes=d["households"] if d["yard_meeting"] else "",
+                    ),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("已登记宣讲:%(title)s") % {"title": activity.title})
+                return redirect("activities:team", pk=team.pk)
+    sessions = services.team_sessions([team])[team.pk]
+    context = {
+        "team": team,
+        "members": list(team.members.all().order_by("name")),
+        "sessions": sessions,
+        "form": form,
+        "can_record": can_record,
+    }
+    return render(request, "activities/team.html", context)
+
+
 class FromTemplateForm(forms.Form):
     station = forms.ModelChoiceField(queryset=Station.objects.none(), label=gettext_lazy("实践所/站"))
     year = forms.IntegerField(label=gettext_lazy("年份"), min_value=2020, max_value=2100)
