@@ -357,7 +357,7 @@ def session_record_yard_meeting(*, user, activity: Activity, household_codes: st
     return contact
 
 
-def _photo_files(upload):
+def photo_files(upload):
     """(image, thumbnail) for one upload: visits' cleaning (re-encoded JPEG, no EXIF, at most 1600 px a side)
     plus a 320 px copy. Any refusal becomes one message in the page's language."""
     import io
@@ -412,7 +412,7 @@ def photos_add(
         raise ActivityError(
             _("每个活动最多 %(max)d 张照片,已有 %(have)d 张") % {"max": MAX_PHOTOS, "have": have}
         )
-    files = [_photo_files(upload) for upload in uploads]
+    files = [photo_files(upload) for upload in uploads]
     photos = []
     for image, thumb in files:
         photo = ActivityPhoto(activity=activity, uploaded_by=user, created_at=now)
