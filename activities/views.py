@@ -196,7 +196,9 @@ def session_yard_meeting(request, pk: int):
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     time = forms.TimeField(
         label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}), initial="19:30"
     )

@@ -67,6 +67,7 @@ def test_leader_records_a_session_with_a_yard_meeting(town, team, login):
     client = login(town.user("officer_a"))
     page = client.get(reverse("activities:team", args=[team.pk])).content.decode()
     assert "登记一场宣讲" in page
+    assert f'value="{timezone.localdate().isoformat()}"' in page  # the date input starts at today
     response = client.post(
         reverse("activities:team", args=[team.pk]),
         _post(
