@@ -47,8 +47,8 @@ class ActivityAdmin(admin.ModelAdmin):
 class LectureTeamAdmin(admin.ModelAdmin):
     """宣讲队: membership and topics (sessions are activities with the team set)."""
 
-    list_display = ("name", "station")
-    autocomplete_fields = ("members",)
+    list_display = ("name", "station", "leader")
+    autocomplete_fields = ("members", "leader")
     filter_horizontal = ()
 
     def get_queryset(self, request):

@@ -1,5 +1,6 @@
 """API: activities open to / managed by the user; sign up and cancel (POST)."""
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -15,6 +16,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     station = serializers.CharField(source="station.name", read_only=True)
     organiser = serializers.CharField(source="organiser.name", read_only=True)
     signed = serializers.IntegerField(read_only=True)
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Activity
@@ -33,7 +35,14 @@ class ActivitySerializer(serializers.ModelSerializer):
             "status",
             "required",
             "description",
+            "photos",
         ]
+
+    def get_photos(self, obj) -> list[str]:
+        """Links to the scoped photo view (photos have no public URL): those who see the activity only."""
+        request = self.context.get("request")
+        urls = [reverse("activities:photo", args=[photo.pk]) for photo in obj.photos.all()]
+        return [request.build_absolute_uri(u) for u in urls] if request else urls
 
 
 class SignUpSerializer(serializers.ModelSerializer):
@@ -54,6 +63,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         qs = (
             services.activities_visible_to(self.request.user)
             .select_related("station", "organiser")
+            .prefetch_related("photos")
             .annotate(signed=Count("signups", filter=Q(signups__status=SignUpStatus.SIGNED)))
             .order_by("starts_at", "id")
         )

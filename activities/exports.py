@@ -2,14 +2,15 @@
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.ledger import Column, Sheet, write_ledger
 
 from .enums import SignUpStatus
-from .models import Activity, SignUp
+from .models import Activity, ActivityPhoto, SignUp
 from .services import stations_managed_by
 
 
@@ -25,6 +26,17 @@ def activities_ledger(*, user, year: int, out) -> dict:
             signed=Count("signups", filter=Q(signups__status=SignUpStatus.SIGNED)),
             came=Count("signups", filter=Q(signups__attended=True)),
             total_hours=Sum("signups__hours", filter=Q(signups__attended=True)),
+            # a subquery, not a second join: joined with the sign-ups it would multiply the counts
+            photo_n=Coalesce(
+                Subquery(
+                    ActivityPhoto.objects.filter(activity=OuterRef("pk"))
+                    .order_by()
+                    .values("activity")
+                    .annotate(n=Count("id"))
+                    .values("n")
+                ),
+                0,
+            ),
         )
         .order_by("starts_at", "id")
     )
@@ -53,6 +65,7 @@ def activities_ledger(*, user, year: int, out) -> dict:
                     Column(str(_("报名")), 8, "int"),
                     Column(str(_("参加")), 8, "int"),
                     Column(str(_("志愿服务时长")), 12, "decimal"),
+                    Column(str(_("照片")), 8, "int"),
                 ],
                 rows=(
                     (
@@ -66,6 +79,7 @@ def activities_ledger(*, user, year: int, out) -> dict:
                         a.signed,
                         a.came,
                         a.total_hours or 0,
+                        a.photo_n,
                     )
                     for a in activities.iterator(chunk_size=2000)
                 ),

@@ -4,6 +4,8 @@ Every row that belongs somewhere keeps a copy of its station's place path (`path
 prefix query (members.access). Attendance and hours live on the sign-up: one row per member and activity.
 """
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.enums import PlaceKind
 from grids.models import PathCopy, PathIndex, Place
+from grids.private import get_private_storage, random_name
 from members.models import Member
 
 from .enums import ActivityKind, ActivityStatus, RequiredGroup, SignUpStatus
@@ -73,6 +76,15 @@ class LectureTeam(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     topics = models.TextField(_("宣讲主题"), blank=True, help_text=_("每行一个主题"))
     members = models.ManyToManyField(Member, verbose_name=_("队员"), related_name="lecture_teams", blank=True)
+    leader = models.ForeignKey(
+        Member,
+        verbose_name=_("队长"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_lecture_teams",
+        help_text=_("队长可在宣讲队页面登记宣讲"),
+    )
 
     class Meta:
         verbose_name = _("宣讲队")
@@ -190,3 +202,31 @@ class SignUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.activity}"
+
+
+def activity_photo_path(instance: ActivityPhoto, filename: str) -> str:
+    # The original name may hold a phone number or a person's name: store under a random name.
+    return random_name("activities", suffix="jpg")
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an activity once held. Private: served by activities.views.activity_photo to those who see
+    the activity; `thumb` is a small copy for the activity page."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("照片"), upload_to=activity_photo_path, storage=get_private_storage)
+    thumb = models.ImageField(_("缩略图"), upload_to=activity_photo_path, storage=get_private_storage)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("活动照片")
+        verbose_name_plural = _("活动照片")
+        ordering = ["activity_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} · {self.image.name}"

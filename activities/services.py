@@ -6,7 +6,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -22,7 +23,11 @@ from members.enums import PositionKind
 from members.models import Member, Position
 
 from .enums import ActivityStatus, RequiredGroup, SignUpStatus
-from .models import Activity, ActivityTemplate, SignUp, Station
+from .models import Activity, ActivityPhoto, ActivityTemplate, LectureTeam, SignUp, Station
+
+MAX_PHOTOS = 12  # per activity
+MAX_PHOTOS_PER_UPLOAD = 6
+THUMB_SIDE = 320
 
 REQUIRED_POSITION = {
     RequiredGroup.GRID_HEADS: PositionKind.GRID_HEAD,
@@ -98,6 +103,29 @@ def activities_visible_to(user) -> QuerySet[Activity]:
         q |= Q(path__in=ancestors(scope.member.path))
         q |= Q(organiser=scope.member)
     return Activity.objects.filter(q)
+
+
+def teams_visible_to(user) -> QuerySet[LectureTeam]:
+    """宣讲队 as activities: managers and the discipline commission see their subtree's teams; a member sees the
+    teams of the stations open to them, and the teams they belong to or lead."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return LectureTeam.objects.all()
+    q = Q(pk__in=[])
+    if scope.is_town_staff or scope.is_village_officer or scope.is_discipline:
+        q |= scope.path_q("station__path")
+    if scope.member is not None:
+        q |= Q(station__path__in=ancestors(scope.member.path))
+        q |= Q(members=scope.member) | Q(leader=scope.member)
+    return LectureTeam.objects.filter(pk__in=LectureTeam.objects.filter(q).values("pk"))
+
+
+def can_record_session(user, team: LectureTeam) -> bool:
+    """The team's leader, or a manager of its station (town staff, the village's 专干)."""
+    scope = scope_for(user)
+    if scope.member is None:
+        return False
+    return team.leader_id == scope.member.pk or can_manage_path(user, team.station.path)
 
 
 def open_to(member: Member, activity: Activity) -> bool:
@@ -321,6 +349,164 @@ def session_record_yard_meeting(*, user, activity: Activity, household_codes: st
     return contact
 
 
+def photo_files(upload):
+    """(image, thumbnail) for one upload: visits' cleaning (re-encoded JPEG, no EXIF, at most 1600 px a side)
+    plus a 320 px copy. Any refusal becomes one message in the page's language."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from visits.services import photo_clean
+
+    name = getattr(upload, "name", "") or ""
+    max_bytes = int(settings.LIANHU.get("CONTACT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))  # as visits' photos
+    if upload.size is not None and upload.size > max_bytes:
+        raise ActivityError(
+            _("照片“%(name)s”超过 %(mb)d MB,请压缩后再上传")
+            % {"name": name, "mb": max_bytes // (1024 * 1024)}
+        )
+    try:
+        image = photo_clean(upload)
+    except ValidationError:
+        raise ActivityError(
+            _("“%(name)s”不是可用的图片,只能上传 JPEG、PNG 或 WebP 照片") % {"name": name}
+        ) from None
+    with Image.open(io.BytesIO(image.read())) as img:
+        img.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        out = io.BytesIO()
+        img.save(out, format="JPEG", quality=80, optimize=True)
+    image.seek(0)
+    return image, ContentFile(out.getvalue(), name="thumb.jpg")
+
+
+@transaction.atomic
+def photos_add(
+    *, user, activity: Activity, uploads, now: datetime.datetime | None = None
+) -> list[ActivityPhoto]:
+    """The organiser or a manager of the station adds photos once the activity has started.
+
+    Every file is checked before any is stored: one bad file stores nothing.
+    """
+    now = now or timezone.now()
+    if not can_record(user, activity):
+        raise PermissionDenied
+    if activity.starts_at > now:
+        raise ActivityError(_("活动开始后才能上传照片"))
+    uploads = list(uploads)
+    if not uploads:
+        raise ActivityError(_("请选择要上传的照片"))
+    if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
+        raise ActivityError(_("一次最多上传 %(n)d 张照片") % {"n": MAX_PHOTOS_PER_UPLOAD})
+    Activity.objects.select_for_update().filter(pk=activity.pk).first()  # two uploads at once: one at a time
+    have = ActivityPhoto.objects.filter(activity=activity).count()
+    if have + len(uploads) > MAX_PHOTOS:
+        raise ActivityError(
+            _("每个活动最多 %(max)d 张照片,已有 %(have)d 张") % {"max": MAX_PHOTOS, "have": have}
+        )
+    files = [photo_files(upload) for upload in uploads]
+    photos = []
+    for image, thumb in files:
+        photo = ActivityPhoto(activity=activity, uploaded_by=user, created_at=now)
+        photo.image.save("photo.jpg", image, save=False)
+        photo.thumb.save("thumb.jpg", thumb, save=False)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def photo_delete(*, user, photo: ActivityPhoto) -> None:
+    if not can_record(user, photo.activity):
+        raise PermissionDenied
+    image, thumb = photo.image, photo.thumb
+    photo.delete()
+    transaction.on_commit(lambda: (image.delete(save=False), thumb.delete(save=False)))
+
+
+@dataclass
+class SessionIn:
+    team: LectureTeam
+    starts_at: datetime.datetime
+    hours: Decimal
+    location: str
+    topic: str
+    present: list[int]  # team members present (member ids)
+    household_codes: str = ""  # households present, to record as one 屋场夜话 contact (optional)
+
+
+@transaction.atomic
+def session_record(*, user, data: SessionIn, now: datetime.datetime | None = None) -> Activity:
+    """A lecture session held: an activity of the team's station (kind 政策宣讲, the recording member as
+    organiser), attendance with hours for the team members present, and, when households are given, one
+    屋场夜话 contact for them through the contact service. All or nothing: a bad household code records nothing.
+    """
+    now = now or timezone.now()
+    team = data.team
+    if not can_record_session(user, team):
+        raise PermissionDenied
+    organiser = scope_for(user).member
+    if data.starts_at > now:
+        raise ActivityError({"date": _("只能登记已经举行的宣讲")})
+    if not (Decimal("0.5") <= data.hours <= Decimal(24)):
+        raise ActivityError({"hours": _("时长应在 0.5 到 24 小时之间")})
+    members = set(team.members.values_list("pk", flat=True)) | ({team.leader_id} - {None})
+    strangers = set(data.present) - members
+    if strangers:
+        raise ActivityError({"present": _("只能登记本宣讲队的队员")})
+    from .enums import ActivityKind
+
+    activity = Activity.objects.create(
+        station=team.station,
+        team=team,
+        title=data.topic,
+        kind=ActivityKind.LECTURE,
+        starts_at=data.starts_at,
+        ends_at=data.starts_at + datetime.timedelta(hours=float(data.hours)),
+        location=data.location,
+        organiser=organiser,
+        capacity=0,
+        hours=data.hours,
+        status=ActivityStatus.CLOSED,
+        created_by=user,
+    )
+    SignUp.objects.bulk_create(
+        [
+            SignUp(
+                activity=activity,
+                member_id=mid,
+                signed_at=now,
+                attended=True,
+                hours=data.hours,
+                recorded_by=user,
+                recorded_at=now,
+            )
+            for mid in sorted(set(data.present))
+        ]
+    )
+    if data.household_codes.strip():
+        session_record_yard_meeting(user=user, activity=activity, household_codes=data.household_codes)
+        activity.refresh_from_db(fields=["contact"])
+    return activity
+
+
+def team_sessions(teams: list[LectureTeam], limit: int | None = None) -> dict[int, list[Activity]]:
+    """Sessions held per team (newest first), each with `present` (team members attended) and `reached`
+    (households of its 屋场夜话 contact, 0 if none): one query for any number of teams."""
+    qs = (
+        Activity.objects.filter(team__in=teams, starts_at__lte=timezone.now())
+        .annotate(
+            present=Count("signups", filter=Q(signups__attended=True), distinct=True),
+            reached=Count("contact__reached", distinct=True),
+        )
+        .order_by("-starts_at", "-id")
+    )
+    out: dict[int, list[Activity]] = {t.pk: [] for t in teams}
+    for a in qs:
+        if limit is None or len(out[a.team_id]) < limit:
+            out[a.team_id].append(a)
+    return out
+
+
 # --- reads ------------------------------------------------------------------------------------------------
 
 
@@ -374,3 +560,92 @@ def volunteer_hours(
         .annotate(h=Sum("hours"))
         .order_by()
     }
+
+
+def members_year_record(
+    *, member_ids: list[int], path: str, year: int, on: datetime.date | None = None
+) -> dict:
+    """Each member's year in the activities of stations under `path` (the yearly appraisal's entry):
+    {member_id: {"hours", "attended", "absent", "trainings_missed"}}, members without any activity omitted.
+
+    - hours / attended: attended sign-ups of activities that began in the year;
+    - absent: signed up (not cancelled) and recorded as not attending;
+    - trainings_missed: trainings of the year (over by `on`) that required a post the member held on the
+      training's day (e.g. all grid heads under its station), without an attended row.
+    At most four queries whatever the number of members or trainings.
+    """
+    on = on or timezone.localdate()
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=tz)
+    end = min(
+        datetime.datetime(year + 1, 1, 1, tzinfo=tz), datetime.datetime.combine(on, datetime.time.max, tz)
+    )
+    out: dict[int, dict] = {}
+
+    def row(mid: int) -> dict:
+        return out.setdefault(mid, {"hours": Decimal(0), "attended": 0, "absent": 0, "trainings_missed": 0})
+
+    # 1: sign-ups per member (hours, attended, absent)
+    for r in (
+        SignUp.objects.filter(
+            member_id__in=member_ids,
+            activity__path__startswith=path,
+            activity__starts_at__gte=start,
+            activity__starts_at__lt=end,
+        )
+        .values("member_id")
+        .annotate(
+            h=Sum("hours", filter=Q(attended=True)),
+            came=Count("id", filter=Q(attended=True)),
+            absent=Count("id", filter=Q(attended=False, status=SignUpStatus.SIGNED)),
+        )
+        .order_by()
+    ):
+        if r["came"] or r["absent"]:
+            rec = row(r["member_id"])
+            rec["hours"], rec["attended"], rec["absent"] = r["h"] or Decimal(0), r["came"], r["absent"]
+    # 2: the year's trainings that require attendees, and who attended them
+    trainings = list(
+        Activity.objects.filter(
+            path__startswith=path,
+            required__in=list(REQUIRED_POSITION),
+            starts_at__gte=start,
+            ends_at__lt=end,
+        )
+        .exclude(status=ActivityStatus.CANCELLED)
+        .values("id", "path", "required", "starts_at")
+        .order_by()
+    )
+    if not trainings:
+        return out
+    came = set(
+        SignUp.objects.filter(
+            activity_id__in=[t["id"] for t in trainings], attended=True, member_id__in=member_ids
+        ).values_list("activity_id", "member_id")
+    )
+    # 3: the posts those trainings require, held by these members at some time in the year
+    posts = list(
+        Position.objects.filter(
+            member_id__in=member_ids,
+            kind__in=list(REQUIRED_POSITION.values()),
+            place__path__startswith=path,
+            start_date__lte=end.date(),
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start.date()))
+        .values("member_id", "kind", "place__path", "start_date", "end_date")
+    )
+    for t in trainings:
+        kind = REQUIRED_POSITION[t["required"]]
+        day = timezone.localdate(t["starts_at"])
+        required = {
+            p["member_id"]
+            for p in posts
+            if p["kind"] == kind
+            and p["place__path"].startswith(t["path"])
+            and p["start_date"] <= day
+            and (p["end_date"] is None or p["end_date"] >= day)
+        }
+        for mid in required:
+            if (t["id"], mid) not in came:
+                row(mid)["trainings_missed"] += 1
+    return out

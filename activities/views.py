@@ -5,9 +5,11 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -15,12 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from grids.errors import flash_error
+from grids.private import api_or_session_user, private_file_response
 from members.access import scope_for
 from members.models import Member
 
 from . import exports, services
 from .enums import SignUpStatus
-from .models import ActivityTemplate, SignUp, Station
+from .models import ActivityPhoto, ActivityTemplate, SignUp, Station
 
 
 @login_required
@@ -75,6 +78,8 @@ def activity_detail(request, pk: int):
         "absentees": services.absentees(activity) if activity.required else [],
         "taken": len(signups),
         "is_organiser": is_organiser,
+        "photos": list(activity.photos.all()),
+        "max_photos": services.MAX_PHOTOS,
     }
     return render(request, "activities/detail.html", context)
 
@@ -126,6 +131,54 @@ def activity_attendance(request, pk: int):
 
 @login_required
 @require_POST
+def photos_upload(request, pk: int):
+    """The organiser or a manager adds photos of an activity once it has started."""
+    activity = services.get_activity_for_user(request.user, pk)
+    try:
+        photos = services.photos_add(
+            user=request.user, activity=activity, uploads=request.FILES.getlist("photos")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已上传 %(n)d 张照片") % {"n": len(photos)})
+    return redirect(reverse("activities:detail", args=[activity.pk]) + "#photos")
+
+
+@login_required
+@require_POST
+def photo_delete(request, pk: int):
+    photo = get_object_or_404(
+        ActivityPhoto.objects.select_related("activity"),
+        pk=pk,
+        activity__in=services.activities_visible_to(request.user).values("pk"),
+    )
+    services.photo_delete(user=request.user, photo=photo)
+    messages.info(request, _("已删除照片"))
+    return redirect(reverse("activities:detail", args=[photo.activity_id]) + "#photos")
+
+
+def activity_photo(request, pk: int, thumb: bool = False):
+    """An activity's photo (or its thumbnail), only to those who may see the activity (no public URL).
+
+    The API hands out these URLs, so an API client's own authentication is accepted as well as a session.
+    """
+    user = api_or_session_user(request)
+    if user is None:
+        return redirect_to_login(request.get_full_path())
+    photo = get_object_or_404(
+        ActivityPhoto, pk=pk, activity__in=services.activities_visible_to(user).values("pk")
+    )
+    return private_file_response(
+        photo.thumb if thumb else photo.image,
+        filename=f"activity-{photo.activity_id}-{photo.pk}.jpg",
+        as_attachment=False,
+        content_type="image/jpeg",
+    )
+
+
+@login_required
+@require_POST
 def session_yard_meeting(request, pk: int):
     """A lecture-team session recorded as one 屋场夜话 contact for the households present."""
     activity = services.get_activity_for_user(request.user, pk)
@@ -138,6 +191,108 @@ def session_yard_meeting(request, pk: int):
     else:
         messages.success(request, _("已记为屋场夜话,%(n)d 户") % {"n": contact.reached.count()})
     return redirect("activities:detail", pk=activity.pk)
+
+
+# --- 宣讲队 --------------------------------------------------------------------------------------------------
+
+
+class SessionForm(forms.Form):
+    date = forms.DateField(
+        label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}), initial="19:30"
+    )
+    hours = forms.DecimalField(
+        label=gettext_lazy("时长(小时)"), min_value=0.5, max_value=24, decimal_places=1, initial=2
+    )
+    location = forms.CharField(label=gettext_lazy("地点"), max_length=200)
+    topic = forms.CharField(label=gettext_lazy("宣讲主题"), max_length=100)
+    present = forms.MultipleChoiceField(
+        label=gettext_lazy("到场队员"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    yard_meeting = forms.BooleanField(label=gettext_lazy("同时记为屋场夜话(到场的户)"), required=False)
+    households = forms.CharField(
+        label=gettext_lazy("到场的户(户编号,用空格或逗号分隔)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = list(team.members.all().order_by("name"))
+        if team.leader is not None and team.leader not in people:
+            people.insert(0, team.leader)
+        self.fields["present"].choices = [(str(m.pk), m.name) for m in people]
+        self.fields["topic"].widget.attrs["list"] = "topics"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("yard_meeting") and not (data.get("households") or "").strip():
+            self.add_error("households", _("记为屋场夜话时请填写到场的户编号"))
+        return data
+
+
+@login_required
+def team_list(request):
+    """宣讲队 of the stations the user sees: members, topics, the latest sessions."""
+    teams = list(
+        services.teams_visible_to(request.user)
+        .select_related("station", "leader")
+        .prefetch_related("members")
+        .order_by("station__path", "name")
+    )
+    sessions = services.team_sessions(teams, limit=5)
+    for team in teams:
+        team.recent = sessions[team.pk]
+    return render(request, "activities/teams.html", {"teams": teams})
+
+
+@login_required
+def team_detail(request, pk: int):
+    """A team's members, topics and every session held; its leader or a manager records a session."""
+    team = get_object_or_404(
+        services.teams_visible_to(request.user).select_related("station", "leader"), pk=pk
+    )
+    can_record = services.can_record_session(request.user, team)
+    form = SessionForm(request.POST or None, team=team, initial={"date": timezone.localdate()})
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            starts = datetime.datetime.combine(d["date"], d["time"], tzinfo=timezone.get_current_timezone())
+            try:
+                activity = services.session_record(
+                    user=request.user,
+                    data=services.SessionIn(
+                        team=team,
+                        starts_at=starts,
+                        hours=d["hours"],
+                        location=d["location"],
+                        topic=d["topic"],
+                        present=[int(x) for x in d["present"]],
+                        household_codes=d["households"] if d["yard_meeting"] else "",
+                    ),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("已登记宣讲:%(title)s") % {"title": activity.title})
+                return redirect("activities:team", pk=team.pk)
+    sessions = services.team_sessions([team])[team.pk]
+    context = {
+        "team": team,
+        "members": list(team.members.all().order_by("name")),
+        "sessions": sessions,
+        "form": form,
+        "can_record": can_record,
+    }
+    return render(request, "activities/team.html", context)
 
 
 class FromTemplateForm(forms.Form):

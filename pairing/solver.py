@@ -24,6 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 # Kinds of slot (who the member is, as far as the pairing is concerned).
 PARTY = "party"  # ordinary members, deputies: 10–15 households, key ones only when cadres cannot
@@ -40,9 +42,11 @@ SHORT = 10_000_000
 UNMET = 1_000_000_000
 
 EARTH_M = 6_371_000.0
-# A group keeps edges to every cadre, every member of its own third-level grid and this many cheapest other
-# members (if that leaves anything unmet or any member short, the whole graph is solved again: exact, slower).
-NEAREST = 8
+# A group keeps edges to every cadre and this many cheapest ordinary members (by cost, so its own group's and
+# third-level grid's members come first); if that leaves anything unmet or any member short, the whole graph is
+# solved again (exact, slower). 12: on the demo town the pruned flows reach the exact optimum (same total
+# cost); 8 sent villages to the exact re-solve and was slower (docs/benchmarks.md).
+NEAREST = 12
 
 
 @dataclass(frozen=True)
@@ -160,15 +164,14 @@ def solve(households: list[HouseholdIn], slots: list[SlotIn]) -> Solution:
 
 
 def _edges(rep: HouseholdIn, slots: list[SlotIn], prune: bool):
-    """(slot, cost) for a group; pruned: every cadre, the members of its own third-level grid, and the NEAREST
-    cheapest ordinary members of other grids."""
+    """(slot, cost) for a group; pruned: every cadre (few, key households only), members living above any grid,
+    and the NEAREST cheapest ordinary members (same group first, then the same third-level grid, by cost)."""
     costed = [(s, cost(rep, s)[0]) for s in slots if allowed(rep, s)]
     if not prune:
         return costed
-    # Cadres (few, key households only) and members living above any grid are always kept.
-    kept = [(s, c) for s, c in costed if s.kind != PARTY or s.grid3 is None or s.grid3 == rep.grid3]
+    kept = [(s, c) for s, c in costed if s.kind != PARTY or s.grid3 is None]
     others = sorted(
-        ((s, c) for s, c in costed if not (s.kind != PARTY or s.grid3 is None or s.grid3 == rep.grid3)),
+        ((s, c) for s, c in costed if not (s.kind != PARTY or s.grid3 is None)),
         key=lambda sc: (sc[1], sc[0].member),
     )
     return kept + others[:NEAREST]
@@ -218,35 +221,35 @@ def _stage1(groups, reps, slots, solution, prune: bool):
 
 
 def _stage2(group, counts: dict[int, int], unmet: int, slots, solution) -> None:
+    """Hand the group's households to the members stage 1 gave it (`counts`), nearest first, exactly.
+
+    A transportation problem (households to members with capacities) solved as an assignment: each member is
+    repeated as many times as the households it takes, `unmet` columns cost nothing, and scipy's
+    `linear_sum_assignment` (C, exact) picks the cheapest perfect matching. Same optimum as a min-cost flow on
+    the group (households are interchangeable for every rule inside a group; only distance is left), without
+    building a networkx graph for each of a town's ~800 groups.
+    """
     by_member = {s.member: s for s in slots}
     takers = [(by_member[m], c) for m, c in sorted(counts.items())]
     if len(takers) == 1 and not unmet:
         pairs = [(h, takers[0][0]) for h in group]
     else:
-        g = nx.DiGraph()
-        g.add_node("S", demand=-len(group))
-        g.add_node("T", demand=len(group))
-        for s, c in takers:
-            g.add_edge(("m", s.member), "T", capacity=c, weight=0)
-        if unmet:
-            g.add_edge("U", "T", capacity=unmet, weight=0)
-        for h in group:
-            g.add_edge("S", ("h", h.id), capacity=1, weight=0)
-            if unmet:
-                g.add_edge(("h", h.id), "U", capacity=1, weight=0)
-            for s, _c in takers:
-                m = metres(h.lat, h.lon, s.lat, s.lon)
-                g.add_edge(
-                    ("h", h.id), ("m", s.member), capacity=1, weight=UNKNOWN_METRES if m is None else m
-                )
-        _total, flow = nx.network_simplex(g)
+        columns: list[SlotIn | None] = [s for s, c in takers for _ in range(c)] + [None] * unmet
+        matrix = np.zeros((len(group), len(columns)), dtype=np.int64)
+        for j, (s, c) in enumerate(takers):
+            col = [
+                UNKNOWN_METRES if m is None else m
+                for m in (metres(h.lat, h.lon, s.lat, s.lon) for h in group)
+            ]
+            first = sum(cc for _s, cc in takers[:j])
+            matrix[:, first : first + c] = np.array(col, dtype=np.int64)[:, None]
+        rows, cols = linear_sum_assignment(matrix)
         pairs = []
-        for h in group:
-            for node, f in flow[("h", h.id)].items():
-                if f and node == "U":
-                    solution.unmet.append(h.id)
-                elif f:
-                    pairs.append((h, by_member[node[1]]))
+        for i, j in zip(rows, cols, strict=True):
+            if columns[j] is None:
+                solution.unmet.append(group[i].id)
+            else:
+                pairs.append((group[i], columns[j]))
     for h, s in pairs:
         solution.assignments.append(
             Assignment(h.id, s.member, tier(h, s), metres(h.lat, h.lon, s.lat, s.lon))

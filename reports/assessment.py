@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.apps import apps
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
@@ -166,6 +167,21 @@ def _verification_by_village(*, town: Place, start, end) -> dict[str, dict]:
     return rows
 
 
+ACTIVITIES_ZERO = {"hours": 0.0, "attended": 0, "absent": 0, "trainings_missed": 0}
+
+
+def _activities_by_member(*, town: Place, year: int, ids: list[int], on: datetime.date) -> dict[int, dict]:
+    """新时代文明实践 per cadre for the year (docs/activities.md): volunteer hours, activities attended, signed up
+    but absent, required trainings missed. Shown beside the score (not weighted; the award ranking weighs the
+    hours). Empty when the activities app is not installed. A fixed number of queries (activities.services)."""
+    if not apps.is_installed("activities"):
+        return {}
+    from activities.services import members_year_record
+
+    record = members_year_record(member_ids=ids, path=town.path, year=year, on=on)
+    return {mid: {**r, "hours": float(r["hours"])} for mid, r in record.items()}
+
+
 def _issue_counts() -> dict:
     """Issues raised, resolved, rated and rated satisfied: the aggregates of the issues and satisfaction rates."""
     return {
@@ -257,6 +273,9 @@ def _cadre_rows(*, user, town: Place, year: int, on, year_issues, cw: dict) -> l
                 "total": total,
             }
         )
+    volunteering = _activities_by_member(town=town, year=year, ids=ids, on=on)
+    for r in cadre_rows:
+        r["activities"] = volunteering.get(r["id"], dict(ACTIVITIES_ZERO))
     cadre_rows.sort(key=lambda r: (-r["total"], r["name"]))
     return cadre_rows
 

@@ -435,7 +435,13 @@ def assessment_sheets(*, sheet: dict, town: Place, year: int) -> list[Sheet]:
             values = [row["name"], row.get("role_label", ""), row.get("home", "")]
             for c in comps:
                 values += [row["rates"].get(c.value), row["points"].get(c.value)]
-            yield [*values, row["total"]]
+            # 新时代文明实践 beside the score (not weighted); sheets stored before it have no such entry
+            act = row.get("activities") or {}
+            yield [
+                *values,
+                row["total"],
+                *(act.get(k) for k in ("hours", "attended", "absent", "trainings_missed")),
+            ]
 
     status = _("已审定") if sheet.get("approved") else _("未审定")
     villages = Sheet(
@@ -452,6 +458,10 @@ def assessment_sheets(*, sheet: dict, town: Place, year: int) -> list[Sheet]:
             Column(_("所在地"), 14),
             *comp_columns("cadre"),
             Column(_("总分(满分100分)"), kind="decimal"),
+            Column(_("志愿服务时长"), kind="decimal"),
+            Column(_("参加活动"), kind="int"),
+            Column(_("报名未到"), kind="int"),
+            Column(_("缺席培训"), kind="int"),
         ],
         cadre_rows(),
         caption=f"{town.name} {year}年 {_('联户干部绩效')} ({status})",

@@ -183,6 +183,13 @@ def test_demo_year_of_activities():
     past = SignUp.objects.filter(activity__starts_at__lt=timezone.now())
     assert past.filter(attended=True).exists() and past.filter(attended=False).exists()
     assert SignUp.objects.filter(activity__starts_at__gt=timezone.now(), attended__isnull=True).exists()
+    # the first village's 宣讲队 with sessions held, and a few photos on activities held
+    from activities.models import ActivityPhoto, LectureTeam
+
+    team = LectureTeam.objects.get()
+    assert team.leader is not None and team.sessions.filter(signups__attended=True).exists()
+    assert ActivityPhoto.objects.count() == 6
+    assert all(p.activity.starts_at < timezone.now() for p in ActivityPhoto.objects.all())
 
 
 def test_lecture_team_session_recorded_as_a_yard_meeting(town, login):

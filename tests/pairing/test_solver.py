@@ -95,3 +95,54 @@ def test_what_cannot_be_met_is_counted():
     )
     assert solution.unmet == []
     assert sum(solution.shortfall.values()) == 8  # 20 needed for two lower bounds, 12 households
+
+
+def test_stage_two_matches_a_min_cost_flow_on_random_groups():
+    """Stage 2 (households of a group to the members stage 1 gave it) is an assignment solved by scipy; it must
+    reach the same total distance as the min-cost flow it replaced, with each member's count as given."""
+    from collections import Counter
+
+    import networkx as nx
+
+    from pairing import solver
+
+    rnd = random.Random(5)
+    for _ in range(60):
+        n = rnd.randint(2, 30)
+        group = [
+            HouseholdIn(
+                i,
+                1,
+                1,
+                False,
+                *((28 + rnd.random() / 50, 112 + rnd.random() / 50) if i % 5 else (None, None)),
+            )
+            for i in range(n)
+        ]
+        slots = [
+            SlotIn(100 + j, PARTY, 0, 15, lat=28 + rnd.random() / 50, lon=112 + rnd.random() / 50)
+            for j in range(3)
+        ]
+        unmet = rnd.randint(0, n // 3)
+        first = rnd.randint(1, n - unmet)
+        counts = {100: first, 101: n - unmet - first} if n - unmet - first else {100: first}
+        got = solver.Solution()
+        solver._stage2(group, counts, unmet, slots, got)
+        assert Counter(a.member for a in got.assignments) == Counter(counts) and len(got.unmet) == unmet
+        g = nx.DiGraph()
+        g.add_node("S", demand=-n)
+        g.add_node("T", demand=n)
+        g.add_edge("U", "T", capacity=unmet, weight=0)
+        for m, c in counts.items():
+            g.add_edge(m, "T", capacity=c, weight=0)
+        for h in group:
+            g.add_edge("S", ("h", h.id), capacity=1, weight=0)
+            g.add_edge(("h", h.id), "U", capacity=1, weight=0)
+            for s in slots[:2]:
+                d = solver.metres(h.lat, h.lon, s.lat, s.lon)
+                g.add_edge(
+                    ("h", h.id), s.member, capacity=1, weight=solver.UNKNOWN_METRES if d is None else d
+                )
+        best, _flow = nx.network_simplex(g)
+        ours = sum(solver.UNKNOWN_METRES if a.metres is None else a.metres for a in got.assignments)
+        assert ours == best

@@ -42,3 +42,16 @@ def test_attended_hours_in_the_period_count_and_carry_the_rounds_weight(town, ro
     assert rows["member_a"][Criterion.VOLUNTEER_HOURS].points == Decimal("0.00")
     assert ranking.weights[Criterion.VOLUNTEER_HOURS] == Decimal("10.00")
     assert [row.name for row in ranking.rows] == ["member_b", "member_a"]  # the hours decide the tie
+
+
+def test_the_hours_component_is_visible_on_the_round_and_ranking_pages(town, round_, login):
+    """Visible even at weight 0: the round's weights form has its field, the ranking lists it per candidate."""
+    from django.urls import reverse
+
+    client = login(town.user("town_staff"))
+    page = client.get(reverse("rewards:round-detail", args=[round_.pk])).content.decode()
+    assert 'name="volunteer_hours"' in page and "志愿服务时长" in page
+    contact(town.members["member_a"], at(YEAR, 3, 1), household=town.ha1)
+    type_ = round_.types.get(kind=AwardKind.LINKED_MEMBER)
+    page = client.get(reverse("rewards:ranking", args=[round_.pk, type_.pk])).content.decode()
+    assert "志愿服务时长" in page
