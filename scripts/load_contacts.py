@@ -104,7 +104,10 @@ def prepare(users: int, out: Path) -> None:
         member.save(update_fields=["user"])
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that loads users (axes' backend only checks logins and has no get_user).
+        session[BACKEND_SESSION_KEY] = next(
+            b for b in settings.AUTHENTICATION_BACKENDS if not b.startswith("axes.")
+        )
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         households = list(

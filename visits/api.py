@@ -123,9 +123,7 @@ class ContactViewSet(
             # Today's visibility, or a link of the member's that has ended (a late entry): the service then
             # checks the contact's date against the member's links (visits.services).
             if values.get("household") is not None:
-                target["household"] = services.households_recordable_by(request.user).get(
-                    pk=values["household"]
-                )
+                target["household"] = services.recordable_household(request.user, values["household"])
             if values.get("place") is not None:
                 target["place"] = services.places_recordable_by(request.user).get(pk=values["place"])
         except Exception as exc:
@@ -154,7 +152,9 @@ class ContactViewSet(
             )
         except DjangoValidationError as error:
             _raise_drf(error)
-        output = ContactSerializer(self.get_queryset().get(pk=contact.pk), context={"request": request})
+        # A new contact is answered from what was written (no re-read); a retry with the stored one.
+        stored = contact if contact.created else self.get_queryset().get(pk=contact.pk)
+        output = ContactSerializer(stored, context={"request": request})
         return Response(
             output.data, status=status.HTTP_201_CREATED if contact.created else status.HTTP_200_OK
         )

@@ -34,12 +34,19 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_households(self, obj) -> list[int]:
+        # A contact just recorded (visits.services.contact_record) knows its rows: no query for the answer.
+        written = getattr(obj, "household_ids_written", None)
+        if written is not None:
+            return sorted(written)
         return sorted(h.pk for h in obj.households.all())
 
     def get_photos(self, obj) -> list[str]:
         """Links to the scoped photo view (photos have no public URL)."""
         request = self.context.get("request")
-        urls = [reverse("visits:photo", args=[photo.pk]) for photo in obj.photos.all()]
+        photos = getattr(obj, "photos_written", None)
+        if photos is None:
+            photos = obj.photos.all()
+        urls = [reverse("visits:photo", args=[photo.pk]) for photo in photos]
         return [request.build_absolute_uri(url) for url in urls] if request is not None else urls
 
 
