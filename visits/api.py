@@ -39,6 +39,7 @@ from .serializers import (
     ContactUpdateSerializer,
     LinkComplianceSerializer,
     MemberComplianceSerializer,
+    contact_created_data,
 )
 
 
@@ -152,12 +153,10 @@ class ContactViewSet(
             )
         except DjangoValidationError as error:
             _raise_drf(error)
-        # A new contact is answered from what was written (no re-read); a retry with the stored one.
-        stored = contact if contact.created else self.get_queryset().get(pk=contact.pk)
-        output = ContactSerializer(stored, context={"request": request})
-        return Response(
-            output.data, status=status.HTTP_201_CREATED if contact.created else status.HTTP_200_OK
-        )
+        if contact.created:  # answered from what was written, without reading it back
+            return Response(contact_created_data(contact, request), status=status.HTTP_201_CREATED)
+        output = ContactSerializer(self.get_queryset().get(pk=contact.pk), context={"request": request})
+        return Response(output.data, status=status.HTTP_200_OK)
 
     @extend_schema(request=ContactUpdateSerializer, responses=ContactSerializer)
     def partial_update(self, request, *args, **kwargs):
