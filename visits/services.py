@@ -537,20 +537,10 @@ def contact_record(
     cleaned_photos = [photo_clean(upload) for upload in photos]
     lat, lon, accuracy = _clean_position(position) if kind == ContactKind.HOME_VISIT else (None, None, None)
     contact = Contact(
-        member=member,
-        kind=kind,
-        occurred_at=occurred_at,
-        household=target.household,
-        place=target.place,
-        link=target.link,
-        summary=summary.strip(),
-        found_problem=found_problem,
-        client_id=client_id,
-        path=target.path,
-        created_by=user,
-        latitude=lat,
-        longitude=lon,
-        accuracy_m=accuracy,
+        **{"member": member, "kind": kind, "occurred_at": occurred_at, "client_id": client_id},
+        **{"household": target.household, "place": target.place, "link": target.link, "path": target.path},
+        **{"summary": summary.strip(), "found_problem": found_problem, "created_by": user},
+        **{"latitude": lat, "longitude": lon, "accuracy_m": accuracy},
         **{field: duty in chosen for duty, field in DUTY_FIELDS.items()},
     )
     reached_ids = [h.pk for h in target.reached]
