@@ -13,6 +13,11 @@ links (e.g. scripts/bench_city.py's databases). Three steps:
     # 3. exactly one contact per request: every client id answered 201 is stored once, nothing else was
     .venv/bin/python scripts/load_contacts.py check --sent /tmp/load_sent.txt
 
+Or all of it in one command (gunicorn with config/gunicorn.conf.py on port 8011, then locust, then the check;
+prints contacts/s, the workers' and PostgreSQL's CPU per request and the load average; docs/benchmarks.md):
+
+    .venv/bin/python scripts/load_contacts.py run --users 16 --seconds 60 --workers 4 --threads 2
+
 Each request is a home visit or an online contact (half each) by the member to one of their households, with
 a new client id, dated a few minutes ago; every answered request writes "client_id status" to LOAD_SENT.
 """
