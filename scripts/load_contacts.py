@@ -13,6 +13,11 @@ links (e.g. scripts/bench_city.py's databases). Three steps:
     # 3. exactly one contact per request: every client id answered 201 is stored once, nothing else was
     .venv/bin/python scripts/load_contacts.py check --sent /tmp/load_sent.txt
 
+Or all of it in one command (gunicorn with config/gunicorn.conf.py on port 8011, then locust, then the check;
+prints contacts/s, the workers' and PostgreSQL's CPU per request and the load average; docs/benchmarks.md):
+
+    .venv/bin/python scripts/load_contacts.py run --users 16 --seconds 60 --workers 4 --threads 2
+
 Each request is a home visit or an online contact (half each) by the member to one of their households, with
 a new client id, dated a few minutes ago; every answered request writes "client_id status" to LOAD_SENT.
 """
@@ -104,7 +109,10 @@ def prepare(users: int, out: Path) -> None:
         member.save(update_fields=["user"])
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that loads users (axes' backend only checks logins and has no get_user).
+        session[BACKEND_SESSION_KEY] = next(
+            b for b in settings.AUTHENTICATION_BACKENDS if not b.startswith("axes.")
+        )
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         households = list(
@@ -138,6 +146,110 @@ def check(sent: Path) -> None:
     print("exactly one contact per successful request, none for the others")
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def run(users: int, seconds: int, workers: int, threads: int, port: int) -> None:
+    """prepare, gunicorn (config/gunicorn.conf.py), locust for `seconds`, check; one summary line at the end."""
+    import signal
+    import socket
+    import subprocess
+    import tempfile
+    import time
+
+    root = Path(__file__).resolve().parent.parent
+    bin_dir = Path(sys.executable).parent
+    tmp = Path(tempfile.mkdtemp(prefix="load_contacts_"))
+    logins, sent = tmp / "users.json", tmp / "sent.txt"
+    prepare(max(users, 32), logins)
+    from visits.models import Contact
+
+    env = {
+        **os.environ,
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "DATABASE_CONN_MAX_AGE": "600",
+    }
+    server = subprocess.Popen(
+        [bin_dir / "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"], cwd=root, env=env
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1)
+        before = Contact.objects.count()
+        load_start = os.getloadavg()
+        cpu_start = _cpu_seconds(_children(server.pid))
+        subprocess.run(
+            [
+                bin_dir / "locust",
+                "-f",
+                str(Path(__file__).resolve()),
+                "--headless",
+                "-u",
+                str(users),
+                "-r",
+                str(users),
+                "-t",
+                f"{seconds}s",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+            ],
+            cwd=root,
+            env={**os.environ, "LOAD_USERS": str(logins), "LOAD_SENT": str(sent)},
+            check=False,
+        )
+        cpu = _cpu_seconds(_children(server.pid)) - cpu_start
+        load_end = os.getloadavg()
+        # PostgreSQL's share: the backends serving this database for the web processes (opened during the
+        # run and kept for its length, DATABASE_CONN_MAX_AGE below), not this script's own connection.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pg_cpu = _cpu_seconds([pid for (pid,) in cursor.fetchall()])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    after = Contact.objects.count()
+    lines = [line.split() for line in sent.read_text().splitlines() if line.strip()]
+    ok = sum(1 for _, status in lines if status == "201")
+    check(sent)
+    print(
+        f"SUMMARY users={users} workers={workers}x{threads} {seconds}s: answered {len(lines)}, 201 {ok}, "
+        f"{ok / seconds:.1f} contacts/s, contacts in the database +{after - before}, "
+        f"worker CPU {cpu:.1f} s = {1000 * cpu / max(len(lines), 1):.1f} ms a request, "
+        f"PostgreSQL CPU {pg_cpu:.1f} s = {1000 * pg_cpu / max(len(lines), 1):.1f} ms a request, "
+        f"load average {load_start[0]:.1f} -> {load_end[0]:.1f}"
+    )
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -156,8 +268,16 @@ if __name__ == "__main__":
     p.add_argument("--out", type=Path, default=Path("/tmp/load_users.json"))
     c = sub.add_parser("check")
     c.add_argument("--sent", type=Path, default=Path("/tmp/load_sent.txt"))
+    r = sub.add_parser("run", help="prepare, start gunicorn, run locust, stop gunicorn, check: all in one")
+    r.add_argument("--users", type=int, default=16, help="concurrent locust users")
+    r.add_argument("--seconds", type=int, default=60)
+    r.add_argument("--workers", type=int, default=4, help="gunicorn processes")
+    r.add_argument("--threads", type=int, default=2, help="threads per gunicorn process")
+    r.add_argument("--port", type=int, default=8011)
     args = parser.parse_args()
     if args.cmd == "prepare":
         prepare(args.users, args.out)
+    elif args.cmd == "run":
+        run(args.users, args.seconds, args.workers, args.threads, args.port)
     else:
         check(args.sent)

@@ -38,6 +38,7 @@ from .serializers import (
     ContactUpdateSerializer,
     LinkComplianceSerializer,
     MemberComplianceSerializer,
+    contact_created_data,
 )
 
 
@@ -114,9 +115,7 @@ class ContactViewSet(
             # Today's visibility, or a link of the member's that has ended (a late entry): the service then
             # checks the contact's date against the member's links (visits.services).
             if values.get("household") is not None:
-                target["household"] = services.households_recordable_by(request.user).get(
-                    pk=values["household"]
-                )
+                target["household"] = services.recordable_household(request.user, values["household"])
             if values.get("place") is not None:
                 target["place"] = services.places_recordable_by(request.user).get(pk=values["place"])
         except Exception as exc:
@@ -138,10 +137,10 @@ class ContactViewSet(
             position=(values.get("latitude"), values.get("longitude"), values.get("accuracy")),
             **target,
         )
+        if contact.created:  # answered from what was written, without reading it back
+            return Response(contact_created_data(contact, request), status=status.HTTP_201_CREATED)
         output = ContactSerializer(self.get_queryset().get(pk=contact.pk), context={"request": request})
-        return Response(
-            output.data, status=status.HTTP_201_CREATED if contact.created else status.HTTP_200_OK
-        )
+        return Response(output.data, status=status.HTTP_200_OK)
 
     @extend_schema(request=ContactUpdateSerializer, responses=ContactSerializer)
     def partial_update(self, request, *args, **kwargs):

@@ -43,6 +43,37 @@ class ContactSerializer(serializers.ModelSerializer):
         return [request.build_absolute_uri(url) for url in urls] if request is not None else urls
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def contact_created_data(contact: Contact, request=None) -> dict:
+    """`ContactSerializer(contact).data` for a contact just recorded (visits.services.contact_record), built
+    directly: a ModelSerializer builds its sixteen fields anew for every answer, a third of the answer's CPU
+    time. Same keys, order and formats (tests/visits/test_record_statements.py compares it with a fresh read).
+    """
+    photos = [reverse("visits:photo", args=[photo.pk]) for photo in contact.photos_written]
+    if request is not None:
+        photos = [request.build_absolute_uri(url) for url in photos]
+    return {
+        "id": contact.pk,
+        "client_id": str(contact.client_id),
+        "member": contact.member_id,
+        "member_name": contact.member.name,
+        "kind": contact.kind,
+        "occurred_at": _DATETIME.to_representation(contact.occurred_at),
+        "household": contact.household_id,
+        "place": contact.place_id,
+        "households": sorted(contact.household_ids_written),
+        "link": contact.link_id,
+        "duties": contact.duties,
+        "summary": contact.summary,
+        "found_problem": contact.found_problem,
+        "photos": photos,
+        "created_at": _DATETIME.to_representation(contact.created_at),
+        "updated_at": _DATETIME.to_representation(contact.updated_at),
+    }
+
+
 class ContactCreateSerializer(serializers.Serializer):
     """Input for POST /api/contacts/: ids are checked against the user's scope by the service."""
 

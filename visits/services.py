@@ -1,22 +1,26 @@
 """Writes: recording and correcting contacts. HTML forms and the API both call these.
 
-Errors are `django.core.exceptions.ValidationError` keyed by field, with Chinese messages and an English
-gloss, so a form shows them next to the field and the API answers 400 with the same text.
+Errors are `grids.errors.Invalid` (a `ValidationError` that names its field) and `NotAllowed` (403), one
+language each: a form shows them next to the field and the API answers 400 / 403 with the same text
+(docs/architecture.md, Errors).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import io
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -38,7 +42,14 @@ from .enums import (
 )
 from .models import Contact, ContactHousehold, ContactPhoto, ContactRevision
 from .periods import CLOCK_SKEW, TZ, local_date
-from .tallies import last_contact_recount, tally_add
+from .signals import COUNTED_ATTR
+from .tallies import (
+    last_contact_note_sql,
+    last_contact_recount,
+    month_tally_add_sql,
+    tally_add,
+    tally_add_sql,
+)
 
 MAX_PHOTOS = 3
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -164,7 +175,7 @@ def _not_linked_error(field: str, links: Sequence[Link], on: datetime.date):
                     % {"d": links[0].start_date.isoformat()}
                 }
             )
-        return ValidationError({"occurred_at": _("该日期不在联系有效期内")})
+        return Invalid(_("该日期不在联系有效期内"), field="occurred_at")
     return ValidationError({field: _("只能为自己联系的对象记录走访")})
 
 
@@ -263,6 +274,210 @@ def _require_record_rights(*, user, kind: str, household: Household | None, plac
         raise NotAllowed(_("您只有查看权限,不能在此范围内录入或办理"))
 
 
+def recordable_household(user, pk: int) -> Household:
+    """`households_recordable_by(user).get(pk=pk)`; one of the member's own current households (the usual
+    case, already in the scope) is read by its primary key alone. Household.DoesNotExist when out of reach."""
+    if pk in scope_for(user).own_household_ids:
+        return Household.objects.get(pk=pk)
+    return households_recordable_by(user).get(pk=pk)
+
+
+@dataclass
+class _Target:
+    """What a new contact is about: its household or place, the households it reaches, and for each the
+    member's link it counts towards (None: recorded through the recorder's write scope)."""
+
+    household: Household | None
+    place: Place | None
+    link: Link | None
+    reached: list[Household]
+    links: dict[int, Link | None]
+    path: str
+
+
+def _recording_member(user) -> Member:
+    member = scope_for(user).member
+    if member is None:
+        raise Invalid(_("该账号未关联联户人员"))
+    return member
+
+
+def _check_input(*, kind: str, occurred_at, duties, photos, now) -> tuple[datetime.datetime, list[str]]:
+    """The contact's own fields: a known kind, a time not in the future, duties, at most three photos."""
+    if kind not in ContactKind.values:
+        raise Invalid(_("未知的走访方式"), field="kind")
+    occurred_at = _check_time(occurred_at, now)
+    chosen = _clean_duties(duties)
+    if len(photos) > MAX_PHOTOS:
+        raise Invalid(_("最多上传 3 张照片"), field="photos")
+    return occurred_at, chosen
+
+
+def _record_target(
+    *, user, member: Member, kind: str, on: datetime.date, household, place, households
+) -> _Target:
+    """The target for the kind of contact, and the links it counts towards on `on` (or a ValidationError)."""
+    if kind in HOUSEHOLD_KINDS:
+        if household is None or place is not None or households:
+            raise Invalid(_("请选择走访的户"), field="household")
+        link = _find_link(user=user, member=member, kind=kind, target=household, on=on)
+        return _Target(household, None, link, [household], {household.pk: link}, household.path)
+    if kind in PLACE_KINDS:
+        if place is None or household is not None or households:
+            raise Invalid(_("请选择网格、村或镇"), field="place")
+        if place.kind not in PLACE_KIND_FOR[kind]:
+            raise Invalid(_("该走访方式不适用于所选地点"), field="place")
+        link = _find_link(user=user, member=member, kind=kind, target=place, on=on)
+        return _Target(None, place, link, [], {}, place.path)
+    # yard meeting: one contact, several households
+    assert kind in MULTI_HOUSEHOLD_KINDS
+    unique = {h.pk: h for h in households}
+    if household is not None:
+        unique.setdefault(household.pk, household)
+    if not unique or place is not None:
+        raise Invalid(_("请选择参加屋场夜话的户"), field="households")
+    reached = list(unique.values())
+    links = _yard_links(user=user, member=member, households=reached, on=on)
+    return _Target(None, None, None, reached, links, _common_path(h.path for h in reached))
+
+
+def _stored(client_id: uuid.UUID, user) -> Contact | None:
+    """The contact already stored under this client id (a retry), or None; another user's id is refused."""
+    existing = Contact.objects.filter(client_id=client_id).first()
+    if existing is None:
+        return None
+    if existing.created_by_id != user.pk:
+        raise Invalid(_("客户端编号已被使用"), field="client_id")
+    existing.created = False
+    return existing
+
+
+def _prepared(instance, fields) -> list:
+    """The database values of `fields` for a new row of `instance` (auto_now_add and the like applied)."""
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def _child_rows_sql(model, instances: Sequence, parent: str) -> tuple[str, list]:
+    """INSERT rows of `model` whose foreign key to the contact comes from the CTE `c` (the new contact)."""
+    qn = connection.ops.quote_name
+    fields = [f for f in model._meta.local_concrete_fields if not f.primary_key and f.name != parent]
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    params = [value for instance in instances for value in _prepared(instance, fields)]
+    columns = ", ".join(qn(c) for c in [model._meta.get_field(parent).column, *(f.column for f in fields)])
+    return (
+        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "
+        f"SELECT c.id, v.* FROM c, (VALUES {', '.join([row] * len(instances))}) v",
+        params,
+    )
+
+
+def _write_statement(contact: Contact, target: _Target, revision: ContactRevision) -> tuple[str, list]:
+    """The whole write of a new contact as one PostgreSQL statement (one round trip, atomic by itself).
+
+    `c` inserts the contact, or nothing when its client id is already stored (a retry racing the original:
+    ON CONFLICT DO NOTHING); the other CTEs insert its reach rows and revision from `c`'s row and upsert the
+    tallies only if `c` inserted one, so a duplicate writes nothing at all.
+    """
+    qn = connection.ops.quote_name
+    fields = [f for f in Contact._meta.local_concrete_fields if not f.primary_key]
+    ctes = [
+        (
+            f"INSERT INTO {qn(Contact._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({qn(Contact._meta.get_field('client_id').column)}) DO NOTHING RETURNING id",
+            _prepared(contact, fields),
+        )
+    ]
+    if target.reached:
+        rows = [
+            ContactHousehold(
+                household=h,
+                member=contact.member,
+                kind=contact.kind,
+                occurred_at=contact.occurred_at,
+                link=target.links.get(h.pk),
+            )
+            for h in target.reached
+        ]
+        ctes.append(_child_rows_sql(ContactHousehold, rows, "contact"))
+    ctes.append(_child_rows_sql(ContactRevision, [revision], "contact"))
+    new = "EXISTS (SELECT 1 FROM c)"
+    link_ids = [link.pk for link in target.links.values() if link] if target.reached else [contact.link_id]
+    ctes += [
+        tally_add_sql(link_ids=link_ids, kind=contact.kind, occurred_at=contact.occurred_at, when=new),
+        month_tally_add_sql(
+            path=contact.path,
+            kind=contact.kind,
+            occurred_at=contact.occurred_at,
+            duty_fields=[field for field in DUTY_FIELDS.values() if getattr(contact, field)],
+            when=new,
+        ),
+        last_contact_note_sql(household_ids=[h.pk for h in target.reached], at=contact.occurred_at, when=new),
+    ]
+    ctes = [cte for cte in ctes if cte is not None]
+    names = ["c", *(f"w{i}" for i in range(1, len(ctes)))]
+    sql = "WITH " + ", ".join(f"{name} AS ({cte[0]})" for name, cte in zip(names, ctes, strict=True))
+    return sql + " SELECT id FROM c", [param for cte in ctes for param in cte[1]]
+
+
+def _write_in_one_statement(contact: Contact, target: _Target, revision: ContactRevision) -> bool:
+    """Write the contact with `_write_statement`; False when its client id was already stored.
+
+    The signals' tally receivers would count it again, so the contact is marked counted before post_save
+    is sent (other apps, e.g. verification, react to it as to any saved contact; pre_save is not sent).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(*_write_statement(contact, target, revision))
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    contact.pk = row[0]
+    contact._state.adding = False
+    contact._state.db = connection.alias
+    setattr(contact, COUNTED_ATTR, True)
+    post_save.send(
+        sender=Contact, instance=contact, created=True, update_fields=None, raw=False, using=connection.alias
+    )
+    return True
+
+
+def _write_row_by_row(contact: Contact, target: _Target, revision: ContactRevision) -> bool:
+    """The same write through the ORM (databases other than PostgreSQL): the signals count each row."""
+    try:
+        with transaction.atomic():
+            contact.save()
+            for h in target.reached:
+                ContactHousehold.objects.create(
+                    contact=contact,
+                    household=h,
+                    member=contact.member,
+                    kind=contact.kind,
+                    occurred_at=contact.occurred_at,
+                    link=target.links.get(h.pk),
+                )
+            revision.contact = contact
+            revision.save()
+    except IntegrityError:
+        if not Contact.objects.filter(client_id=contact.client_id).exists():
+            raise
+        return False  # the same submission raced this one and was stored first
+    return True
+
+
+def _contact_write(contact: Contact, target: _Target, revision: ContactRevision, photos: Sequence) -> bool:
+    """Store the contact, its reach rows, photos, revision and tallies; False if its client id was taken."""
+    one_statement = connection.vendor == "postgresql" and not getattr(
+        settings, "LIANHU_CONTACT_WRITE_ROW_BY_ROW", False
+    )
+    write = _write_in_one_statement if one_statement else _write_row_by_row
+    # Photos are files and rows of their own: then everything goes in one transaction.
+    with transaction.atomic() if photos else contextlib.nullcontext():
+        if not write(contact, target, revision):
+            return False
+        contact.photos_written = [ContactPhoto.objects.create(contact=contact, image=c) for c in photos]
+    return True
+
+
 def contact_record(
     *,
     user,
@@ -279,115 +494,62 @@ def contact_record(
     position: tuple | None = None,
     now: datetime.datetime | None = None,
 ) -> Contact:
-    """Record a contact by the user's member and return it (recorded at `now`, the current time by default).
+    """Record a contact by the user's member and return it (`now`: the moment it is recorded; the demo gives
+    its own).
 
     `position` (latitude, longitude, accuracy in metres) is the phone's location, kept for home visits only,
     rounded to 4 decimals (about 10 m).
 
     Idempotent on `client_id`: if a contact with that id exists (a retry after a lost answer), it is returned
     unchanged and nothing is written; `contact.created` tells which happened. Writes the contact, one
-    ContactHousehold row per household reached, up to three re-encoded photos and a "create" revision.
+    ContactHousehold row per household reached, up to three re-encoded photos, a "create" revision and the
+    tallies: on PostgreSQL in one statement (`_write_statement`), which also detects the retry (the usual new
+    contact reads nothing first). `contact.household_ids_written` lists the households reached.
     """
     client_id = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
-    existing = Contact.objects.filter(client_id=client_id).first()
-    if existing is not None:
-        if existing.created_by_id != user.pk:
-            raise Invalid(_("客户端编号已被使用"), field="client_id")
-        existing.created = False
-        return existing
-
-    scope = scope_for(user)
-    member = scope.member
-    if member is None:
-        raise Invalid(_("该账号未关联联户人员"))
-    if kind not in ContactKind.values:
-        raise Invalid(_("未知的走访方式"), field="kind")
     now = now or timezone.now()
-    occurred_at = _check_time(occurred_at, now)
-    on = local_date(occurred_at)
-    chosen = _clean_duties(duties)
-    if len(photos) > MAX_PHOTOS:
-        raise Invalid(_("最多上传 3 张照片"), field="photos")
-
-    _require_record_rights(user=user, kind=kind, household=household, place=place)
-    link = None
-    reached: list[Household] = []
-    yard_links: dict[int, Link | None] = {}
-    if kind in HOUSEHOLD_KINDS:
-        if household is None or place is not None or households:
-            raise Invalid(_("请选择走访的户"), field="household")
-        link = _find_link(user=user, member=member, kind=kind, target=household, on=on)
-        reached = [household]
-        path = household.path
-    elif kind in PLACE_KINDS:
-        if place is None or household is not None or households:
-            raise Invalid(_("请选择网格、村或镇"), field="place")
-        if place.kind not in PLACE_KIND_FOR[kind]:
-            raise Invalid(_("该走访方式不适用于所选地点"), field="place")
-        link = _find_link(user=user, member=member, kind=kind, target=place, on=on)
-        path = place.path
-    else:  # yard meeting: one contact, several households
-        assert kind in MULTI_HOUSEHOLD_KINDS
-        unique = {h.pk: h for h in households}
-        if household is not None:
-            unique.setdefault(household.pk, household)
-        if not unique or place is not None:
-            raise Invalid(_("请选择参加屋场夜话的户"), field="households")
-        reached = list(unique.values())
-        yard_links = _yard_links(user=user, member=member, households=reached, on=on)
-        household = None
-        path = _common_path(h.path for h in reached)
-
-    cleaned_photos = [photo_clean(upload) for upload in photos]
-    lat, lon, accuracy = _clean_position(position) if kind == ContactKind.HOME_VISIT else (None, None, None)
-
-    contact = Contact(
-        member=member,
-        kind=kind,
-        occurred_at=occurred_at,
-        household=household,
-        place=place,
-        link=link,
-        summary=summary.strip(),
-        found_problem=found_problem,
-        client_id=client_id,
-        path=path,
-        created_by=user,
-        created_at=now,
-        latitude=lat,
-        longitude=lon,
-        accuracy_m=accuracy,
-        **{field: duty in chosen for duty, field in DUTY_FIELDS.items()},
-    )
     try:
-        with transaction.atomic():
-            contact.save()
-            # One by one, not bulk: the post_save signal counts each row into LinkTally (visits/tallies.py).
-            for h in reached:
-                ContactHousehold.objects.create(
-                    contact=contact,
-                    household=h,
-                    member=member,
-                    kind=kind,
-                    occurred_at=occurred_at,
-                    link=yard_links.get(h.pk) if kind in MULTI_HOUSEHOLD_KINDS else link,
-                )
-            for content in cleaned_photos:
-                ContactPhoto.objects.create(contact=contact, image=content)
-            ContactRevision.objects.create(
-                contact=contact,
-                action=RevisionAction.CREATE,
-                changed_by=user,
-                changed_at=now,
-                changes=_snapshot(contact, [h.pk for h in reached]),
-            )
-    except IntegrityError:
-        # Two copies of the same submission raced: the other one won, answer with it.
-        existing = Contact.objects.filter(client_id=client_id, created_by=user).first()
+        member = _recording_member(user)
+        occurred_at, chosen = _check_input(
+            kind=kind, occurred_at=occurred_at, duties=duties, photos=photos, now=now
+        )
+        _require_record_rights(user=user, kind=kind, household=household, place=place)
+        target = _record_target(
+            user=user,
+            member=member,
+            kind=kind,
+            on=local_date(occurred_at),
+            household=household,
+            place=place,
+            households=households,
+        )
+    except (ValidationError, PermissionDenied):
+        # A retry of a contact stored earlier gets it back, even if the checks would now refuse it.
+        existing = _stored(client_id, user)
         if existing is None:
             raise
-        existing.created = False
         return existing
+    cleaned_photos = [photo_clean(upload) for upload in photos]
+    lat, lon, accuracy = _clean_position(position) if kind == ContactKind.HOME_VISIT else (None, None, None)
+    contact = Contact(
+        **{"member": member, "kind": kind, "occurred_at": occurred_at, "client_id": client_id},
+        **{"household": target.household, "place": target.place, "link": target.link, "path": target.path},
+        **{"summary": summary.strip(), "found_problem": found_problem, "created_by": user, "created_at": now},
+        **{"latitude": lat, "longitude": lon, "accuracy_m": accuracy},
+        **{field: duty in chosen for duty, field in DUTY_FIELDS.items()},
+    )
+    reached_ids = [h.pk for h in target.reached]
+    revision = ContactRevision(
+        action=RevisionAction.CREATE, changed_by=user, changed_at=now, changes=_snapshot(contact, reached_ids)
+    )
+    if not _contact_write(contact, target, revision, cleaned_photos):
+        existing = _stored(client_id, user)
+        if (
+            existing is None
+        ):  # pragma: no cover - the conflicting row cannot vanish (contacts are not deleted)
+            raise Invalid(_("客户端编号已被使用"), field="client_id")
+        return existing
+    contact.household_ids_written = sorted(reached_ids)
     contact.created = True
     return contact
 

@@ -19,6 +19,13 @@ from .tallies import (
 
 # What a contact's month tally depends on: where, when, which kind, which duties.
 MONTH_COUNTED = ("path", "occurred_at", "kind", "struck", *DUTY_FIELDS.values())
+# Set on a contact whose tallies were written with it: `contact_record` writes the contact, its reach rows and
+# every tally in one statement, then sends post_save for other apps (verification); the receivers here skip it.
+COUNTED_ATTR = "_tallies_written"
+
+
+def _already_counted(instance) -> bool:
+    return getattr(instance, COUNTED_ATTR, False)
 
 
 @receiver(pre_save, sender=ContactHousehold)
@@ -55,7 +62,7 @@ def place_link(sender, instance: Contact, raw=False, **kwargs):
 @receiver(post_save, sender=Contact)
 def place_counted(sender, instance: Contact, created: bool, raw=False, **kwargs):
     # Household contacts count through their ContactHousehold rows.
-    if created and not raw and instance.place_id:
+    if created and not raw and instance.place_id and not _already_counted(instance):
         tally_add(link_ids=[instance.link_id], kind=instance.kind, occurred_at=instance.occurred_at)
 
 
@@ -94,7 +101,8 @@ def month_counted(sender, instance: Contact, created: bool, raw=False, **kwargs)
         return
     now = {field: getattr(instance, field) for field in MONTH_COUNTED}
     if created:
-        _month_count(now, +1)
+        if not _already_counted(instance):
+            _month_count(now, +1)
         return
     before = getattr(instance, "_month_counted", None)
     if before is not None and before != now:

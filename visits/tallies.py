@@ -51,19 +51,32 @@ def link_on(
     )
 
 
-def _upsert(model, key: list[str], rows: list[tuple], counters: Iterable[str], add: dict[str, int]) -> None:
-    """One INSERT … ON CONFLICT (key) DO UPDATE adding `add` to the columns of existing rows.
+def _cast(model, name: str) -> str:
+    """A placeholder cast to the column's type: rows inside INSERT … SELECT (VALUES …) have no target types."""
+    from django.db import connection
+
+    return f"%s::{model._meta.get_field(name).db_type(connection)}"
+
+
+def _upsert_sql(
+    model, key: list[str], rows: list[tuple], counters: Iterable[str], add: dict[str, int], *, when: str = ""
+) -> tuple[str, list]:
+    """One INSERT … ON CONFLICT (key) DO UPDATE adding `add` to the columns of existing rows, as (sql, params).
 
     A new row starts with every counter at max(delta, 0) (0 for those not in `add`; the counters' CHECK ≥ 0 is
-    tested before the conflict is), an existing one gets `col = col + delta` for the columns in `add`. PostgreSQL and SQLite (≥ 3.24) share this syntax.
+    tested before the conflict is), an existing one gets `col = col + delta` for the columns in `add`.
+    PostgreSQL and SQLite (≥ 3.24) share this syntax. `when` (a condition, PostgreSQL) makes the rows an
+    `INSERT … SELECT … WHERE when`, so the upsert can ride in a statement with other CTEs (visits.services).
     """
     from django.db import connection
 
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     counters = list(counters)
-    columns = [qn(model._meta.get_field(name).column) for name in [*key, *counters]]
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    names = [*key, *counters]
+    columns = [qn(model._meta.get_field(name).column) for name in names]
+    placeholders = [_cast(model, name) for name in names] if when else ["%s"] * len(names)
+    row_sql = "(" + ", ".join(placeholders) + ")"
     params: list = []
     for row in rows:
         params.extend([*row, *(max(add.get(name, 0), 0) for name in counters)])
@@ -72,12 +85,41 @@ def _upsert(model, key: list[str], rows: list[tuple], counters: Iterable[str], a
         for name in add
     )
     conflict = ", ".join(qn(model._meta.get_field(name).column) for name in key)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_sql] * len(rows))} "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
-            [*params, *add.values()],
-        )
+    values = f"VALUES {', '.join([row_sql] * len(rows))}"
+    if when:
+        values = f"SELECT * FROM ({values}) v WHERE {when}"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) {values} "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+    return sql, [*params, *add.values()]
+
+
+def _execute(statement: tuple[str, list] | None) -> None:
+    from django.db import connection
+
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def tally_add_sql(
+    *, link_ids: Iterable[int], kind: str, occurred_at: datetime.datetime, delta: int = 1, when: str = ""
+) -> tuple[str, list] | None:
+    """The upsert of `tally_add` as (sql, params), or None when there is nothing to count."""
+    from django.db import connection
+
+    from .models import LinkTally
+
+    link_ids = sorted({pk for pk in link_ids if pk})
+    if not link_ids or kind not in ContactKind.values:
+        return None
+    day = local_date(occurred_at)
+    adapt = connection.ops.adapt_datefield_value
+    rows = [(pk, str(period), adapt(period_bounds(period, day)[0])) for period in Period for pk in link_ids]
+    return _upsert_sql(
+        LinkTally, ["link", "period", "start"], rows, ContactKind.values, {kind: delta}, when=when
+    )
 
 
 def tally_add(*, link_ids: Iterable[int], kind: str, occurred_at: datetime.datetime, delta: int = 1) -> None:
@@ -85,55 +127,73 @@ def tally_add(*, link_ids: Iterable[int], kind: str, occurred_at: datetime.datet
 
     One statement for every link and period (an upsert), where a row per period used to take two.
     """
-    from .models import LinkTally
+    _execute(tally_add_sql(link_ids=link_ids, kind=kind, occurred_at=occurred_at, delta=delta))
 
-    link_ids = sorted({pk for pk in link_ids if pk})
-    if not link_ids or kind not in ContactKind.values:
-        return
-    day = local_date(occurred_at)
+
+def month_tally_add_sql(
+    *,
+    path: str,
+    kind: str,
+    occurred_at: datetime.datetime,
+    duty_fields: Iterable[str],
+    delta: int = 1,
+    when: str = "",
+) -> tuple[str, list] | None:
+    """The upsert of `month_tally_add` as (sql, params), or None when there is nothing to count."""
     from django.db import connection
 
-    adapt = connection.ops.adapt_datefield_value
-    rows = [(pk, str(period), adapt(period_bounds(period, day)[0])) for period in Period for pk in link_ids]
-    _upsert(LinkTally, ["link", "period", "start"], rows, ContactKind.values, {kind: delta})
+    from .models import ContactMonthTally
+
+    if not path or kind not in ContactKind.values:
+        return None
+    month = connection.ops.adapt_datefield_value(local_date(occurred_at).replace(day=1))
+    changes = {"contacts": delta}
+    changes.update({field: delta for field in duty_fields if field in DUTY_FIELDS.values()})
+    counters = ["contacts", *DUTY_FIELDS.values()]
+    return _upsert_sql(
+        ContactMonthTally, ["path", "month", "kind"], [(path, month, kind)], counters, changes, when=when
+    )
 
 
 def month_tally_add(
     *, path: str, kind: str, occurred_at: datetime.datetime, duty_fields: Iterable[str], delta: int = 1
 ) -> None:
     """Add `delta` contacts of `kind` at `occurred_at` on `path`, and to each duty it served (one upsert)."""
-    from .models import ContactMonthTally
-
-    if not path or kind not in ContactKind.values:
-        return
-    month = local_date(occurred_at).replace(day=1)
-    changes = {"contacts": delta}
-    changes.update({field: delta for field in duty_fields if field in DUTY_FIELDS.values()})
-    from django.db import connection
-
-    month = connection.ops.adapt_datefield_value(month)
-    counters = ["contacts", *DUTY_FIELDS.values()]
-    _upsert(ContactMonthTally, ["path", "month", "kind"], [(path, month, kind)], counters, changes)
+    _execute(
+        month_tally_add_sql(
+            path=path, kind=kind, occurred_at=occurred_at, duty_fields=duty_fields, delta=delta
+        )
+    )
 
 
-def last_contact_note(*, household_ids: Iterable[int], at: datetime.datetime) -> None:
-    """These households were reached at `at`: move their LastContact forward where `at` is later (one upsert)."""
+def last_contact_note_sql(
+    *, household_ids: Iterable[int], at: datetime.datetime, when: str = ""
+) -> tuple[str, list] | None:
+    """The upsert of `last_contact_note` as (sql, params), or None without households."""
     from django.db import connection
 
     from .models import LastContact
 
     ids = sorted({pk for pk in household_ids if pk})
     if not ids:
-        return
+        return None
     qn = connection.ops.quote_name
     table = qn(LastContact._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (household_id, last_at) VALUES {', '.join(['(%s, %s)'] * len(ids))} "
-            f"ON CONFLICT (household_id) DO UPDATE SET last_at = excluded.last_at "
-            f"WHERE {table}.last_at < excluded.last_at",
-            [value for pk in ids for value in (pk, connection.ops.adapt_datetimefield_value(at))],
-        )
+    row = f"({_cast(LastContact, 'household')}, {_cast(LastContact, 'last_at')})" if when else "(%s, %s)"
+    values = f"VALUES {', '.join([row] * len(ids))}"
+    if when:
+        values = f"SELECT * FROM ({values}) v WHERE {when}"
+    return (
+        f"INSERT INTO {table} (household_id, last_at) {values} "
+        f"ON CONFLICT (household_id) DO UPDATE SET last_at = excluded.last_at "
+        f"WHERE {table}.last_at < excluded.last_at",
+        [value for pk in ids for value in (pk, connection.ops.adapt_datetimefield_value(at))],
+    )
+
+
+def last_contact_note(*, household_ids: Iterable[int], at: datetime.datetime) -> None:
+    """These households were reached at `at`: move their LastContact forward where `at` is later (one upsert)."""
+    _execute(last_contact_note_sql(household_ids=household_ids, at=at))
 
 
 def last_contact_recount(household_ids: Iterable[int]) -> None:

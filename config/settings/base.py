@@ -104,7 +104,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lianhu.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # Checking a kept connection costs one `SELECT 1` round trip at the start of every request (not in
+        # Django's query log); without it a connection broken by a database restart fails one request per
+        # web thread instead. On by default (docs/benchmarks.md, "Load test").
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
