@@ -54,7 +54,7 @@ from members.enums import LINK_TARGET, LinkType, TargetKind
 from members.models import Link, Member
 
 from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
-from .models import Contact, ContactHousehold, LinkTally, QuotaRule
+from .models import Contact, ContactHousehold, LastContact, LinkTally, QuotaRule
 from .periods import aware_bounds, local_midnight, no_contact_after, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
@@ -596,8 +596,13 @@ def compliance_summary(
     # One row per (link type, area, rank of each rule group): each link's ranks are computed once, as GROUP BY
     # keys, and the result has a bounded number of rows (types × areas × rank combinations).
     rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
+    # "Held by an exempt member" as `member_id IN (exempt members)`: a hashed subplan over the few exempt
+    # members (a partial index), where joining members hashed all of a city's 47,000 for one town's links.
+    exempt = ExpressionWrapper(
+        Q(member_id__in=Member.objects.filter(is_exempt=True).values("pk")), output_field=BooleanField()
+    )
     rows = list(
-        qs.annotate(**rank_keys, exempt=F("member__is_exempt"))
+        qs.annotate(**rank_keys, exempt=exempt)
         .values("link_type", "exempt", *rank_keys, **group_fields)
         .annotate(n=Count("id"))
         .order_by()
@@ -746,7 +751,15 @@ def households_without_contact(
     if no_contact_after(end):
         # The quarter is still running and no contact lies beyond it: "no contact this quarter" is "last
         # contact before the quarter began, or never" (LastContact, one row per household).
-        households = households.filter(Q(last_contact__isnull=True) | Q(last_contact__last_at__lt=start))
+        if place is not None:
+            # The place's LastContact rows from their own path index (LastContact.path): a hash anti-join of
+            # the place's rows, where joining every household's LastContact hashed a city's 450,000.
+            reached = LastContact.objects.filter(
+                household_id=OuterRef("pk"), path__startswith=place.path, last_at__gte=start
+            )
+            households = households.filter(~Exists(reached))
+        else:
+            households = households.filter(Q(last_contact__isnull=True) | Q(last_contact__last_at__lt=start))
         return households.order_by("path", "code")
     reached = ContactHousehold.objects.filter(
         household=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end
@@ -765,8 +778,10 @@ def members_without_contact(
     made = Contact.objects.filter(
         member=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end, struck=False
     )
-    return (
-        Member.objects.filter(pk__in=links.values("member_id"), is_exempt=False)
-        .filter(~Exists(made))
-        .order_by("path", "name")
-    )
+    if place is not None:
+        # The place's few hundred members by primary key (an array computed once) rather than a semi-join
+        # that hashes a city's 47,000 members.
+        members = Member.objects.filter(InArray(F("pk"), links.order_by().values("member_id").distinct()))
+    else:
+        members = Member.objects.filter(pk__in=links.values("member_id"))
+    return members.filter(is_exempt=False).filter(~Exists(made)).order_by("path", "name")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, DateField, Max, Q, QuerySet
+from django.db.models import Count, DateField, F, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
 from members.models import Link
@@ -125,14 +125,19 @@ def last_contact_note(*, household_ids: Iterable[int], at: datetime.datetime) ->
     ids = sorted({pk for pk in household_ids if pk})
     if not ids:
         return
+    from grids.models import Household
+
     qn = connection.ops.quote_name
     table = qn(LastContact._meta.db_table)
+    households = qn(Household._meta.db_table)
+    # The household's path is copied from its row in the same statement (LastContact.path).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (household_id, last_at) VALUES {', '.join(['(%s, %s)'] * len(ids))} "
+            f"INSERT INTO {table} (household_id, last_at, path) "
+            f"SELECT h.id, %s, h.path FROM {households} h WHERE h.id IN ({', '.join(['%s'] * len(ids))}) "
             f"ON CONFLICT (household_id) DO UPDATE SET last_at = excluded.last_at "
             f"WHERE {table}.last_at < excluded.last_at",
-            [value for pk in ids for value in (pk, connection.ops.adapt_datetimefield_value(at))],
+            [connection.ops.adapt_datetimefield_value(at), *ids],
         )
 
 
@@ -143,19 +148,20 @@ def last_contact_recount(household_ids: Iterable[int]) -> None:
     ids = sorted({pk for pk in household_ids if pk})
     if not ids:
         return
-    latest = dict(
-        ContactHousehold.objects.filter(household_id__in=ids)
-        .values("household_id")
+    latest = {
+        pk: (at, path)
+        for pk, path, at in ContactHousehold.objects.filter(household_id__in=ids)
+        .values("household_id", "household__path")
         .annotate(m=Max("occurred_at"))
-        .values_list("household_id", "m")
+        .values_list("household_id", "household__path", "m")
         .order_by()
-    )
+    }
     LastContact.objects.filter(household_id__in=ids).exclude(household_id__in=list(latest)).delete()
     LastContact.objects.bulk_create(
-        [LastContact(household_id=pk, last_at=at) for pk, at in latest.items()],
+        [LastContact(household_id=pk, last_at=at, path=path) for pk, (at, path) in latest.items()],
         update_conflicts=True,
         unique_fields=["household"],
-        update_fields=["last_at"],
+        update_fields=["last_at", "path"],
     )
 
 
@@ -163,9 +169,9 @@ def _last_contact_rows():
     from .models import ContactHousehold
 
     return (
-        ContactHousehold.objects.values("household_id")
+        ContactHousehold.objects.values("household_id", path=F("household__path"))
         .annotate(last_at=Max("occurred_at"))
-        .values("household_id", "last_at")
+        .values("household_id", "last_at", "path")
         .order_by()
     )
 
@@ -274,7 +280,7 @@ def tallies_rebuild() -> int:
         _month_counts(Contact.objects.filter(struck=False)),
     )
     LastContact.objects.all().delete()
-    written += _insert_select(LastContact, ["household_id", "last_at"], _last_contact_rows())
+    written += _insert_select(LastContact, ["household_id", "last_at", "path"], _last_contact_rows())
     LinkTally.objects.all().delete()
     for period, trunc in TRUNC.items():
         for source, _links in _link_sources():
@@ -298,7 +304,7 @@ def tallies_check() -> dict[str, int]:
 
     kinds = list(ContactKind.values)
     result = {"link_tallies": 0, "month_tallies": 0, "last_contacts": 0}
-    stored_last = LastContact.objects.values("household_id", "last_at").order_by()
+    stored_last = LastContact.objects.values("household_id", "last_at", "path").order_by()
     expected_last = _last_contact_rows()
     result["last_contacts"] = (
         expected_last.difference(stored_last).count() + stored_last.difference(expected_last).count()
