@@ -324,7 +324,7 @@ class LastContact(models.Model):
         indexes = [
             models.Index(fields=["last_at"], name="last_contact_at_idx"),
             # "Reached since": the place's rows with their time, from the index alone (PostgreSQL).
-            PathIndex(fields=["path"], include=["last_at"], name="last_contact_path_idx"),
+            PathIndex(fields=["path"], include=["last_at", "household"], name="last_contact_path_idx"),
         ]
 
     def __str__(self) -> str:

@@ -54,7 +54,7 @@ from members.enums import LINK_TARGET, LinkType, TargetKind
 from members.models import Link, Member
 
 from .enums import RANK_STATUS, STATUS_RANK, ContactKind, Period, Status
-from .models import Contact, ContactHousehold, LastContact, LinkTally, QuotaRule
+from .models import Contact, ContactHousehold, LinkTally, QuotaRule
 from .periods import aware_bounds, local_midnight, no_contact_after, period_bounds, previous_bounds
 
 PATH_STEP = 9  # one "00000001/" segment of a materialized path
@@ -751,15 +751,19 @@ def households_without_contact(
     if no_contact_after(end):
         # The quarter is still running and no contact lies beyond it: "no contact this quarter" is "last
         # contact before the quarter began, or never" (LastContact, one row per household).
+        last = "last_contact"
         if place is not None:
-            # The place's LastContact rows from their own path index (LastContact.path): a hash anti-join of
-            # the place's rows, where joining every household's LastContact hashed a city's 450,000.
-            reached = LastContact.objects.filter(
-                household_id=OuterRef("pk"), path__startswith=place.path, last_at__gte=start
+            # Joined to the place's LastContact rows only, read from their own path index (LastContact.path):
+            # a hash join of the place's rows, where the plain join hashed a city's 450,000. (An anti-join
+            # instead made PostgreSQL expect most households unreached and walk the (path, code) index of
+            # the whole city for the first 50.)
+            last = "place_last_contact"
+            households = households.alias(
+                place_last_contact=FilteredRelation(
+                    "last_contact", condition=Q(last_contact__path__startswith=place.path)
+                )
             )
-            households = households.filter(~Exists(reached))
-        else:
-            households = households.filter(Q(last_contact__isnull=True) | Q(last_contact__last_at__lt=start))
+        households = households.filter(Q(**{f"{last}__isnull": True}) | Q(**{f"{last}__last_at__lt": start}))
         return households.order_by("path", "code")
     reached = ContactHousehold.objects.filter(
         household=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end

@@ -18,7 +18,7 @@ from reports.periods import period_of
 from reports.selectors import contact_figures, coverage
 from tests.factories import HouseholdFactory, LinkFactory, PlaceFactory
 from visits.enums import ContactKind, Period
-from visits.models import Contact, ContactHousehold, LastContact
+from visits.models import Contact, LastContact
 from visits.periods import aware_bounds, period_bounds
 from visits.selectors import (
     compliance_summary,
@@ -28,7 +28,6 @@ from visits.selectors import (
 )
 from visits.services import contact_update
 from visits.tallies import tallies_check, tallies_rebuild
-
 
 DASHBOARD_QUERIES = 16
 

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="lastcontact",
             index=grids.models.PathIndex(
-                fields=["path"], include=("last_at",), name="last_contact_path_idx"
+                fields=["path"], include=("last_at", "household"), name="last_contact_path_idx"
             ),
         ),
     ]
