@@ -331,7 +331,9 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
 # --- compliance ---------------------------------------------------------------------------------------
 
 
-def compliance(*, user, place: Place, period: ReportPeriod, breakdown: str = "child") -> dict:
+def compliance(
+    *, user, place: Place, period: ReportPeriod, breakdown: str = "child", with_lists: bool = True
+) -> dict:
     """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules)."""
     return compliance_summary(
         user=user,
@@ -339,6 +341,7 @@ def compliance(*, user, place: Place, period: ReportPeriod, breakdown: str = "ch
         on=period.status_day,
         breakdown=breakdown,
         id_range=link_id_range(place.path),  # bounds the tally joins to the place's links (a city database)
+        with_lists=with_lists,
     )
 
 
