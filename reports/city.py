@@ -105,7 +105,10 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
     towns = towns_of(city)
     cover = selectors.coverage(user=user, place=city, on=on)
     contacts = selectors.contact_figures(user=user, place=city, period=period)
-    compliance = selectors.compliance(user=user, place=city, period=period, breakdown="child")
+    # The figures by town only: the page shows no "no contact" lists (they read every household and member).
+    compliance = selectors.compliance(
+        user=user, place=city, period=period, breakdown="child", with_lists=False
+    )
     issues = issue_rows_by_town(user=user, city=city, period=period, now=now)
     whistles = whistle_rows_by_town(city=city, now=now)
     by_town = {row["id"]: row for row in compliance["rows"]}

@@ -301,7 +301,7 @@ class ContactMonthTally(PathCopy):
         return f"{self.path} {self.month:%Y-%m} {self.kind}"
 
 
-class LastContact(models.Model):
+class LastContact(PathCopy):
     """When a household was last reached by any contact (a counter like the tallies, kept by visits.signals).
 
     "Households reached this year" and "households with no contact this quarter" are, for a period still
@@ -315,11 +315,19 @@ class LastContact(models.Model):
         Household, primary_key=True, on_delete=models.CASCADE, related_name="last_contact"
     )
     last_at = models.DateTimeField()
+    # A copy of the household's path (the convention: grids.services.place_move and household_paths_sync
+    # rewrite it with every other copy), so a town's rows are read from the path index without joining
+    # households: in a city, the place's count and list read 15,000 rows, not a join against 450,000.
+    path_from = ("household",)
 
     class Meta:
         verbose_name = _("最近走访")
         verbose_name_plural = _("最近走访")
-        indexes = [models.Index(fields=["last_at"], name="last_contact_at_idx")]
+        indexes = [
+            models.Index(fields=["last_at"], name="last_contact_at_idx"),
+            # "Reached since": the place's rows with their time, from the index alone (PostgreSQL).
+            PathIndex(fields=["path"], include=["last_at", "household"], name="last_contact_path_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.last_at:%Y-%m-%d %H:%M}"

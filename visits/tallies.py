@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, DateField, Max, Q, QuerySet
+from django.db.models import Count, DateField, F, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
 from members.models import Link
@@ -177,17 +177,26 @@ def last_contact_note_sql(
     ids = sorted({pk for pk in household_ids if pk})
     if not ids:
         return None
+    from grids.models import Household
+
     qn = connection.ops.quote_name
     table = qn(LastContact._meta.db_table)
-    row = f"({_cast(LastContact, 'household')}, {_cast(LastContact, 'last_at')})" if when else "(%s, %s)"
-    values = f"VALUES {', '.join([row] * len(ids))}"
-    if when:
-        values = f"SELECT * FROM ({values}) v WHERE {when}"
+    households = qn(Household._meta.db_table)
+    at_value = connection.ops.adapt_datetimefield_value(at)
+    # The household's path is copied from its row in the same statement (LastContact.path).
+    if when:  # inside a statement with other parts (PostgreSQL): typed rows, kept only `when`
+        row = f"({_cast(LastContact, 'household')}, {_cast(LastContact, 'last_at')})"
+        rows = f"SELECT * FROM (VALUES {', '.join([row] * len(ids))}) v (household_id, last_at) WHERE {when}"
+        select = f"SELECT v.household_id, v.last_at, h.path FROM ({rows}) v JOIN {households} h ON h.id = v.household_id"
+        params = [value for pk in ids for value in (pk, at_value)]
+    else:
+        select = f"SELECT h.id, %s, h.path FROM {households} h WHERE h.id IN ({', '.join(['%s'] * len(ids))})"
+        params = [at_value, *ids]
     return (
-        f"INSERT INTO {table} (household_id, last_at) {values} "
+        f"INSERT INTO {table} (household_id, last_at, path) {select} "
         f"ON CONFLICT (household_id) DO UPDATE SET last_at = excluded.last_at "
         f"WHERE {table}.last_at < excluded.last_at",
-        [value for pk in ids for value in (pk, connection.ops.adapt_datetimefield_value(at))],
+        params,
     )
 
 
@@ -203,19 +212,20 @@ def last_contact_recount(household_ids: Iterable[int]) -> None:
     ids = sorted({pk for pk in household_ids if pk})
     if not ids:
         return
-    latest = dict(
-        ContactHousehold.objects.filter(household_id__in=ids)
-        .values("household_id")
+    latest = {
+        pk: (at, path)
+        for pk, path, at in ContactHousehold.objects.filter(household_id__in=ids)
+        .values("household_id", "household__path")
         .annotate(m=Max("occurred_at"))
-        .values_list("household_id", "m")
+        .values_list("household_id", "household__path", "m")
         .order_by()
-    )
+    }
     LastContact.objects.filter(household_id__in=ids).exclude(household_id__in=list(latest)).delete()
     LastContact.objects.bulk_create(
-        [LastContact(household_id=pk, last_at=at) for pk, at in latest.items()],
+        [LastContact(household_id=pk, last_at=at, path=path) for pk, (at, path) in latest.items()],
         update_conflicts=True,
         unique_fields=["household"],
-        update_fields=["last_at"],
+        update_fields=["last_at", "path"],
     )
 
 
@@ -223,9 +233,9 @@ def _last_contact_rows():
     from .models import ContactHousehold
 
     return (
-        ContactHousehold.objects.values("household_id")
+        ContactHousehold.objects.values("household_id", path=F("household__path"))
         .annotate(last_at=Max("occurred_at"))
-        .values("household_id", "last_at")
+        .values("household_id", "last_at", "path")
         .order_by()
     )
 
@@ -334,7 +344,7 @@ def tallies_rebuild() -> int:
         _month_counts(Contact.objects.filter(struck=False)),
     )
     LastContact.objects.all().delete()
-    written += _insert_select(LastContact, ["household_id", "last_at"], _last_contact_rows())
+    written += _insert_select(LastContact, ["household_id", "last_at", "path"], _last_contact_rows())
     LinkTally.objects.all().delete()
     for period, trunc in TRUNC.items():
         for source, _links in _link_sources():
@@ -358,7 +368,7 @@ def tallies_check() -> dict[str, int]:
 
     kinds = list(ContactKind.values)
     result = {"link_tallies": 0, "month_tallies": 0, "last_contacts": 0}
-    stored_last = LastContact.objects.values("household_id", "last_at").order_by()
+    stored_last = LastContact.objects.values("household_id", "last_at", "path").order_by()
     expected_last = _last_contact_rows()
     result["last_contacts"] = (
         expected_last.difference(stored_last).count() + stored_last.difference(expected_last).count()
