@@ -7,7 +7,18 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Window,
+)
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -20,6 +31,7 @@ from ..enums import RANK_STATUS, STATUS_RANK, Period, Status
 from ..models import Contact, ContactHousehold
 from ..periods import aware_bounds, no_contact_after, period_bounds
 from .compliance import PATH_STEP, annotate_compliance, as_of_end, needing_pairing, rule_groups
+from .scoping import InArray
 
 LIST_LIMIT = 50  # households / members listed by name on a compliance page
 

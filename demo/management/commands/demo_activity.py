@@ -42,6 +42,7 @@ from dispatch.models import OrderRecipient
 from dispatch.services import order_acknowledge, order_issue, order_report_done
 from grids.enums import DepartmentKind, PlaceKind
 from grids.models import Department, Household, Place
+from grids.paths import ancestors
 from issues.enums import AssignmentStatus, IssueKind, IssueLevel, Satisfaction, Urgency, WhistleKind
 from issues.models import Issue, IssueCategory, IssueEvent
 from issues.services import (
@@ -816,10 +817,6 @@ class Activity:
 
     # --- step 2: issues ---------------------------------------------------------------------------------
 
-    def _prefixes(self, path: str) -> list[str]:
-        parts = [p for p in path.strip("/").split("/") if p]
-        return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
     def _stories(self, n: int) -> list[Story]:
         """What happens to each issue; the oldest few get stuck (overdue), the newest are still moving."""
         S = Satisfaction
@@ -904,7 +901,7 @@ class Activity:
         rng = self.rng
         _cat, kind, urgency, description, spot, grid_result, village_result, dept_result = problem
         household = contact.household
-        prefixes = self._prefixes(household.path)
+        prefixes = ancestors(household.path)
         at = contact.occurred_at + datetime.timedelta(minutes=rng.randint(5, 40))
         raiser_user = self.user_for(raiser)
         if story.steps[0] == "spot" and not spot:  # cannot be solved on the spot: the grid solves it
