@@ -99,13 +99,17 @@ class Scope:
         """A Q matching rows whose `field_name` lies under one of the scope's subtrees (never matches if none)."""
         if self.is_superuser:
             return Q()
-        paths = self.write_paths if write else self.paths
-        if not paths:
-            return Q(pk__in=[])
-        q = Q()
-        for path in paths:
-            q |= Q(**{f"{field_name}__startswith": path})
-        return q
+        return paths_q(self.write_paths if write else self.paths, field_name)
+
+
+def paths_q(paths, field_name: str = "path") -> Q:
+    """A Q matching rows whose `field_name` lies under one of `paths` (never matches if there are none)."""
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field_name}__startswith": path})
+    return q
 
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:
@@ -342,7 +346,4 @@ def towns_managed_by(user) -> QuerySet[Place]:
         return towns
     if not scope.staff_town_paths:
         return towns.none()
-    q = Q()
-    for path in scope.staff_town_paths:
-        q |= Q(path__startswith=path)
-    return towns.filter(q)
+    return towns.filter(paths_q(scope.staff_town_paths))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from grids.errors import flash_error, form_error
 from grids.models import Place
+from members.access import paths_q
 from members.models import Link, Member
 
 from . import services
@@ -47,11 +48,7 @@ class ProposeForm(forms.Form):
 
 def _subjects(user, places):
     """Members a rebalance may be about: exempt or not, anyone in the places who holds a current link."""
-    from django.db.models import Q
-
-    q = Q(pk__in=[])
-    for place in places:
-        q |= Q(path__startswith=place.path)
+    q = paths_q([place.path for place in places])
     linked = Link.objects.current().values("member_id")
     return Member.objects.filter(q, pk__in=linked).filter(is_exempt=True).order_by("path", "name")
 
