@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from members.access import paths_q, scope_for
+from members.access import paths_q, scope_for, visible_rows
 
 from .models import DispatchOrder, MonthlyTaskList, ReviewSnapshot
 
@@ -46,13 +46,7 @@ def can_see_progress(user, order: DispatchOrder) -> bool:
 
 def task_lists_visible_to(user) -> QuerySet[MonthlyTaskList]:
     """A member's own lists, plus every list in the places the user oversees (town, village, grid)."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return MonthlyTaskList.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(member=scope.member)
-    return MonthlyTaskList.objects.filter(q)
+    return visible_rows(MonthlyTaskList, user, lambda scope: Q(member=scope.member))
 
 
 def get_task_list_for_user(user, pk) -> MonthlyTaskList:

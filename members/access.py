@@ -205,14 +205,20 @@ def scope_for(user) -> Scope:
 # --- scoped querysets: one per model ---------------------------------------------------------------
 
 
-def places_visible_to(user) -> QuerySet[Place]:
+def visible_rows(model, user, own) -> QuerySet:
+    """`model`'s rows the user sees: all for a superuser; else those under the user's subtrees (`path`), and
+    for a member also `own(scope)` (a Q of what they hold themselves: their links, their own rows)."""
     scope = scope_for(user)
     if scope.is_superuser:
-        return Place.objects.all()
+        return model.objects.all()
     q = scope.path_q()
     if scope.member is not None:
-        q |= Q(pk__in=scope.own_place_ids)
-    return Place.objects.filter(q)
+        q |= own(scope)
+    return model.objects.filter(q)
+
+
+def places_visible_to(user) -> QuerySet[Place]:
+    return visible_rows(Place, user, lambda scope: Q(pk__in=scope.own_place_ids))
 
 
 def villages_visible_to(user) -> QuerySet[Place]:
@@ -225,34 +231,15 @@ def grids_visible_to(user) -> QuerySet[Place]:
 
 
 def households_visible_to(user) -> QuerySet[Household]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Household.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(pk__in=scope.own_household_ids)
-    return Household.objects.filter(q)
+    return visible_rows(Household, user, lambda scope: Q(pk__in=scope.own_household_ids))
 
 
 def members_visible_to(user) -> QuerySet[Member]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Member.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(pk=scope.member.pk)
-        q |= Q(pk__in=scope.own_migrant_ids)
-    return Member.objects.filter(q)
+    return visible_rows(Member, user, lambda scope: Q(pk=scope.member.pk) | Q(pk__in=scope.own_migrant_ids))
 
 
 def links_visible_to(user) -> QuerySet[Link]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Link.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(member=scope.member)
-    return Link.objects.filter(q)
+    return visible_rows(Link, user, lambda scope: Q(member=scope.member))
 
 
 def households_editable_by(user) -> QuerySet[Household]:
