@@ -205,20 +205,29 @@ def scope_for(user) -> Scope:
 # --- scoped querysets: one per model ---------------------------------------------------------------
 
 
-def visible_rows(model, user, own) -> QuerySet:
-    """`model`'s rows the user sees: all for a superuser; else those under the user's subtrees (`path`), and
-    for a member also `own(scope)` (a Q of what they hold themselves: their links, their own rows)."""
+def visible_rows(model, user, own, *, write: bool = False) -> QuerySet:
+    """`model`'s rows the user sees (or, with `write`, may write for): all for a superuser; else those under
+    the user's (write) subtrees (`path`), and for a member also `own(scope)` (a Q of what they hold
+    themselves: their links, their own rows)."""
     scope = scope_for(user)
     if scope.is_superuser:
         return model.objects.all()
-    q = scope.path_q()
+    q = scope.path_q(write=write)
     if scope.member is not None:
         q |= own(scope)
     return model.objects.filter(q)
 
 
+def _own_places(scope: Scope) -> Q:
+    return Q(pk__in=scope.own_place_ids)
+
+
+def _own_households(scope: Scope) -> Q:
+    return Q(pk__in=scope.own_household_ids)
+
+
 def places_visible_to(user) -> QuerySet[Place]:
-    return visible_rows(Place, user, lambda scope: Q(pk__in=scope.own_place_ids))
+    return visible_rows(Place, user, _own_places)
 
 
 def villages_visible_to(user) -> QuerySet[Place]:
@@ -231,7 +240,7 @@ def grids_visible_to(user) -> QuerySet[Place]:
 
 
 def households_visible_to(user) -> QuerySet[Household]:
-    return visible_rows(Household, user, lambda scope: Q(pk__in=scope.own_household_ids))
+    return visible_rows(Household, user, _own_households)
 
 
 def members_visible_to(user) -> QuerySet[Member]:
@@ -254,23 +263,11 @@ def households_editable_by(user) -> QuerySet[Household]:
 
 def households_writable_by(user) -> QuerySet[Household]:
     """Households the user may record things for: under a write path, or targets of their own links."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Household.objects.all()
-    q = scope.path_q(write=True)
-    if scope.member is not None:
-        q |= Q(pk__in=scope.own_household_ids)
-    return Household.objects.filter(q)
+    return visible_rows(Household, user, _own_households, write=True)
 
 
 def places_writable_by(user) -> QuerySet[Place]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Place.objects.all()
-    q = scope.path_q(write=True)
-    if scope.member is not None:
-        q |= Q(pk__in=scope.own_place_ids)
-    return Place.objects.filter(q)
+    return visible_rows(Place, user, _own_places, write=True)
 
 
 def writes(scope: Scope, target: Household | Place) -> bool:
