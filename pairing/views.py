@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grids.errors import flash_error, form_error
+from grids.errors import flash_error, flash_outcome, form_error
 from grids.models import Place
 from members.access import paths_q
 from members.models import Link, Member
@@ -123,12 +123,11 @@ def line_move(request, pk: int):
         if member is None:
             messages.error(request, _("请选择改派给谁"))
         else:
-            try:
-                services.line_move(user=request.user, line=line, member=member)
-            except ValidationError as exc:
-                flash_error(request, exc)
-            else:
-                messages.success(request, _("已改派给 %(name)s") % {"name": member.name})
+            if flash_outcome(
+                request,
+                lambda: services.line_move(user=request.user, line=line, member=member),
+                _("已改派给 %(name)s") % {"name": member.name},
+            ):
                 return redirect(f"{_batch_url(line)}#m{member.pk}")
     candidates = services.move_candidates(line=line)[:30]
     return render(request, "pairing/move.html", {"line": line, "candidates": candidates})

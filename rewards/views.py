@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids.errors import flash_error
+from grids.errors import flash_error, flash_outcome
 from grids.ledger import printed_by
 from members.access import (
     get_member_for_user,
@@ -53,13 +53,7 @@ RANKING_ROWS = 50
 
 
 def _run(request, action: Callable, success: str, **kwargs) -> bool:
-    try:
-        action(user=request.user, **kwargs)
-    except ValidationError as error:
-        flash_error(request, error)
-        return False
-    messages.success(request, success)
-    return True
+    return flash_outcome(request, lambda: action(user=request.user, **kwargs), success)
 
 
 def _detail(round_) -> str:
