@@ -18,7 +18,7 @@ from grids.enums import PlaceKind
 from grids.errors import Invalid
 from grids.models import Place
 from grids.paths import ancestors
-from members.access import scope_for
+from members.access import paths_q, scope_for
 from members.enums import PositionKind
 from members.models import Member, Position
 
@@ -82,9 +82,7 @@ def stations_managed_by(user) -> QuerySet[Station]:
     scope = scope_for(user)
     if scope.is_superuser:
         return Station.objects.all()
-    q = Q(pk__in=[])
-    for path in scope.staff_town_paths:
-        q |= Q(path__startswith=path)
+    q = paths_q(scope.staff_town_paths)
     if scope.is_village_officer:
         q |= Q(path__in=[p for p in scope.village_paths if scope.writes_path(p)])
     return Station.objects.filter(q)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grids.errors import flash_error
+from grids.errors import flash_error, flash_outcome
 from grids.private import api_or_session_user, private_file_response
 from members.access import scope_for
 from members.models import Member
@@ -120,12 +120,11 @@ def activity_attendance(request, pk: int):
             messages.error(request, _("未找到该手机号对应的人员"))
             return redirect("activities:detail", pk=activity.pk)
         entries.append(services.AttendanceEntry(member_id=member.pk, attended=True))
-    try:
-        n = services.attendance_record(user=request.user, activity=activity, entries=entries)
-    except ValidationError as exc:
-        flash_error(request, exc)
-    else:
-        messages.success(request, _("已登记 %(n)d 人的出勤") % {"n": n})
+    flash_outcome(
+        request,
+        lambda: services.attendance_record(user=request.user, activity=activity, entries=entries),
+        lambda n: _("已登记 %(n)d 人的出勤") % {"n": n},
+    )
     return redirect("activities:detail", pk=activity.pk)
 
 
@@ -182,14 +181,13 @@ def activity_photo(request, pk: int, thumb: bool = False):
 def session_yard_meeting(request, pk: int):
     """A lecture-team session recorded as one 屋场夜话 contact for the households present."""
     activity = services.get_activity_for_user(request.user, pk)
-    try:
-        contact = services.session_record_yard_meeting(
+    flash_outcome(
+        request,
+        lambda: services.session_record_yard_meeting(
             user=request.user, activity=activity, household_codes=request.POST.get("households", "")
-        )
-    except ValidationError as exc:
-        flash_error(request, exc)
-    else:
-        messages.success(request, _("已记为屋场夜话,%(n)d 户") % {"n": contact.reached.count()})
+        ),
+        lambda contact: _("已记为屋场夜话,%(n)d 户") % {"n": contact.reached.count()},
+    )
     return redirect("activities:detail", pk=activity.pk)
 
 

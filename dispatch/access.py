@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from members.access import scope_for
+from members.access import paths_q, scope_for, visible_rows
 
 from .models import DispatchOrder, MonthlyTaskList, ReviewSnapshot
 
@@ -15,10 +15,7 @@ def orders_visible_to(user) -> QuerySet[DispatchOrder]:
     scope = scope_for(user)
     if scope.is_superuser:
         return DispatchOrder.objects.all()
-    q = Q(pk__in=[])
-    if scope.town_paths:
-        for path in scope.town_paths:
-            q |= Q(path__startswith=path)
+    q = paths_q(scope.town_paths)
     if scope.member is not None:
         q |= Q(recipients__member=scope.member)
     return DispatchOrder.objects.filter(q).distinct()
@@ -29,10 +26,7 @@ def orders_managed_by(user) -> QuerySet[DispatchOrder]:
     scope = scope_for(user)
     if scope.is_superuser:
         return DispatchOrder.objects.all()
-    q = Q(pk__in=[])
-    for path in scope.staff_town_paths:
-        q |= Q(path__startswith=path)
-    return DispatchOrder.objects.filter(q)
+    return DispatchOrder.objects.filter(paths_q(scope.staff_town_paths))
 
 
 def get_order_for_user(user, pk) -> DispatchOrder:
@@ -52,13 +46,7 @@ def can_see_progress(user, order: DispatchOrder) -> bool:
 
 def task_lists_visible_to(user) -> QuerySet[MonthlyTaskList]:
     """A member's own lists, plus every list in the places the user oversees (town, village, grid)."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return MonthlyTaskList.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(member=scope.member)
-    return MonthlyTaskList.objects.filter(q)
+    return visible_rows(MonthlyTaskList, user, lambda scope: Q(member=scope.member))
 
 
 def get_task_list_for_user(user, pk) -> MonthlyTaskList:
@@ -73,7 +61,4 @@ def snapshots_visible_to(user) -> QuerySet[ReviewSnapshot]:
     scope = scope_for(user)
     if scope.is_superuser:
         return ReviewSnapshot.objects.all()
-    q = Q(pk__in=[])
-    for path in scope.town_paths:
-        q |= Q(path=path)
-    return ReviewSnapshot.objects.filter(q)
+    return ReviewSnapshot.objects.filter(path__in=scope.town_paths)

@@ -231,10 +231,9 @@ def runnable_towns(user):
     towns = Place.objects.filter(kind=PlaceKind.TOWN).order_by("path")
     if superuser:
         return towns
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(path__startswith=path)
-    return towns.filter(q)
+    from members.access import paths_q
+
+    return towns.filter(paths_q(paths))
 
 
 def may_run_all(user) -> bool:

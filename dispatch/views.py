@@ -160,17 +160,21 @@ def order_detail(request, pk: int):
     return render(request, "dispatch/order_detail.html", context)
 
 
-@login_required
-@require_POST
-def order_ack(request, pk: int):
-    order = get_order_for_user(request.user, pk)
+def _order_step(request, order, step, message: str, **kwargs):
+    """Run a recipient's step on the order (sign, report done); its refusal or `message`; back to the order."""
     try:
-        order_acknowledge(user=request.user, order=order)
+        step(user=request.user, order=order, **kwargs)
     except DispatchError as exc:
         flash_error(request, exc)
     else:
-        messages.success(request, _("已签收"))
+        messages.success(request, message)
     return redirect("dispatch:order-detail", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_ack(request, pk: int):
+    return _order_step(request, get_order_for_user(request.user, pk), order_acknowledge, _("已签收"))
 
 
 @login_required
@@ -181,13 +185,7 @@ def order_done(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("请填写办理情况"))
         return redirect("dispatch:order-detail", pk=order.pk)
-    try:
-        order_report_done(user=request.user, order=order, report=form.cleaned_data["report"])
-    except DispatchError as exc:
-        flash_error(request, exc)
-    else:
-        messages.success(request, _("已报告办结"))
-    return redirect("dispatch:order-detail", pk=order.pk)
+    return _order_step(request, order, order_report_done, _("已报告办结"), report=form.cleaned_data["report"])
 
 
 @login_required

@@ -104,3 +104,15 @@ def flash_error(request, exc: ValidationError | DomainError) -> None:
             messages.error(request, message)
     else:
         messages.error(request, str(exc))
+
+
+def flash_outcome(request, call, success) -> bool:
+    """Run `call()` for a page's action: a refusal (`ValidationError`) becomes error messages, else `success`
+    (a text, or a function of what `call` returned) a success message. True when the action went through."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        flash_error(request, exc)
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True

@@ -4,8 +4,9 @@ leaves an event)."""
 
 from django.contrib import admin
 
+from grids.admin_readonly import NoAddChangeMixin
 from members.access import scope_for
-from members.admin import DeploymentSettingAdmin, ScopedAdmin
+from members.admin import DeploymentSettingAdmin, ReadOnlyScopedAdmin
 
 from .access import issues_visible_to
 from .models import Issue, IssueCategory, IssueEvent, LevelSetting, WhistleAssignment, WhistleSetting
@@ -41,18 +42,7 @@ class LevelSettingAdmin(TownSettingAdmin):
         return False
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EventInline(admin.TabularInline):
+class EventInline(NoAddChangeMixin, admin.TabularInline):
     model = IssueEvent
     extra = 0
     can_delete = False
@@ -68,15 +58,9 @@ class EventInline(admin.TabularInline):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Issue)
-class IssueAdmin(ReadOnlyAdmin):
+class IssueAdmin(ReadOnlyScopedAdmin):
     list_display = ("id", "category", "level", "status", "urgency", "whistle_kind", "deadline", "raised_at")
     list_filter = ("status", "level", "urgency", "whistle_kind", "category")
     list_select_related = ("category",)
@@ -97,7 +81,7 @@ class IssueAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IssueEvent)
-class IssueEventAdmin(ReadOnlyAdmin):
+class IssueEventAdmin(ReadOnlyScopedAdmin):
     """Append-only: no add, change or delete, even for superusers."""
 
     list_display = ("issue", "created_at", "action", "actor_name", "from_level", "to_level", "to_status")
@@ -112,7 +96,7 @@ class IssueEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WhistleAssignment)
-class WhistleAssignmentAdmin(ReadOnlyAdmin):
+class WhistleAssignmentAdmin(ReadOnlyScopedAdmin):
     list_display = ("issue", "department", "kind", "status", "deadline")
     list_filter = ("status", "kind")
     list_select_related = ("department", "issue__category")

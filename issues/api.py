@@ -24,7 +24,7 @@ from members.access import places_visible_to, scope_for
 from . import selectors, services
 from .access import assignments_visible_to, events_visible_to, get_issue_for_user
 from .deadlines import start_of_local_day
-from .enums import OPEN_ASSIGNMENT_STATUSES, IssueLevel, IssueStatus, WhistleKind
+from .enums import OPEN_ASSIGNMENT_STATUSES, IssueAction, IssueLevel, IssueStatus, WhistleKind
 from .models import Issue, IssueEvent, WhistleAssignment
 from .serializers import (
     AnswerInput,
@@ -140,88 +140,45 @@ class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(IssueDetailSerializer(issue).data, status=status.HTTP_201_CREATED)
 
+    def _act(self, action: str, input_class, prepare=lambda d: d):
+        issue = self._issue()
+        return self._run(
+            input_class,
+            lambda d: services.issue_act(action, user=self.request.user, issue_id=issue.pk, data=prepare(d)),
+        )
+
     @extend_schema(request=EscalateInput, responses=IssueDetailSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        issue = self._issue()
-        return self._run(
-            EscalateInput,
-            lambda d: services.issue_escalate(
-                user=request.user,
-                issue_id=issue.pk,
-                version=d["version"],
-                reason=d["reason"],
-                to_level=d.get("to_level"),
-            ),
-        )
+        return self._act(IssueAction.ESCALATE, EscalateInput)
 
     @extend_schema(request=ResolveInput, responses=IssueDetailSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        issue = self._issue()
-        return self._run(
-            ResolveInput,
-            lambda d: services.issue_resolve(
-                user=request.user, issue_id=issue.pk, version=d["version"], result=d["result"]
-            ),
-        )
+        return self._act(IssueAction.RESOLVE, ResolveInput)
 
     @extend_schema(request=WhistleInput, responses=IssueDetailSerializer)
     @action(detail=True, methods=["post"])
     def whistle(self, request, pk=None):
-        issue = self._issue()
-        return self._run(
-            WhistleInput,
-            lambda d: services.issue_whistle(
-                user=request.user,
-                issue_id=issue.pk,
-                version=d["version"],
-                departments=d["departments"],
-                kind=d["kind"],
-                note=d["note"],
-            ),
-        )
+        return self._act(IssueAction.WHISTLE, WhistleInput)
 
     @extend_schema(request=ReturnInput, responses=IssueDetailSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_department(self, request, pk=None):
-        issue = self._issue()
-        return self._run(
-            ReturnInput,
-            lambda d: services.issue_return_to_department(
-                user=request.user,
-                issue_id=issue.pk,
-                version=d["version"],
-                assignment_id=d["assignment"],
-                reason=d["reason"],
-            ),
-        )
+        return self._act(IssueAction.RETURN, ReturnInput)
 
     @extend_schema(request=SuperviseInput, responses=IssueDetailSerializer)
     @action(detail=True, methods=["post"])
     def supervise(self, request, pk=None):
-        issue = self._issue()
-        return self._run(
-            SuperviseInput,
-            lambda d: services.issue_supervise(
-                user=request.user, issue_id=issue.pk, note=d["note"], deadline=d["deadline"]
-            ),
-        )
+        return self._act(IssueAction.SUPERVISE, SuperviseInput)
 
     @extend_schema(request=FeedbackInput, responses=IssueDetailSerializer)
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
-        issue = self._issue()
-        return self._run(
+        return self._act(
+            IssueAction.FEEDBACK,
             FeedbackInput,
-            lambda d: services.issue_feedback_record(
-                user=request.user,
-                issue_id=issue.pk,
-                version=d["version"],
-                satisfaction=d["satisfaction"],
-                note=d["note"],
-                contact=_own_contact(request.user, d.get("contact")),
-            ),
+            lambda d: {**d, "contact": _own_contact(request.user, d.get("contact"))},
         )
 
     @extend_schema(responses=EventSerializer(many=True), filters=False)
@@ -290,29 +247,22 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
         assignment = call(assignment, data.validated_data)
         return Response(AssignmentSerializer(assignment).data)
 
+    def _act(self, action: str):
+        return self._answer(
+            lambda a, d: services.assignment_act(action, user=self.request.user, assignment_id=a.pk, data=d)
+        )
+
     @extend_schema(request=AnswerInput, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._answer(
-            lambda a, d: services.assignment_accept(
-                user=request.user, assignment_id=a.pk, version=d["version"]
-            )
-        )
+        return self._act(IssueAction.ACCEPT)
 
     @extend_schema(request=AnswerInput, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        return self._answer(
-            lambda a, d: services.assignment_reply(
-                user=request.user, assignment_id=a.pk, version=d["version"], result=d["result"]
-            )
-        )
+        return self._act(IssueAction.REPLY)
 
     @extend_schema(request=AnswerInput, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, pk=None):
-        return self._answer(
-            lambda a, d: services.assignment_send_back(
-                user=request.user, assignment_id=a.pk, version=d["version"], reason=d["reason"]
-            )
-        )
+        return self._act(IssueAction.SEND_BACK)

@@ -23,6 +23,26 @@ from .enums import WhistleKind
 from .models import Issue
 
 
+def _send(
+    issue: Issue, recipient_ids: Iterable[int], *, title: str, body: str = "", urgent: bool = False
+) -> None:
+    """One general notification per recipient, linking to the issue's page."""
+    link = reverse("issues:detail", args=[issue.pk])
+    notifications_send(
+        drafts=[
+            Draft(
+                recipient_id=m,
+                kind=NotificationKind.GENERAL,
+                title=title,
+                body=body,
+                link=link,
+                urgent=urgent,
+            )
+            for m in recipient_ids
+        ]
+    )
+
+
 def notify_resolved(issue: Issue) -> None:
     officers = (
         Position.objects.current()
@@ -32,13 +52,7 @@ def notify_resolved(issue: Issue) -> None:
     recipients = {issue.raised_by_id, *officers}
     title = _("诉求 #%(id)d 已办结") % {"id": issue.pk}
     body = _("办理结果:%(result)s") % {"result": issue.result[:300]}
-    link = reverse("issues:detail", args=[issue.pk])
-    notifications_send(
-        drafts=[
-            Draft(recipient_id=m, kind=NotificationKind.GENERAL, title=title, body=body, link=link)
-            for m in sorted(recipients)
-        ]
-    )
+    _send(issue, sorted(recipients), title=title, body=body)
 
 
 def notify_whistled(issue: Issue, department_ids: Iterable[int]) -> None:
@@ -49,15 +63,8 @@ def notify_whistled(issue: Issue, department_ids: Iterable[int]) -> None:
         .distinct()
     )
     title = _("吹哨交办:诉求 #%(id)d (%(kind)s)") % {"id": issue.pk, "kind": issue.get_whistle_kind_display()}
-    link = reverse("issues:detail", args=[issue.pk])
     # An emergency whistle's SMS goes out at once, even in quiet hours (members/channels/rules.py).
-    urgent = issue.whistle_kind == WhistleKind.EMERGENCY
-    notifications_send(
-        drafts=[
-            Draft(recipient_id=m, kind=NotificationKind.GENERAL, title=title, link=link, urgent=urgent)
-            for m in handlers
-        ]
-    )
+    _send(issue, handlers, title=title, urgent=issue.whistle_kind == WhistleKind.EMERGENCY)
 
 
 def notify_arrived(issue: Issue, *, sender_id: int | None) -> None:
@@ -77,10 +84,4 @@ def notify_arrived(issue: Issue, *, sender_id: int | None) -> None:
         "level": issue.get_level_display(),
     }
     body = _("情况描述:%(text)s") % {"text": issue.description[:200]}
-    link = reverse("issues:detail", args=[issue.pk])
-    notifications_send(
-        drafts=[
-            Draft(recipient_id=m, kind=NotificationKind.GENERAL, title=title, body=body, link=link)
-            for m in sorted(recipients)
-        ]
-    )
+    _send(issue, sorted(recipients), title=title, body=body)

@@ -693,3 +693,74 @@ def issue_feedback_record(
         _event(issue=issue, user=user, action=IssueAction.REOPEN, before=resolved, now=now, note=note.strip())
     _save(issue, "level", "status", "satisfaction", "deadline")
     return feedback
+
+
+# --- one entry for the pages and the API ---------------------------------------------------------------
+
+
+def _pk(value):
+    """A model instance (a page form's choice) or its id (the API's integer) as the id."""
+    return getattr(value, "pk", value)
+
+
+_ISSUE_ACTIONS = {
+    IssueAction.ESCALATE: lambda user, issue_id, d: issue_escalate(
+        user=user,
+        issue_id=issue_id,
+        version=d["version"],
+        reason=d["reason"],
+        to_level=d.get("to_level") or None,
+    ),
+    IssueAction.RESOLVE: lambda user, issue_id, d: issue_resolve(
+        user=user, issue_id=issue_id, version=d["version"], result=d["result"]
+    ),
+    IssueAction.WHISTLE: lambda user, issue_id, d: issue_whistle(
+        user=user,
+        issue_id=issue_id,
+        version=d["version"],
+        departments=list(d["departments"]),
+        kind=d["kind"],
+        note=d["note"],
+        deadline=d.get("deadline"),
+    ),
+    IssueAction.RETURN: lambda user, issue_id, d: issue_return_to_department(
+        user=user,
+        issue_id=issue_id,
+        version=d["version"],
+        assignment_id=_pk(d["assignment"]),
+        reason=d["reason"],
+    ),
+    IssueAction.SUPERVISE: lambda user, issue_id, d: issue_supervise(
+        user=user, issue_id=issue_id, note=d["note"], deadline=d["deadline"]
+    ),
+    IssueAction.FEEDBACK: lambda user, issue_id, d: issue_feedback_record(
+        user=user,
+        issue_id=issue_id,
+        version=d["version"],
+        satisfaction=d["satisfaction"],
+        note=d["note"],
+        contact=d.get("contact"),
+    ),
+}
+
+_ASSIGNMENT_ACTIONS = {
+    IssueAction.ACCEPT: lambda user, assignment_id, d: assignment_accept(
+        user=user, assignment_id=assignment_id, version=d["version"]
+    ),
+    IssueAction.REPLY: lambda user, assignment_id, d: assignment_reply(
+        user=user, assignment_id=assignment_id, version=d["version"], result=d["result"]
+    ),
+    IssueAction.SEND_BACK: lambda user, assignment_id, d: assignment_send_back(
+        user=user, assignment_id=assignment_id, version=d["version"], reason=d["reason"]
+    ),
+}
+
+
+def issue_act(action: str, *, user, issue_id: int, data: dict):
+    """One action on an issue from validated input (a page form's cleaned_data or the API's validated_data)."""
+    return _ISSUE_ACTIONS[action](user, issue_id, data)
+
+
+def assignment_act(action: str, *, user, assignment_id: int, data: dict) -> WhistleAssignment:
+    """A department's answer to an assignment (accept, reply, send back) from validated input."""
+    return _ASSIGNMENT_ACTIONS[action](user, assignment_id, data)

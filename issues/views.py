@@ -326,126 +326,33 @@ def _run(request, pk, form, call):
     return redirect("issues:detail", pk=pk)
 
 
-@login_required
-@require_POST
-def act_escalate(request, pk: int):
-    issue = get_issue_for_user(request.user, pk)
-    return _run(
-        request,
-        pk,
-        EscalateForm(request.POST),
-        lambda d: services.issue_escalate(
-            user=request.user,
-            issue_id=issue.pk,
-            version=d["version"],
-            reason=d["reason"],
-            to_level=d["to_level"] or None,
-        ),
-    )
+ISSUE_FORMS = {
+    IssueAction.ESCALATE: lambda request, issue: EscalateForm(request.POST),
+    IssueAction.RESOLVE: lambda request, issue: ResolveForm(request.POST),
+    IssueAction.WHISTLE: lambda request, issue: WhistleForm(request.POST, user=request.user),
+    IssueAction.RETURN: lambda request, issue: ReturnForm(request.POST, issue=issue),
+    IssueAction.SUPERVISE: lambda request, issue: SuperviseForm(request.POST),
+    IssueAction.FEEDBACK: lambda request, issue: FeedbackForm(request.POST, user=request.user, issue=issue),
+}
 
 
 @login_required
 @require_POST
-def act_resolve(request, pk: int):
+def act_issue(request, pk: int, action: str):
+    """One action on the issue (escalate, resolve, whistle, return, supervise, feedback): the URL names it."""
     issue = get_issue_for_user(request.user, pk)
     return _run(
         request,
         pk,
-        ResolveForm(request.POST),
-        lambda d: services.issue_resolve(
-            user=request.user, issue_id=issue.pk, version=d["version"], result=d["result"]
-        ),
+        ISSUE_FORMS[action](request, issue),
+        lambda d: services.issue_act(action, user=request.user, issue_id=issue.pk, data=d),
     )
 
 
-@login_required
-@require_POST
-def act_whistle(request, pk: int):
-    issue = get_issue_for_user(request.user, pk)
-    return _run(
-        request,
-        pk,
-        WhistleForm(request.POST, user=request.user),
-        lambda d: services.issue_whistle(
-            user=request.user,
-            issue_id=issue.pk,
-            version=d["version"],
-            departments=list(d["departments"]),
-            kind=d["kind"],
-            note=d["note"],
-            deadline=d.get("deadline"),
-        ),
-    )
-
-
-@login_required
-@require_POST
-def act_return(request, pk: int):
-    issue = get_issue_for_user(request.user, pk)
-    return _run(
-        request,
-        pk,
-        ReturnForm(request.POST, issue=issue),
-        lambda d: services.issue_return_to_department(
-            user=request.user,
-            issue_id=issue.pk,
-            version=d["version"],
-            assignment_id=d["assignment"].pk,
-            reason=d["reason"],
-        ),
-    )
-
-
-@login_required
-@require_POST
-def act_supervise(request, pk: int):
-    issue = get_issue_for_user(request.user, pk)
-    return _run(
-        request,
-        pk,
-        SuperviseForm(request.POST),
-        lambda d: services.issue_supervise(
-            user=request.user, issue_id=issue.pk, note=d["note"], deadline=d["deadline"]
-        ),
-    )
-
-
-@login_required
-@require_POST
-def act_feedback(request, pk: int):
-    issue = get_issue_for_user(request.user, pk)
-    return _run(
-        request,
-        pk,
-        FeedbackForm(request.POST, user=request.user, issue=issue),
-        lambda d: services.issue_feedback_record(
-            user=request.user,
-            issue_id=issue.pk,
-            version=d["version"],
-            satisfaction=d["satisfaction"],
-            note=d["note"],
-            contact=d["contact"],
-        ),
-    )
-
-
-ASSIGNMENT_ACTIONS = {
-    "accept": (
-        AssignmentAcceptForm,
-        lambda user, a, d: services.assignment_accept(user=user, assignment_id=a.pk, version=d["version"]),
-    ),
-    "reply": (
-        AssignmentReplyForm,
-        lambda user, a, d: services.assignment_reply(
-            user=user, assignment_id=a.pk, version=d["version"], result=d["result"]
-        ),
-    ),
-    "send-back": (
-        AssignmentSendBackForm,
-        lambda user, a, d: services.assignment_send_back(
-            user=user, assignment_id=a.pk, version=d["version"], reason=d["reason"]
-        ),
-    ),
+ASSIGNMENT_FORMS = {
+    "accept": (IssueAction.ACCEPT, AssignmentAcceptForm),
+    "reply": (IssueAction.REPLY, AssignmentReplyForm),
+    "send-back": (IssueAction.SEND_BACK, AssignmentSendBackForm),
 }
 
 
@@ -453,10 +360,13 @@ ASSIGNMENT_ACTIONS = {
 @require_POST
 def act_assignment(request, pk: int, action: str):
     """A department handler accepts, replies to or sends back an assignment."""
-    if action not in ASSIGNMENT_ACTIONS:
+    if action not in ASSIGNMENT_FORMS:
         raise Http404
     assignment = get_object_or_404(WhistleAssignment, pk=pk, issue__in=issues_visible_to(request.user))
-    form_class, call = ASSIGNMENT_ACTIONS[action]
+    answer, form_class = ASSIGNMENT_FORMS[action]
     return _run(
-        request, assignment.issue_id, form_class(request.POST), lambda d: call(request.user, assignment, d)
+        request,
+        assignment.issue_id,
+        form_class(request.POST),
+        lambda d: services.assignment_act(answer, user=request.user, assignment_id=assignment.pk, data=d),
     )

@@ -99,13 +99,17 @@ class Scope:
         """A Q matching rows whose `field_name` lies under one of the scope's subtrees (never matches if none)."""
         if self.is_superuser:
             return Q()
-        paths = self.write_paths if write else self.paths
-        if not paths:
-            return Q(pk__in=[])
-        q = Q()
-        for path in paths:
-            q |= Q(**{f"{field_name}__startswith": path})
-        return q
+        return paths_q(self.write_paths if write else self.paths, field_name)
+
+
+def paths_q(paths, field_name: str = "path") -> Q:
+    """A Q matching rows whose `field_name` lies under one of `paths` (never matches if there are none)."""
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field_name}__startswith": path})
+    return q
 
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:
@@ -201,14 +205,29 @@ def scope_for(user) -> Scope:
 # --- scoped querysets: one per model ---------------------------------------------------------------
 
 
-def places_visible_to(user) -> QuerySet[Place]:
+def visible_rows(model, user, own, *, write: bool = False) -> QuerySet:
+    """`model`'s rows the user sees (or, with `write`, may write for): all for a superuser; else those under
+    the user's (write) subtrees (`path`), and for a member also `own(scope)` (a Q of what they hold
+    themselves: their links, their own rows)."""
     scope = scope_for(user)
     if scope.is_superuser:
-        return Place.objects.all()
-    q = scope.path_q()
+        return model.objects.all()
+    q = scope.path_q(write=write)
     if scope.member is not None:
-        q |= Q(pk__in=scope.own_place_ids)
-    return Place.objects.filter(q)
+        q |= own(scope)
+    return model.objects.filter(q)
+
+
+def _own_places(scope: Scope) -> Q:
+    return Q(pk__in=scope.own_place_ids)
+
+
+def _own_households(scope: Scope) -> Q:
+    return Q(pk__in=scope.own_household_ids)
+
+
+def places_visible_to(user) -> QuerySet[Place]:
+    return visible_rows(Place, user, _own_places)
 
 
 def villages_visible_to(user) -> QuerySet[Place]:
@@ -221,34 +240,15 @@ def grids_visible_to(user) -> QuerySet[Place]:
 
 
 def households_visible_to(user) -> QuerySet[Household]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Household.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(pk__in=scope.own_household_ids)
-    return Household.objects.filter(q)
+    return visible_rows(Household, user, _own_households)
 
 
 def members_visible_to(user) -> QuerySet[Member]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Member.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(pk=scope.member.pk)
-        q |= Q(pk__in=scope.own_migrant_ids)
-    return Member.objects.filter(q)
+    return visible_rows(Member, user, lambda scope: Q(pk=scope.member.pk) | Q(pk__in=scope.own_migrant_ids))
 
 
 def links_visible_to(user) -> QuerySet[Link]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Link.objects.all()
-    q = scope.path_q()
-    if scope.member is not None:
-        q |= Q(member=scope.member)
-    return Link.objects.filter(q)
+    return visible_rows(Link, user, lambda scope: Q(member=scope.member))
 
 
 def households_editable_by(user) -> QuerySet[Household]:
@@ -263,23 +263,11 @@ def households_editable_by(user) -> QuerySet[Household]:
 
 def households_writable_by(user) -> QuerySet[Household]:
     """Households the user may record things for: under a write path, or targets of their own links."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Household.objects.all()
-    q = scope.path_q(write=True)
-    if scope.member is not None:
-        q |= Q(pk__in=scope.own_household_ids)
-    return Household.objects.filter(q)
+    return visible_rows(Household, user, _own_households, write=True)
 
 
 def places_writable_by(user) -> QuerySet[Place]:
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Place.objects.all()
-    q = scope.path_q(write=True)
-    if scope.member is not None:
-        q |= Q(pk__in=scope.own_place_ids)
-    return Place.objects.filter(q)
+    return visible_rows(Place, user, _own_places, write=True)
 
 
 def writes(scope: Scope, target: Household | Place) -> bool:
@@ -342,7 +330,4 @@ def towns_managed_by(user) -> QuerySet[Place]:
         return towns
     if not scope.staff_town_paths:
         return towns.none()
-    q = Q()
-    for path in scope.staff_town_paths:
-        q |= Q(path__startswith=path)
-    return towns.filter(q)
+    return towns.filter(paths_q(scope.staff_town_paths))

@@ -15,6 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from grids.admin_filters import scoped_filters
+from grids.admin_readonly import ReadOnlyAdminMixin
 from grids.enums import PlaceKind
 from grids.models import Department, Household, Place
 from grids.services import household_paths_sync
@@ -84,6 +85,10 @@ class ScopedAdmin(admin.ModelAdmin):
         if chooser is not None:
             kwargs["queryset"] = chooser(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyScopedAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """Scoped like every admin, read-only: the services write these rows (checked and logged there)."""
 
 
 class DeploymentSettingAdmin(ScopedAdmin):

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from grids.admin_readonly import ReadOnlyAdminMixin
 from grids.crypto import id_number_hash
 from grids.validators import (
     mask_id_number,
@@ -219,7 +220,7 @@ class AccessLogActorFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the discipline commission and town staff read their town's log; nobody edits it."""
 
     list_display = ("created_at", "actor_name", "action", "object_repr", "ip")
@@ -250,15 +251,6 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("详情"))
     def detail_text(self, obj):

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grids.errors import flash_error, form_error
+from grids.errors import flash_error, flash_outcome, form_error
 from grids.models import Place
+from members.access import paths_q
 from members.models import Link, Member
 
 from . import services
@@ -47,11 +48,7 @@ class ProposeForm(forms.Form):
 
 def _subjects(user, places):
     """Members a rebalance may be about: exempt or not, anyone in the places who holds a current link."""
-    from django.db.models import Q
-
-    q = Q(pk__in=[])
-    for place in places:
-        q |= Q(path__startswith=place.path)
+    q = paths_q([place.path for place in places])
     linked = Link.objects.current().values("member_id")
     return Member.objects.filter(q, pk__in=linked).filter(is_exempt=True).order_by("path", "name")
 
@@ -126,12 +123,11 @@ def line_move(request, pk: int):
         if member is None:
             messages.error(request, _("请选择改派给谁"))
         else:
-            try:
-                services.line_move(user=request.user, line=line, member=member)
-            except ValidationError as exc:
-                flash_error(request, exc)
-            else:
-                messages.success(request, _("已改派给 %(name)s") % {"name": member.name})
+            if flash_outcome(
+                request,
+                lambda: services.line_move(user=request.user, line=line, member=member),
+                _("已改派给 %(name)s") % {"name": member.name},
+            ):
                 return redirect(f"{_batch_url(line)}#m{member.pk}")
     candidates = services.move_candidates(line=line)[:30]
     return render(request, "pairing/move.html", {"line": line, "candidates": candidates})

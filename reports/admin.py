@@ -4,7 +4,7 @@ the export log are read-only."""
 from django.contrib import admin
 
 from members.access import scope_for
-from members.admin import DeploymentSettingAdmin, ScopedAdmin
+from members.admin import DeploymentSettingAdmin, ReadOnlyScopedAdmin
 
 from .access import exports_visible_to
 from .models import AssessmentResult, AssessmentWeights, ExportJob
@@ -30,19 +30,8 @@ class AssessmentWeightsAdmin(DeploymentSettingAdmin):
         return False
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AssessmentResult)
-class AssessmentResultAdmin(ReadOnlyAdmin):
+class AssessmentResultAdmin(ReadOnlyScopedAdmin):
     list_display = ("town", "year", "status", "computed_at", "approved_by", "approved_at")
     list_filter = ("status", "year")
     list_select_related = ("town", "approved_by")
@@ -52,7 +41,7 @@ class AssessmentResultAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExportJob)
-class ExportJobAdmin(ReadOnlyAdmin):
+class ExportJobAdmin(ReadOnlyScopedAdmin):
     """The export log: who exported which ledger, for which place and period, with full numbers or not."""
 
     list_display = (

@@ -25,15 +25,19 @@ def _query(request) -> str:
     return params.urlencode()
 
 
+def redirect_to_dashboard(request, url_name: str, place):
+    """To `place`'s dashboard (`url_name`), keeping the query (the period); 403 when there is no place."""
+    if place is None:
+        raise PermissionDenied
+    url = reverse(url_name, args=[place.pk])
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
 @login_required
 def city_home(request):
     """/reports/city/: the user's city (a city post), else 403."""
-    city = figures.cities_for(request.user).first()
-    if city is None:
-        raise PermissionDenied
-    url = reverse("reports:city", args=[city.pk])
-    query = request.GET.urlencode()
-    return redirect(f"{url}?{query}" if query else url)
+    return redirect_to_dashboard(request, "reports:city", figures.cities_for(request.user).first())
 
 
 @login_required

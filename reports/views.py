@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
@@ -31,12 +30,7 @@ def index(request):
     """/reports/: the widest dashboard the user's posts cover (city, town, village or grid)."""
     if scope_for(request.user).city_paths:
         return city_views.city_home(request)
-    place = selectors.home_place_for(request.user)
-    if place is None:
-        raise PermissionDenied
-    url = reverse("reports:place", args=[place.pk])
-    query = request.GET.urlencode()
-    return redirect(f"{url}?{query}" if query else url)
+    return city_views.redirect_to_dashboard(request, "reports:place", selectors.home_place_for(request.user))
 
 
 @login_required
@@ -130,9 +124,8 @@ def assessment_view(request, pk: int):
     )
 
 
-@login_required
-@require_POST
-def assessment_compute_view(request, pk: int):
+def _assessment_action(request, pk: int, service, message: str):
+    """Compute or approve a town's year: validate the year, call the service, message, back to the sheet."""
     town = assessment.get_assessment_town_for_user(request.user, pk)
     form = YearForm(request.POST)
     if not form.is_valid():
@@ -140,30 +133,26 @@ def assessment_compute_view(request, pk: int):
         return redirect("reports:assessment", pk=town.pk)
     year = form.cleaned_data["year"]
     try:
-        services.assessment_compute(user=request.user, town=town, year=year)
+        service(user=request.user, town=town, year=year)
     except ReportError as exc:
         flash_error(request, exc)
     else:
-        messages.success(request, _("已计算 %(year)s 年考核结果") % {"year": year})
+        messages.success(request, message % {"year": year})
     return redirect(f"{reverse('reports:assessment', args=[town.pk])}?year={year}")
+
+
+@login_required
+@require_POST
+def assessment_compute_view(request, pk: int):
+    return _assessment_action(request, pk, services.assessment_compute, _("已计算 %(year)s 年考核结果"))
 
 
 @login_required
 @require_POST
 def assessment_approve_view(request, pk: int):
-    town = assessment.get_assessment_town_for_user(request.user, pk)
-    form = YearForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("年度无效"))
-        return redirect("reports:assessment", pk=town.pk)
-    year = form.cleaned_data["year"]
-    try:
-        services.assessment_approve(user=request.user, town=town, year=year)
-    except ReportError as exc:
-        flash_error(request, exc)
-    else:
-        messages.success(request, _("%(year)s 年考核结果已审定,不再重新计算") % {"year": year})
-    return redirect(f"{reverse('reports:assessment', args=[town.pk])}?year={year}")
+    return _assessment_action(
+        request, pk, services.assessment_approve, _("%(year)s 年考核结果已审定,不再重新计算")
+    )
 
 
 # --- exports -----------------------------------------------------------------------------------------

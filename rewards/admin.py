@@ -4,21 +4,10 @@ so every step is checked and logged); default award types and corrections are ke
 from django.contrib import admin
 
 from members.access import members_visible_to, scope_for
-from members.admin import DeploymentSettingAdmin, ScopedAdmin
+from members.admin import DeploymentSettingAdmin, ReadOnlyScopedAdmin
 
 from .access import rounds_visible_to
 from .models import AwardFlag, AwardRound, AwardTypeDefault, Correction, Nomination, RoundEvent
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AwardRound)

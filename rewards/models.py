@@ -26,6 +26,36 @@ from .enums import AwardKind, Criterion, EventAction, FlagKind, Half, RoundStatu
 DEFAULT_PRIZE = Decimal("400.00")
 
 
+def _award_subject(related_name: str) -> tuple[models.ForeignKey, models.ForeignKey]:
+    """The (member, place) fields of what an award is about: a person or a grid, one of the two."""
+    return (
+        models.ForeignKey(
+            Member,
+            verbose_name=_("人员"),
+            null=True,
+            blank=True,
+            on_delete=models.PROTECT,
+            related_name=related_name,
+        ),
+        models.ForeignKey(
+            Place,
+            verbose_name=_("网格"),
+            null=True,
+            blank=True,
+            on_delete=models.PROTECT,
+            related_name=related_name,
+        ),
+    )
+
+
+def _member_or_place(name: str) -> models.CheckConstraint:
+    """Exactly one of member and place (the pair from _award_subject)."""
+    return models.CheckConstraint(
+        condition=Q(member__isnull=False, place__isnull=True) | Q(member__isnull=True, place__isnull=False),
+        name=name,
+    )
+
+
 class AwardTypeDefault(models.Model):
     """The work plan's award types, copied into a town's first round (later rounds copy the previous one)."""
 
@@ -147,22 +177,7 @@ class Nomination(models.Model):
     award_type = models.ForeignKey(
         AwardType, verbose_name=_("奖项"), on_delete=models.CASCADE, related_name="nominations"
     )
-    member = models.ForeignKey(
-        Member,
-        verbose_name=_("人员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="award_nominations",
-    )
-    place = models.ForeignKey(
-        Place,
-        verbose_name=_("网格"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="award_nominations",
-    )
+    member, place = _award_subject("award_nominations")
     rank = models.PositiveIntegerField(_("推荐时排名"), null=True, blank=True)
     score = models.DecimalField(_("推荐时得分"), max_digits=7, decimal_places=2, default=Decimal(0))
     components = models.JSONField(_("得分构成"), default=list, blank=True)
@@ -188,11 +203,7 @@ class Nomination(models.Model):
         verbose_name_plural = _("推荐/获奖")
         ordering = ["award_type_id", "rank", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(member__isnull=False, place__isnull=True)
-                | Q(member__isnull=True, place__isnull=False),
-                name="nomination_member_or_place",
-            ),
+            _member_or_place("nomination_member_or_place"),
             models.UniqueConstraint(
                 fields=["award_type", "member"],
                 condition=Q(member__isnull=False),
@@ -288,22 +299,7 @@ class AwardFlag(PathCopy):
         Nomination, verbose_name=_("获奖"), on_delete=models.PROTECT, related_name="flags"
     )
     kind = models.CharField(_("激励"), max_length=20, choices=FlagKind.choices)
-    member = models.ForeignKey(
-        Member,
-        verbose_name=_("人员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="award_flags",
-    )
-    place = models.ForeignKey(
-        Place,
-        verbose_name=_("网格"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="award_flags",
-    )
+    member, place = _award_subject("award_flags")
     path_from = ("member", "place")
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
@@ -312,11 +308,7 @@ class AwardFlag(PathCopy):
         verbose_name_plural = _("获奖激励")
         ordering = ["-created_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(member__isnull=False, place__isnull=True)
-                | Q(member__isnull=True, place__isnull=False),
-                name="award_flag_member_or_place",
-            ),
+            _member_or_place("award_flag_member_or_place"),
             models.UniqueConstraint(fields=["nomination", "kind"], name="award_flag_once"),
         ]
 

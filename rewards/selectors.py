@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -397,19 +397,10 @@ def person_values(round_: AwardRound, member_ids: list[int]) -> dict[int, dict]:
 
     if activities_available():
         # 新时代文明实践: hours of attended activities that began in the period (activities app, if installed)
-        signup = apps.get_model("activities", "SignUp")
-        for row in (
-            signup.objects.filter(
-                member_id__in=member_ids,
-                attended=True,
-                activity__starts_at__gte=start,
-                activity__starts_at__lt=end,
-            )
-            .values("member_id")
-            .annotate(h=Sum("hours"))
-            .order_by()
-        ):
-            slot(row["member_id"])[Criterion.VOLUNTEER_HOURS] = row["h"]
+        from activities.services import volunteer_hours  # only importable while activities is installed
+
+        for member_id, hours in volunteer_hours(member_ids, start, end).items():
+            slot(member_id)[Criterion.VOLUNTEER_HOURS] = hours
     return values
 
 

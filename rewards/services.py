@@ -128,32 +128,12 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
     except IntegrityError:
         raise Invalid(_("该镇这一批次的评选已存在")) from None
     if previous is not None:
-        AwardType.objects.bulk_create(
-            AwardType(
-                round=round_,
-                name=t.name,
-                kind=t.kind,
-                places=t.places,
-                prize=t.prize,
-                office_id=t.office_id,
-                order=t.order,
-            )
-            for t in previous.types.all()
-        )
+        _copy_award_types(round_, previous.types.all(), lambda t: {"office_id": t.office_id})
         weights = {w.criterion: w.weight for w in previous.weights.all()}
         note = _("沿用 %(prev)s 的奖项和权重") % {"prev": previous.title}
     else:
-        AwardType.objects.bulk_create(
-            AwardType(
-                round=round_,
-                name=d.name,
-                kind=d.kind,
-                places=d.places,
-                prize=d.prize,
-                office=_office_for(town, d.office_name),
-                order=d.order,
-            )
-            for d in AwardTypeDefault.objects.all()
+        _copy_award_types(
+            round_, AwardTypeDefault.objects.all(), lambda d: {"office": _office_for(town, d.office_name)}
         )
         weights = {}
         note = _("按工作方案默认奖项和权重")
@@ -163,6 +143,23 @@ def round_create(*, user, town: Place, year: int, half: str) -> AwardRound:
     )
     _event(round_=round_, user=user, action=EventAction.CREATE, note=str(note))
     return round_
+
+
+def _copy_award_types(round_: AwardRound, sources, office) -> None:
+    """The round's award types copied from `sources` (the previous round's types or the defaults);
+    `office(source)` gives the office keyword (an id to copy, or the town's office found by name)."""
+    AwardType.objects.bulk_create(
+        AwardType(
+            round=round_,
+            name=s.name,
+            kind=s.kind,
+            places=s.places,
+            prize=s.prize,
+            order=s.order,
+            **office(s),
+        )
+        for s in sources
+    )
 
 
 def _default_weight(criterion: str) -> Decimal:

@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids.errors import flash_error
+from grids.errors import flash_error, flash_outcome
 from grids.ledger import printed_by
 from members.access import (
     get_member_for_user,
@@ -53,13 +53,7 @@ RANKING_ROWS = 50
 
 
 def _run(request, action: Callable, success: str, **kwargs) -> bool:
-    try:
-        action(user=request.user, **kwargs)
-    except ValidationError as error:
-        flash_error(request, error)
-        return False
-    messages.success(request, success)
-    return True
+    return flash_outcome(request, lambda: action(user=request.user, **kwargs), success)
 
 
 def _detail(round_) -> str:
@@ -157,6 +151,12 @@ def round_weights(request, pk: int):
     return redirect(_detail(round_))
 
 
+def _managed_award_type(request, pk: int, type_pk: int, award_types=AwardType.objects):
+    """A round the user manages and one of its award types (404 for anything else)."""
+    round_ = get_managed_round_for_user(request.user, pk)
+    return round_, get_object_or_404(award_types, pk=type_pk, round=round_)
+
+
 @login_required
 @require_POST
 def award_type_save(request, pk: int, type_pk: int | None = None):
@@ -182,8 +182,7 @@ def award_type_save(request, pk: int, type_pk: int | None = None):
 @login_required
 @require_POST
 def award_type_delete(request, pk: int, type_pk: int):
-    round_ = get_managed_round_for_user(request.user, pk)
-    award_type = get_object_or_404(AwardType, pk=type_pk, round=round_)
+    round_, award_type = _managed_award_type(request, pk, type_pk)
     _run(request, services.award_type_delete, _("奖项已删除"), award_type=award_type)
     return redirect(_detail(round_))
 
@@ -216,8 +215,7 @@ def round_transition(request, pk: int, action: str):
 
 @login_required
 def ranking(request, pk: int, type_pk: int):
-    round_ = get_managed_round_for_user(request.user, pk)
-    award_type = get_object_or_404(AwardType.objects.select_related("office"), pk=type_pk, round=round_)
+    round_, award_type = _managed_award_type(request, pk, type_pk, AwardType.objects.select_related("office"))
     award_type.round = round_
     result = selectors.award_ranking(award_type=award_type)
     show_all = request.GET.get("all") == "1"
@@ -240,8 +238,7 @@ def ranking(request, pk: int, type_pk: int):
 @login_required
 @require_POST
 def nominate(request, pk: int, type_pk: int):
-    round_ = get_managed_round_for_user(request.user, pk)
-    award_type = get_object_or_404(AwardType, pk=type_pk, round=round_)
+    round_, award_type = _managed_award_type(request, pk, type_pk)
     form = NominateForm(request.POST)
     back = reverse("rewards:ranking", args=[round_.pk, award_type.pk])
     if not form.is_valid():
@@ -263,8 +260,7 @@ def nominate(request, pk: int, type_pk: int):
 @login_required
 @require_POST
 def nominate_fill(request, pk: int, type_pk: int):
-    round_ = get_managed_round_for_user(request.user, pk)
-    award_type = get_object_or_404(AwardType, pk=type_pk, round=round_)
+    round_, award_type = _managed_award_type(request, pk, type_pk)
     _run(request, services.nomination_fill, _("已按排名推荐"), award_type=award_type)
     return redirect(reverse("rewards:ranking", args=[round_.pk, award_type.pk]))
 

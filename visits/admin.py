@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from members.admin import DeploymentSettingAdmin, ScopedAdmin
+from grids.admin_readonly import NoAddChangeMixin
+from members.admin import DeploymentSettingAdmin, ReadOnlyScopedAdmin
 
 from .enums import ContactKind
 from .models import Contact, ContactRevision, QuotaRule
@@ -32,22 +33,16 @@ class QuotaRuleAdmin(DeploymentSettingAdmin):
         return "/".join(obj.kind_labels)
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(NoAddChangeMixin, admin.TabularInline):
     model = ContactRevision
     extra = 0
     can_delete = False
     fields = ("action", "changed_by", "changed_at", "changes")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Contact)
-class ContactAdmin(ScopedAdmin):
+class ContactAdmin(ReadOnlyScopedAdmin):
     list_display = ("occurred_at", "member", "kind", "target_display", "found_problem")
     # No date_hierarchy: its year links are a DISTINCT over every visible contact (a city superuser: 2.99 s
     # of a 3.17 s page). The date filter's choices (today, 7 days, this month, this year) cost no query and
@@ -66,15 +61,6 @@ class ContactAdmin(ScopedAdmin):
 
     def scoped_queryset(self, request):
         return contacts_visible_to(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("对象"))
     def target_display(self, obj):

@@ -228,25 +228,24 @@ def _yard_links(*, user, member: Member, households: Sequence[Household], on: da
     return result
 
 
-def households_recordable_by(user) -> QuerySet[Household]:
-    """Households the user may pick as a contact's target: those they see today, and those of their own
-    links that have ended (a late entry; contact_record then checks the contact's date against the link)."""
-    visible = households_visible_to(user)
+def _with_ended_links(user, visible: QuerySet, model, field: str) -> QuerySet:
+    """`visible`, and the `field` targets (household or place) of the user's own links that have ended."""
     member = scope_for(user).member
     if member is None:
         return visible
-    ended = Link.objects.filter(member=member, household__isnull=False, end_date__isnull=False)
-    return visible | Household.objects.filter(pk__in=ended.values("household_id"))
+    ended = Link.objects.filter(member=member, **{f"{field}__isnull": False}, end_date__isnull=False)
+    return visible | model.objects.filter(pk__in=ended.values(f"{field}_id"))
+
+
+def households_recordable_by(user) -> QuerySet[Household]:
+    """Households the user may pick as a contact's target: those they see today, and those of their own
+    links that have ended (a late entry; contact_record then checks the contact's date against the link)."""
+    return _with_ended_links(user, households_visible_to(user), Household, "household")
 
 
 def places_recordable_by(user) -> QuerySet[Place]:
     """Places the user may pick as a contact's target (as households_recordable_by)."""
-    visible = places_visible_to(user)
-    member = scope_for(user).member
-    if member is None:
-        return visible
-    ended = Link.objects.filter(member=member, place__isnull=False, end_date__isnull=False)
-    return visible | Place.objects.filter(pk__in=ended.values("place_id"))
+    return _with_ended_links(user, places_visible_to(user), Place, "place")
 
 
 def may_record_for(*, user, target: Household | Place) -> bool:

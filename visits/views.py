@@ -120,30 +120,34 @@ def _compliance_places(scope) -> list[dict]:
     ]
 
 
+def _target_context(request, scope, field: str, target, history) -> dict:
+    """A household's or a place's page (`field` names which): its contacts, page by page; the user's own
+    current links to it with their compliance; everyone's links; whether the user may record a contact."""
+    mine = []
+    if scope.member is not None:
+        mine = selectors.link_compliance(
+            links=Link.objects.current().filter(member=scope.member, **{field: target})
+        )
+    return {
+        field: target,
+        "history": Paginator(history, HISTORY_PAGE).get_page(request.GET.get("page")),
+        "mine": mine,
+        "links": Link.objects.filter(**{field: target})
+        .select_related("member")
+        .order_by("-start_date", "id"),
+        "saved": request.GET.get("saved", ""),
+        "can_record": services.may_record_for(user=request.user, target=target),
+    }
+
+
 @login_required
 def household_page(request, pk: int):
     household = get_household_for_user(request.user, pk)
     scope = scope_for(request.user)
-    history = Paginator(selectors.household_history(household=household), HISTORY_PAGE)
-    mine = []
-    if scope.member is not None:
-        mine = selectors.link_compliance(
-            links=Link.objects.current().filter(member=scope.member, household=household)
-        )
-    links = Link.objects.filter(household=household).select_related("member").order_by("-start_date", "id")
-    response = render(
-        request,
-        "visits/household.html",
-        {
-            "household": household,
-            "history": history.get_page(request.GET.get("page")),
-            "mine": mine,
-            "links": links,
-            "saved": request.GET.get("saved", ""),
-            "can_record": services.may_record_for(user=request.user, target=household),
-        },
-    )
-    return _offline_ok(response, bool(mine))
+    history = selectors.household_history(household=household)
+    context = _target_context(request, scope, "household", household, history)
+    response = render(request, "visits/household.html", context)
+    return _offline_ok(response, bool(context["mine"]))
 
 
 @login_required
@@ -152,28 +156,11 @@ def place_page(request, pk: int):
     if place.kind not in (PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.GRID3):
         raise Http404
     scope = scope_for(request.user)
-    history = Paginator(selectors.place_history(place=place), HISTORY_PAGE)
-    mine = []
-    if scope.member is not None:
-        mine = selectors.link_compliance(
-            links=Link.objects.current().filter(member=scope.member, place=place)
-        )
-    links = Link.objects.filter(place=place).select_related("member").order_by("-start_date", "id")
-    return render(
-        request,
-        "visits/place.html",
-        {
-            "place": place,
-            "history": history.get_page(request.GET.get("page")),
-            "mine": mine,
-            "links": links,
-            "saved": request.GET.get("saved", ""),
-            "can_record": services.may_record_for(user=request.user, target=place),
-            "compliance_url": reverse("visits:compliance", args=[place.pk])
-            if scope.sees_path(place.path)
-            else "",
-        },
+    context = _target_context(request, scope, "place", place, selectors.place_history(place=place))
+    context["compliance_url"] = (
+        reverse("visits:compliance", args=[place.pk]) if scope.sees_path(place.path) else ""
     )
+    return render(request, "visits/place.html", context)
 
 
 def _record(request, *, target, kinds, default_kind, households_qs, back, template_context):

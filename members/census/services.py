@@ -130,55 +130,50 @@ def census_import(*, town: Place, path: Path) -> CensusPlan:
     return plan
 
 
-def _write_households(plan: CensusPlan, now) -> list[int]:
+def _write_rows(rows, model, fields, *, key: str, home: str, also_update=(), now=None) -> list[int]:
+    """Create the sheet's new rows and update its changed ones (their `home` place's path copied, and
+    `updated_at` when `now` is given); the ids of the existing ones that moved to another `home`."""
     new, changed, moved = [], [], []
-    for row in plan.households:
+    for row in rows:
         if not row.ok:
             continue
         data = row.data
-        values = {name: data[name] for name in HOUSEHOLD_FIELDS}
+        values = {name: data[name] for name in fields}
         if row.existing is None:
-            household = Household(code=data["code"], path=data["grid"].path, **values)
-            new.append(household)
-            data["saved"] = household
+            obj = model(**{key: data[key]}, path=data[home].path, **values)
+            new.append(obj)
+            data["saved"] = obj
         elif row.changed:
-            household = row.existing
-            if household.grid_id != data["grid_id"]:
-                moved.append(household.pk)
+            obj = row.existing
+            if getattr(obj, f"{home}_id") != data[f"{home}_id"]:
+                moved.append(obj.pk)
             for name, value in values.items():
-                setattr(household, name, value)
-            household.path = data["grid"].path
-            household.updated_at = now
-            changed.append(household)
-    _bulk_create(Household, new, "code")
+                setattr(obj, name, value)
+            obj.path = data[home].path
+            if now is not None:
+                obj.updated_at = now
+            changed.append(obj)
+    _bulk_create(model, new, key)
     if changed:
-        Household.objects.bulk_update(changed, [*HOUSEHOLD_FIELDS, "id_number_hash", "path", "updated_at"])
+        stamp = ["updated_at"] if now is not None else []
+        model.objects.bulk_update(changed, [*fields, *also_update, "path", *stamp])
     return moved
+
+
+def _write_households(plan: CensusPlan, now) -> list[int]:
+    return _write_rows(
+        plan.households,
+        Household,
+        HOUSEHOLD_FIELDS,
+        key="code",
+        home="grid",
+        also_update=["id_number_hash"],
+        now=now,
+    )
 
 
 def _write_members(plan: CensusPlan) -> list[int]:
-    new, changed, moved = [], [], []
-    for row in plan.members:
-        if not row.ok:
-            continue
-        data = row.data
-        values = {name: data[name] for name in MEMBER_FIELDS}
-        if row.existing is None:
-            member = Member(phone=data["phone"], path=data["home"].path, **values)
-            new.append(member)
-            data["saved"] = member
-        elif row.changed:
-            member = row.existing
-            if member.home_id != data["home_id"]:
-                moved.append(member.pk)
-            for name, value in values.items():
-                setattr(member, name, value)
-            member.path = data["home"].path
-            changed.append(member)
-    _bulk_create(Member, new, "phone")
-    if changed:
-        Member.objects.bulk_update(changed, [*MEMBER_FIELDS, "path"])
-    return moved
+    return _write_rows(plan.members, Member, MEMBER_FIELDS, key="phone", home="home")
 
 
 def _bulk_create(model, objects: list, natural_key: str) -> None:

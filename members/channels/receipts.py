@@ -108,47 +108,80 @@ def _json_list(request: HttpRequest) -> list[dict] | None:
     return data
 
 
-@csrf_exempt
-@require_POST
-def tencent_receipt(request: HttpRequest, token: str):
+def _receive(request: HttpRequest, token: str, *, provider: str, item, ok: dict, bad: dict) -> JsonResponse:
+    """A provider's receipt callback: check the token, read the JSON list, map each entry with `item`,
+    apply them; answer with the provider's own `ok` / `bad` bodies."""
     _check_token(token)
     data = _json_list(request)
     if data is None:
-        return JsonResponse({"result": 1, "errmsg": "bad request body"}, status=400)
-    items = [
-        {
-            "ref": str(i.get("sid") or ""),
-            "phone": str(i.get("mobile") or ""),
-            "ok": i.get("report_status") == "SUCCESS",
-            "code": str(i.get("errmsg") or ""),
-            "detail": str(i.get("description") or "")[:100],
-            "when": _when(str(i.get("user_receive_time") or "")),
-        }
-        for i in data
-    ]
+        return JsonResponse(bad, status=400)
+    items = [item(i) for i in data]
     changed = receipts_apply(items=items)
-    logger.info("tencent sms receipts: %s received, %s applied", len(items), changed)
-    return JsonResponse({"result": 0, "errmsg": "OK"})
+    logger.info("%s sms receipts: %s received, %s applied", provider, len(items), changed)
+    return JsonResponse(ok)
+
+
+def _item(i: dict, *, ok: bool, ref: str, phone: str, code: str, detail: str, when: str) -> dict:
+    """One provider entry as receipts_apply reads it; the other arguments name the provider's keys."""
+
+    def text(key: str) -> str:
+        return str(i.get(key) or "")
+
+    return {
+        "ref": text(ref),
+        "phone": text(phone),
+        "ok": ok,
+        "code": text(code),
+        "detail": text(detail)[:100],
+        "when": _when(text(when)),
+    }
+
+
+def _tencent_item(i: dict) -> dict:
+    return _item(
+        i,
+        ok=i.get("report_status") == "SUCCESS",
+        ref="sid",
+        phone="mobile",
+        code="errmsg",
+        detail="description",
+        when="user_receive_time",
+    )
+
+
+def _aliyun_item(i: dict) -> dict:
+    return _item(
+        i,
+        ok=i.get("success") is True or str(i.get("success")).lower() == "true",
+        ref="biz_id",
+        phone="phone_number",
+        code="err_code",
+        detail="err_msg",
+        when="report_time",
+    )
+
+
+@csrf_exempt
+@require_POST
+def tencent_receipt(request: HttpRequest, token: str):
+    return _receive(
+        request,
+        token,
+        provider="tencent",
+        item=_tencent_item,
+        ok={"result": 0, "errmsg": "OK"},
+        bad={"result": 1, "errmsg": "bad request body"},
+    )
 
 
 @csrf_exempt
 @require_POST
 def aliyun_receipt(request: HttpRequest, token: str):
-    _check_token(token)
-    data = _json_list(request)
-    if data is None:
-        return JsonResponse({"code": 1, "msg": "bad request body"}, status=400)
-    items = [
-        {
-            "ref": str(i.get("biz_id") or ""),
-            "phone": str(i.get("phone_number") or ""),
-            "ok": i.get("success") is True or str(i.get("success")).lower() == "true",
-            "code": str(i.get("err_code") or ""),
-            "detail": str(i.get("err_msg") or "")[:100],
-            "when": _when(str(i.get("report_time") or "")),
-        }
-        for i in data
-    ]
-    changed = receipts_apply(items=items)
-    logger.info("aliyun sms receipts: %s received, %s applied", len(items), changed)
-    return JsonResponse({"code": 0, "msg": "接收成功"})
+    return _receive(
+        request,
+        token,
+        provider="aliyun",
+        item=_aliyun_item,
+        ok={"code": 0, "msg": "接收成功"},
+        bad={"code": 1, "msg": "bad request body"},
+    )

@@ -433,6 +433,21 @@ class Activity:
         parts = [self.rng.choice(PHRASES[Duty(d)]) for d in duties]
         return self.rng.choice(OPENINGS[kind]) + ",".join(parts) + "。"
 
+    def _link_contact(self, plan: Plan, link: dict, kind: str, lo, hi) -> dict:
+        """A contact on a link (to its household, reached, or to its place) at a moment in [lo, hi)."""
+        household_id = link.get("household_id")
+        return self._contact(
+            plan,
+            member_id=link["member_id"],
+            kind=kind,
+            at=self._moment(lo, hi),
+            path=link["path"],
+            household_id=household_id,
+            place_id=link.get("place_id"),
+            link_id=link["pk"],
+            reached=[(household_id, link["pk"])] if household_id is not None else [],
+        )
+
     def _contact(
         self,
         plan: Plan,
@@ -536,16 +551,7 @@ class Activity:
             if rng.random() < 0.2:
                 kinds.append(ContactKind.ONLINE)
             for kind in kinds:
-                self._contact(
-                    plan,
-                    member_id=link["member_id"],
-                    kind=kind,
-                    at=self._moment(lo, hi),
-                    path=link["path"],
-                    household_id=link["household_id"],
-                    link_id=link["pk"],
-                    reached=[(link["household_id"], link["pk"])],
-                )
+                self._link_contact(plan, link, kind, lo, hi)
 
     def _plan_grid_link(self, plan: Plan, link: dict) -> None:
         """镇干部联网格: a grid sink-down most weeks (some cadres are less regular)."""
@@ -556,16 +562,7 @@ class Activity:
             if rng.random() < diligence:
                 lo, hi = self._span(week, week + datetime.timedelta(days=7), link["start_date"])
                 if hi > lo:
-                    self._contact(
-                        plan,
-                        member_id=link["member_id"],
-                        kind=ContactKind.GRID_SINKDOWN,
-                        at=self._moment(lo, hi),
-                        path=link["path"],
-                        place_id=link["place_id"],
-                        link_id=link["pk"],
-                        reached=[],
-                    )
+                    self._link_contact(plan, link, ContactKind.GRID_SINKDOWN, lo, hi)
             week += datetime.timedelta(days=7)
 
     def _plan_onsite_link(self, plan: Plan, link: dict, month_starts: list[datetime.date]) -> None:
@@ -575,16 +572,7 @@ class Activity:
             n = (1 if rng.random() < 0.85 else 0) + (1 if rng.random() < 0.15 else 0)
             lo, hi = self._span(month, _add_months(month, 1), link["start_date"])
             for _i in range(n if hi > lo else 0):
-                self._contact(
-                    plan,
-                    member_id=link["member_id"],
-                    kind=ContactKind.ONSITE,
-                    at=self._moment(lo, hi),
-                    path=link["path"],
-                    place_id=link["place_id"],
-                    link_id=link["pk"],
-                    reached=[],
-                )
+                self._link_contact(plan, link, ContactKind.ONSITE, lo, hi)
 
     def _plan_yard_meetings(self, plan: Plan, links: list[dict]) -> None:
         """屋场夜话: a fourth-level grid's head gathers several of its households in the evening."""
