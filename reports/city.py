@@ -24,6 +24,7 @@ from issues.access import issues_visible_to
 from issues.enums import ACTIVE_STATUSES, OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, IssueAction
 from issues.models import IssueEvent, WhistleAssignment
 from members.access import scope_for
+from visits.snapshots import city_summary
 
 from . import selectors
 from .charts import bar_chart, line_chart
@@ -105,10 +106,9 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
     towns = towns_of(city)
     cover = selectors.coverage(user=user, place=city, on=on)
     contacts = selectors.contact_figures(user=user, place=city, period=period)
-    # The figures by town only: the page shows no "no contact" lists (they read every household and member).
-    compliance = selectors.compliance(
-        user=user, place=city, period=period, breakdown="child", with_lists=False
-    )
+    # Compliance per town from the towns' latest snapshots (visits.snapshots, kept by the per-town job
+    # `compliance_snapshots`): judging every link of the city took 7.5 s of 9.1 s per request.
+    compliance = city_summary(city, towns, on)
     issues = issue_rows_by_town(user=user, city=city, period=period, now=now)
     whistles = whistle_rows_by_town(city=city, now=now)
     by_town = {row["id"]: row for row in compliance["rows"]}
@@ -118,6 +118,7 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
     for town in towns:
         c = cover["by_area"].get(town.path, {"households": 0, "uncovered": 0, "covered": 0})
         comp = by_town.get(town.pk, {})
+        snapshot = comp.get("snapshot")
         issue = issues.get(town.path, empty_issue)
         whistle = whistles.get(town.path, {"open": 0, "overdue": 0})
         rows.append(
@@ -131,6 +132,8 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
                 "links": comp.get("total", 0),
                 "overdue": comp.get("overdue", 0),
                 "share_on_track": comp.get("share_on_track"),
+                "snapshot": snapshot,  # None: not computed yet ("尚未计算")
+                "as_of": snapshot.computed_at if snapshot else None,
                 "raised": issue["raised"],
                 "resolved": issue["resolved"],
                 "resolved_share": share(issue["resolved"], issue["raised"]),
@@ -164,6 +167,7 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
     return {
         "city": city,
         "period": period,
+        "may_run_snapshots": _may_run_snapshots(user),
         "coverage": cover,
         "contacts": contacts,
         "compliance": compliance,
@@ -171,6 +175,13 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
         "totals": totals,
         "charts": charts,
     }
+
+
+def _may_run_snapshots(user) -> bool:
+    """Whether the page links "run the snapshot job" (dispatch.jobs decides again when it is run)."""
+    from dispatch.jobs import may_run_all
+
+    return may_run_all(user)
 
 
 # --- the department league table ---------------------------------------------------------------------
