@@ -348,6 +348,8 @@ class TownComplianceSnapshot(models.Model):
     done = models.PositiveIntegerField(_("完成"), default=0)
     due = models.PositiveIntegerField(_("待完成"), default=0)
     overdue = models.PositiveIntegerField(_("逾期"), default=0)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    uncovered = models.PositiveIntegerField(_("无人联系的户"), default=0)
     households_without_contact = models.PositiveIntegerField(_("本季度未走访的户"), default=0)
     members_without_contact = models.PositiveIntegerField(_("本月未走访的人员"), default=0)
     households_needing_pairing = models.PositiveIntegerField(_("待重新配对的户"), default=0)

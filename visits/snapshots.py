@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from grids.enums import PlaceKind
-from grids.models import Place
+from grids.models import Household, Place
+from members.models import Link, Member
 
 from .models import TownComplianceSnapshot
 from .selectors import compliance_summary, link_id_range
@@ -33,7 +35,13 @@ class _WholeTown:
 
 
 FIGURES = ("total", "done", "due", "overdue")
-COUNTS = ("households_without_contact", "members_without_contact", "households_needing_pairing")
+COUNTS = (
+    "households",
+    "uncovered",
+    "households_without_contact",
+    "members_without_contact",
+    "households_needing_pairing",
+)
 
 
 def _share(part: int, total: int) -> float | None:
@@ -63,10 +71,13 @@ def town_snapshot_take(town: Place, on: datetime.date | None = None) -> TownComp
         }
         for t in summary["by_type"]
     ]
+    households, uncovered = _coverage(town, on)
     values = {
+        "households": households,
+        "uncovered": uncovered,
         "computed_at": timezone.now(),
         **{k: summary["totals"][k] for k in FIGURES},
-        **{k: summary[k] for k in COUNTS},
+        **{k: summary[k] for k in COUNTS[2:]},  # the "without contact" counts
         "by_type": by_type,
     }
     with transaction.atomic():
@@ -74,6 +85,20 @@ def town_snapshot_take(town: Place, on: datetime.date | None = None) -> TownComp
             town=town, on=on, defaults=values
         )
     return snapshot
+
+
+def _coverage(town: Place, on: datetime.date) -> tuple[int, int]:
+    """(households under the town, of which no member currently links to): reports.selectors.coverage's figures
+    for a place seen whole (the same rule: exempt members' links do not cover; asserted equal in the tests)."""
+    exempt = Member.objects.filter(is_exempt=True).values("pk")
+    linked = (
+        Link.objects.current(on)
+        .filter(household=OuterRef("pk"), path__startswith=town.path)
+        .exclude(member_id__in=exempt)
+    )
+    households = Household.objects.filter(path__startswith=town.path).order_by()
+    # Two counts: the anti-join (a hash over the town's links) is planned only as a WHERE, not in a FILTER.
+    return households.count(), households.filter(~Exists(linked)).count()
 
 
 def latest_snapshots(city: Place, on: datetime.date | None = None) -> dict[int, TownComplianceSnapshot]:
@@ -106,7 +131,8 @@ def city_summary(city: Place, towns: list[Place], on: datetime.date | None = Non
                 row[k] = getattr(snap, k)
                 totals[k] += row[k]
             for k in COUNTS:
-                counts[k] += getattr(snap, k)
+                row[k] = getattr(snap, k)
+                counts[k] += row[k]
             for t in snap.by_type:
                 entry = by_type.setdefault(
                     t["link_type"],

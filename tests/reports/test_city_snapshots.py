@@ -40,6 +40,13 @@ def test_snapshot_equals_compliance_summary_of_the_town(town):
         assert [[r["overdue"] for r in t["rules"]] for t in snap.by_type] == [
             [r["overdue"] for r in t["rules"]] for t in live["by_type"]
         ]
+    # Households and those no member links to: reports.selectors.coverage's figures for the town.
+    from reports.selectors import coverage
+
+    for place in (town.town, other):
+        cover = coverage(user=_WholeTown(), place=place, on=on)
+        snap = TownComplianceSnapshot.objects.get(town=place)
+        assert (snap.households, snap.uncovered) == (cover["households"], cover["uncovered"])
     # The personas' town has links and households without contact: the test compares real figures.
     mine = TownComplianceSnapshot.objects.get(town=town.town)
     assert mine.total == 4 and mine.households_without_contact > 0
