@@ -4,8 +4,8 @@ department's whistles by town. Figures only; the views are in reports/city_views
 Households, coverage and compliance per town come from the towns' latest snapshots (visits.snapshots, taken by
 the per-town job `compliance_snapshots`, nightly and hourly in working hours): judging every link of a 30-town
 city on each request took 7.5 of 9.1 s. The rest is built on the town dashboards' selectors
-(reports/selectors.py), called with the city as the place: they group on the path prefix one level below the place, so with the city that level is the
-town and every figure comes per town out of one GROUP BY. The number of queries does not grow with the number
+(reports/selectors.py), called with the city as the place: they group on the path prefix one level below the
+place, so with the city that level is the town and every figure comes per town out of one GROUP BY. The number of queries does not grow with the number
 of towns (asserted in tests/reports/test_city.py). Who may open a city page: members.access (city posts,
 CITY_POSITIONS, read-only) and `get_city_for_user` below.
 """
