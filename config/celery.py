@@ -65,4 +65,17 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=15, hour=2, day_of_month=1, month_of_year=1),
         "args": ("year_review",),
     },
+    # Per-town compliance snapshots read by the city dashboard and the city's compliance by town: at night for
+    # the day's figures, and hourly in working hours so the city pages are at most an hour old (a town's run
+    # costs well under a second of a worker; see docs/benchmarks.md, city section).
+    "compliance-snapshots-nightly": {
+        "task": "dispatch.run_scheduled_job",
+        "schedule": crontab(minute=30, hour=1),
+        "args": ("compliance_snapshots",),
+    },
+    "compliance-snapshots-hourly": {
+        "task": "dispatch.run_scheduled_job",
+        "schedule": crontab(minute=5, hour="8-18"),
+        "args": ("compliance_snapshots",),
+    },
 }

@@ -9,6 +9,7 @@ class JobName(models.TextChoices):
     ISSUE_DEADLINES = "issue_deadlines", _("问题办理期限提醒")
     QUARTER_REVIEW = "quarter_review", _("季讲评")
     YEAR_REVIEW = "year_review", _("年总评")
+    COMPLIANCE_SNAPSHOTS = "compliance_snapshots", _("各镇走访达标快照")
 
 
 class RunStatus(models.TextChoices):

@@ -83,6 +83,24 @@ def _year_review(period: JobPeriod, town=None, progress=None) -> dict:
     return review_snapshots_take(kind="year", period=period, town=town, progress=progress)
 
 
+def _compliance_snapshots(period: JobPeriod, town=None, progress=None) -> dict:
+    """The town's compliance figures as of the period's day (visits.snapshots), replacing that day's row: what
+    the city dashboard and the city's compliance by town read. A whole-city run (town None) does every town."""
+    from visits.snapshots import town_snapshot_take
+
+    if town is not None and town.kind != PlaceKind.TOWN:
+        return {"created": 0, "skipped": 0}
+    towns = [town] if town is not None else list(Place.objects.filter(kind=PlaceKind.TOWN).order_by("path"))
+    if progress:
+        progress.total(len(towns))
+    on = period.start
+    for i, place in enumerate(towns, start=1):
+        town_snapshot_take(place, on)
+        if progress:
+            progress.advance(i)
+    return {"created": len(towns), "skipped": 0}
+
+
 JOBS: dict[str, Callable[..., dict]] = {
     JobName.TASK_LISTS: _task_lists,
     JobName.OVERDUE_DIGESTS: _overdue_digests,
@@ -90,7 +108,11 @@ JOBS: dict[str, Callable[..., dict]] = {
     JobName.ISSUE_DEADLINES: _issue_deadlines,
     JobName.QUARTER_REVIEW: _quarter_review,
     JobName.YEAR_REVIEW: _year_review,
+    JobName.COMPLIANCE_SNAPSHOTS: _compliance_snapshots,
 }
+# Jobs whose period may be run again once done: the new run replaces what the last one wrote (a snapshot of
+# the day's figures) and its JobRun replaces the last done one of the same period and town.
+REPEATABLE_JOBS = {JobName.COMPLIANCE_SNAPSHOTS}
 
 
 def place_q(place: Place | None, field_name: str = "path") -> Q:
@@ -156,7 +178,10 @@ def job_run(
         period = parse_period(job, key)
     except PeriodError as exc:
         raise JobError(str(exc)) from exc
-    if JobRun.objects.filter(job=job, period_key=key, town=town, status=RunStatus.DONE).exists():
+    if (
+        job not in REPEATABLE_JOBS
+        and JobRun.objects.filter(job=job, period_key=key, town=town, status=RunStatus.DONE).exists()
+    ):
         raise JobError(_("该任务在此周期已运行完成,不会重复发送"))
     runs_mark_stale(job=job, period_key=key, town=town)
     try:
@@ -203,6 +228,8 @@ def job_run(
     ]
     try:
         with transaction.atomic():
+            if job in REPEATABLE_JOBS:
+                JobRun.objects.filter(job=job, period_key=key, town=town, status=RunStatus.DONE).delete()
             run.save(update_fields=fields)
     except IntegrityError:
         # Another run of the same period completed meanwhile; everything written was deduplicated.
@@ -253,9 +280,13 @@ def job_fan_out(*, job: str, period_key: str, user_id: int | None = None, manual
     Towns already done for the period are left out (the child would refuse them anyway)."""
     from .tasks import run_town_job
 
-    done = set(
-        JobRun.objects.filter(job=job, period_key=period_key, status=RunStatus.DONE).values_list(
-            "town_id", flat=True
+    done = (
+        set()
+        if job in REPEATABLE_JOBS
+        else set(
+            JobRun.objects.filter(job=job, period_key=period_key, status=RunStatus.DONE).values_list(
+                "town_id", flat=True
+            )
         )
     )
     sent = 0
@@ -291,7 +322,12 @@ def job_run_by_hand(*, job: str, period_key: str, user, town_id: int | None = No
         if town is None:
             raise NotAllowed(_("只能运行本镇的任务"))
         runs_mark_stale(job=job, period_key=period_key, town=town)
-        if JobRun.objects.filter(job=job, period_key=period_key, town=town, status=RunStatus.DONE).exists():
+        if (
+            job not in REPEATABLE_JOBS
+            and JobRun.objects.filter(
+                job=job, period_key=period_key, town=town, status=RunStatus.DONE
+            ).exists()
+        ):
             raise JobError(_("该任务在此周期已运行完成,不会重复发送"), field="period")
         if JobRun.objects.filter(
             job=job, period_key=period_key, town=town, status=RunStatus.RUNNING

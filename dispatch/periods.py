@@ -104,6 +104,7 @@ PARSERS = {
     JobName.ISSUE_DEADLINES: _daily,
     JobName.QUARTER_REVIEW: _quarter,
     JobName.YEAR_REVIEW: _year,
+    JobName.COMPLIANCE_SNAPSHOTS: _daily,
 }
 
 EXAMPLES = {
@@ -113,6 +114,7 @@ EXAMPLES = {
     JobName.ISSUE_DEADLINES: "2026-12-03",
     JobName.QUARTER_REVIEW: "2026-Q4",
     JobName.YEAR_REVIEW: "2026",
+    JobName.COMPLIANCE_SNAPSHOTS: "2026-12-03",
 }
 
 
@@ -137,7 +139,7 @@ def default_key(job: str, on: datetime.date | None = None) -> str:
         return f"{year}-W{week:02d}"
     if job == JobName.DECADE_DISPATCH:
         return _decade_start(on).isoformat()
-    if job == JobName.ISSUE_DEADLINES:
+    if job in (JobName.ISSUE_DEADLINES, JobName.COMPLIANCE_SNAPSHOTS):
         return on.isoformat()
     if job == JobName.QUARTER_REVIEW:
         last = period_bounds("quarter", on)[0] - datetime.timedelta(days=1)

@@ -83,6 +83,8 @@ def jobs(request):
             initial = {"job": job, "period": default_key(job)}
         except ValueError:
             initial = {}
+        if request.GET.get("town") in {str(t.pk) for t in towns}:  # "run it" links of the city pages
+            initial["town"] = request.GET["town"]
         form = JobRunForm(initial=initial, towns=towns, may_run_all=all_towns)
     runs_mark_stale()
     runs = list(selectors.job_runs(towns=None if all_towns else towns))

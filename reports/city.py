@@ -1,9 +1,11 @@
 """The city tier: the city dashboard (towns side by side), the department league table and a city
 department's whistles by town. Figures only; the views are in reports/city_views.py.
 
-Built on the town dashboards' selectors (reports/selectors.py) and visits' compliance_summary, called with the
-city as the place: they group on the path prefix one level below the place, so with the city that level is the
-town and every figure comes per town out of one GROUP BY. The number of queries does not grow with the number
+Households, coverage and compliance per town come from the towns' latest snapshots (visits.snapshots, taken by
+the per-town job `compliance_snapshots`, nightly and hourly in working hours): judging every link of a 30-town
+city on each request took 7.5 of 9.1 s. The rest is built on the town dashboards' selectors
+(reports/selectors.py), called with the city as the place: they group on the path prefix one level below the
+place, so with the city that level is the town and every figure comes per town out of one GROUP BY. The number of queries does not grow with the number
 of towns (asserted in tests/reports/test_city.py). Who may open a city page: members.access (city posts,
 CITY_POSITIONS, read-only) and `get_city_for_user` below.
 """
@@ -24,6 +26,7 @@ from issues.access import issues_visible_to
 from issues.enums import ACTIVE_STATUSES, OPEN_ASSIGNMENT_STATUSES, AssignmentStatus, IssueAction
 from issues.models import IssueEvent, WhistleAssignment
 from members.access import scope_for
+from visits.snapshots import city_summary
 
 from . import selectors
 from .charts import bar_chart, line_chart
@@ -103,12 +106,26 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
     now = now or timezone.now()
     on = period.status_day
     towns = towns_of(city)
-    cover = selectors.coverage(user=user, place=city, on=on)
     contacts = selectors.contact_figures(user=user, place=city, period=period)
-    # The figures by town only: the page shows no "no contact" lists (they read every household and member).
-    compliance = selectors.compliance(
-        user=user, place=city, period=period, breakdown="child", with_lists=False
-    )
+    # Compliance and coverage per town from the towns' latest snapshots (visits.snapshots, kept by the
+    # per-town job `compliance_snapshots`): judging every link of the city took 7.5 s of 9.1 s per request.
+    compliance = city_summary(city, towns, on)
+    # Households and those no member links to, per town: from the same snapshots (0.8 s live in a city).
+    cover = {
+        "households": compliance["households"],
+        "uncovered": compliance["uncovered"],
+        "covered": compliance["households"] - compliance["uncovered"],
+        "share": share(compliance["households"] - compliance["uncovered"], compliance["households"]),
+        "by_area": {
+            row["place"].path: {
+                "households": row["households"],
+                "uncovered": row["uncovered"],
+                "covered": row["households"] - row["uncovered"],
+            }
+            for row in compliance["rows"]
+            if row["snapshot"] is not None
+        },
+    }
     issues = issue_rows_by_town(user=user, city=city, period=period, now=now)
     whistles = whistle_rows_by_town(city=city, now=now)
     by_town = {row["id"]: row for row in compliance["rows"]}
@@ -118,6 +135,7 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
     for town in towns:
         c = cover["by_area"].get(town.path, {"households": 0, "uncovered": 0, "covered": 0})
         comp = by_town.get(town.pk, {})
+        snapshot = comp.get("snapshot")
         issue = issues.get(town.path, empty_issue)
         whistle = whistles.get(town.path, {"open": 0, "overdue": 0})
         rows.append(
@@ -131,6 +149,8 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
                 "links": comp.get("total", 0),
                 "overdue": comp.get("overdue", 0),
                 "share_on_track": comp.get("share_on_track"),
+                "snapshot": snapshot,  # None: not computed yet ("尚未计算")
+                "as_of": snapshot.computed_at if snapshot else None,
                 "raised": issue["raised"],
                 "resolved": issue["resolved"],
                 "resolved_share": share(issue["resolved"], issue["raised"]),
@@ -164,6 +184,7 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
     return {
         "city": city,
         "period": period,
+        "may_run_snapshots": _may_run_snapshots(user),
         "coverage": cover,
         "contacts": contacts,
         "compliance": compliance,
@@ -171,6 +192,13 @@ def city_dashboard(*, user, city: Place, period: ReportPeriod, now: datetime.dat
         "totals": totals,
         "charts": charts,
     }
+
+
+def _may_run_snapshots(user) -> bool:
+    """Whether the page links "run the snapshot job" (dispatch.jobs decides again when it is run)."""
+    from dispatch.jobs import may_run_all
+
+    return may_run_all(user)
 
 
 # --- the department league table ---------------------------------------------------------------------

@@ -331,3 +331,44 @@ class LastContact(PathCopy):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.last_at:%Y-%m-%d %H:%M}"
+
+
+class TownComplianceSnapshot(models.Model):
+    """One town's compliance figures as of a day (visits.snapshots.town_snapshot_take): what the city pages
+    show per town, read in one query instead of judging every link of the city on each request.
+
+    Kept by the scheduled job `compliance_snapshots` (dispatch, per town, nightly and hourly in working hours);
+    re-running a day replaces that day's row. The figures are the whole town's (the city posts see every town).
+    """
+
+    town = models.ForeignKey(Place, verbose_name=_("镇"), on_delete=models.CASCADE, related_name="+")
+    on = models.DateField(_("截至日期"))
+    computed_at = models.DateTimeField(_("计算时间"))
+    total = models.PositiveIntegerField(_("联系总数"), default=0)
+    done = models.PositiveIntegerField(_("完成"), default=0)
+    due = models.PositiveIntegerField(_("待完成"), default=0)
+    overdue = models.PositiveIntegerField(_("逾期"), default=0)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    uncovered = models.PositiveIntegerField(_("无人联系的户"), default=0)
+    households_without_contact = models.PositiveIntegerField(_("本季度未走访的户"), default=0)
+    members_without_contact = models.PositiveIntegerField(_("本月未走访的人员"), default=0)
+    households_needing_pairing = models.PositiveIntegerField(_("待重新配对的户"), default=0)
+    # [{link_type, label, total, done, due, overdue, rules: [{label, period, done, due, overdue}]}]
+    by_type = models.JSONField(_("按联系类型"), default=list)
+
+    class Meta:
+        verbose_name = _("镇走访达标快照")
+        verbose_name_plural = _("镇走访达标快照")
+        constraints = [models.UniqueConstraint(fields=["town", "on"], name="town_compliance_snapshot_once")]
+        indexes = [models.Index(fields=["town", "-on"], name="town_snapshot_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.town_id} {self.on}"
+
+    @property
+    def on_track(self) -> int:
+        return self.total - self.overdue
+
+    @property
+    def share_on_track(self) -> float | None:
+        return round(self.on_track / self.total, 4) if self.total else None  # as compliance_summary

@@ -360,11 +360,41 @@ def _on_param(request):
     return timezone.localdate()
 
 
+def _compliance_city(request, city, on):
+    """The city by town, from the towns' latest compliance snapshots (visits.snapshots): one query for every
+    town's figures, each with the time it was computed; the lists are on each town's own (live) page."""
+    from grids.models import Place
+
+    from .snapshots import city_summary
+
+    towns = list(Place.objects.filter(parent=city, kind=PlaceKind.TOWN).order_by("name"))
+    summary = city_summary(city, towns, on)
+    for row in summary["rows"]:
+        row["url"] = reverse("visits:compliance", args=[row["id"]])
+    scope = scope_for(request.user)
+    may_run = scope.is_superuser or any(city.path.startswith(p) for p in scope.staff_town_paths)
+    return render(
+        request,
+        "visits/compliance.html",
+        {
+            "place": city,
+            "summary": summary,
+            "breakdown": "child",
+            "behind": [],
+            "silent": [],
+            "city": True,
+            "may_run_snapshots": may_run,
+        },
+    )
+
+
 @login_required
 def compliance_place(request, pk: int):
     """Town by village, village by grid, grid by member: share on track, who is behind, who had no contact."""
     place = get_compliance_place_for_user(request.user, pk)
     on = _on_param(request)
+    if place.kind == PlaceKind.CITY:
+        return _compliance_city(request, place, on)
     summary = selectors.compliance_summary(
         user=request.user,
         place=place,
