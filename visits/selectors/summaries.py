@@ -110,6 +110,38 @@ def compliance_summary(
         .order_by()
     )
 
+    by_type, totals, areas, exempt_links = _fold_rows(
+        rows, groups=groups, on=on, rank_keys=rank_keys, with_areas=bool(group_fields)
+    )
+
+    quarter = period_bounds(Period.QUARTER, on)
+    month = period_bounds(Period.MONTH, on)
+    result = {
+        "on": on,
+        "by_type": [by_type[lt] for lt in LinkType.values if lt in by_type],
+        "totals": totals,
+        "quarter": quarter,
+        "month": month,
+        "households_without_contact": 0,
+        "members_without_contact": 0,
+        "households_needing_pairing": 0,
+        "rows": [],
+    }
+    result["households_needing_pairing_list"] = []
+    if with_lists:
+        _no_contact_lists(
+            result, scoped=scoped, exempt_links=exempt_links, user=user, place=place, member=member, on=on
+        )
+    if group_fields:
+        result["rows"] = _label_rows(areas, breakdown=breakdown)
+    return result
+
+
+def _fold_rows(
+    rows: list[dict], *, groups, on: datetime.date, rank_keys: dict, with_areas: bool
+) -> tuple[dict, dict, dict, int]:
+    """Add the grouped rows up per link type (and per rule of each group), overall and per area (`with_areas`).
+    Links held by exempt members are only counted. Returns (by_type, totals, areas, exempt_links)."""
     by_type: dict[str, dict] = {}
     totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
     areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
@@ -132,7 +164,7 @@ def compliance_summary(
                 "rules": {},
             },
         )
-        for bucket in (entry, totals, areas[row["area"]] if group_fields else None):
+        for bucket in (entry, totals, areas[row["area"]] if with_areas else None):
             if bucket is None:
                 continue
             bucket["total"] += n
@@ -158,6 +190,12 @@ def compliance_summary(
             status = RANK_STATUS[row[f"r_{group.key}"]]
             if status in (Status.DONE, Status.DUE, Status.OVERDUE):
                 r[str(status)] += n
+    _add_shares(by_type, totals)
+    return by_type, totals, areas, exempt_links
+
+
+def _add_shares(by_type: dict, totals: dict) -> None:
+    """On-track and done shares of each link type, each of its rules, and the totals."""
     for entry in by_type.values():
         entry["on_track"] = entry["total"] - entry["overdue"]
         entry["share_on_track"] = _share(entry["on_track"], entry["total"])
@@ -172,21 +210,12 @@ def compliance_summary(
     totals["on_track"] = totals["total"] - totals["overdue"]
     totals["share_on_track"] = _share(totals["on_track"], totals["total"])
 
-    quarter = period_bounds(Period.QUARTER, on)
-    month = period_bounds(Period.MONTH, on)
-    result = {
-        "on": on,
-        "by_type": [by_type[lt] for lt in LinkType.values if lt in by_type],
-        "totals": totals,
-        "quarter": quarter,
-        "month": month,
-        "households_without_contact": 0,
-        "members_without_contact": 0,
-        "households_needing_pairing": 0,
-        "rows": [],
-    }
-    # The first LIST_LIMIT of each list and its full count, in one query each (the households needing a new
-    # pairing only when an exempt member holds a link here at all).
+
+def _no_contact_lists(
+    result: dict, *, scoped, exempt_links: int, user, place, member, on: datetime.date
+) -> None:
+    """Fill the "no contact" (and "needing pairing") counts and the first LIST_LIMIT of each list into `result`:
+    one query each; the households needing a new pairing only when an exempt member holds a link here at all."""
     repair = needing_pairing(scoped).filter(household__isnull=False).values("household_id")
     lists = [
         (
@@ -194,11 +223,6 @@ def compliance_summary(
             Household.objects.filter(pk__in=repair).select_related("grid").order_by("path", "code"),
         )
     ]
-    result["households_needing_pairing_list"] = []
-    if not with_lists:
-        if group_fields:
-            result["rows"] = _label_rows(areas, breakdown=breakdown)
-        return result
     for name, qs in (
         *(lists if exempt_links else []),
         (
@@ -210,9 +234,6 @@ def compliance_summary(
         first = list(qs.annotate(full_count=Window(Count("id")))[:LIST_LIMIT])
         result[name] = first[0].full_count if first else 0
         result[f"{name}_list"] = first
-    if group_fields:
-        result["rows"] = _label_rows(areas, breakdown=breakdown)
-    return result
 
 
 def _label_rows(areas: dict, *, breakdown: str) -> list[dict]:
