@@ -44,7 +44,7 @@ from issues.enums import (
 from issues.models import WhistleAssignment
 from members.access import households_visible_to, links_visible_to, members_visible_to, scope_for
 from members.models import Link, Member
-from members.selectors import uncovered_households
+from members.selectors import uncovered_households, uncovered_households_under
 from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period
 from visits.models import Contact, ContactHousehold, ContactMonthTally, LastContact
 from visits.periods import TZ, aware_bounds, no_contact_after, period_bounds
@@ -137,17 +137,7 @@ def coverage(*, user, place: Place, on: datetime.date) -> dict:
     """Households under the place and how many no member currently links to (members.selectors' rule)."""
     households = under(households_visible_to(user), user=user, place=place).order_by()
     if scope_for(user).sees_path(place.path):
-        # members.selectors.uncovered_households' rule for a place seen whole, without the scope's
-        # `OR id IN (own households)` and with the links bounded by the place's path (a household's links lie
-        # under it): a hash anti-join over the place's links instead of two index probes per household (a
-        # link, then its member) on a city's tables. Exempt members: a hashed subplan over the few of them.
-        exempt = Member.objects.filter(is_exempt=True).values("pk")
-        linked = (
-            Link.objects.current(on)
-            .filter(household=OuterRef("pk"), path__startswith=place.path)
-            .exclude(member_id__in=exempt)
-        )
-        uncovered = Household.objects.filter(path__startswith=place.path).filter(~Exists(linked)).order_by()
+        uncovered = uncovered_households_under(place, on=on)
     else:
         uncovered = uncovered_households(user=user, on=on).filter(path__startswith=place.path).order_by()
     area = _area_expr(place)

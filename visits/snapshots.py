@@ -12,15 +12,16 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from grids.enums import PlaceKind
 from grids.models import Household, Place
-from members.models import Link, Member
+from members.selectors import uncovered_households_under
 
 from .models import TownComplianceSnapshot
 from .selectors import compliance_summary, link_id_range
+from .selectors.summaries import share_of
 
 
 class _WholeTown:
@@ -42,10 +43,6 @@ COUNTS = (
     "members_without_contact",
     "households_needing_pairing",
 )
-
-
-def _share(part: int, total: int) -> float | None:
-    return round(part / total, 4) if total else None
 
 
 def town_snapshot_take(town: Place, on: datetime.date | None = None) -> TownComplianceSnapshot:
@@ -90,24 +87,21 @@ def town_snapshot_take(town: Place, on: datetime.date | None = None) -> TownComp
 def _coverage(town: Place, on: datetime.date) -> tuple[int, int]:
     """(households under the town, of which no member currently links to): reports.selectors.coverage's figures
     for a place seen whole (the same rule: exempt members' links do not cover; asserted equal in the tests)."""
-    exempt = Member.objects.filter(is_exempt=True).values("pk")
-    linked = (
-        Link.objects.current(on)
-        .filter(household=OuterRef("pk"), path__startswith=town.path)
-        .exclude(member_id__in=exempt)
-    )
     households = Household.objects.filter(path__startswith=town.path).order_by()
     # Two counts: the anti-join (a hash over the town's links) is planned only as a WHERE, not in a FILTER.
-    return households.count(), households.filter(~Exists(linked)).count()
+    return households.count(), uncovered_households_under(town, on=on).count()
 
 
 def latest_snapshots(city: Place, on: datetime.date | None = None) -> dict[int, TownComplianceSnapshot]:
     """The newest snapshot on or before `on` of each town of the city, by town id (one query)."""
     on = on or timezone.localdate()
-    rows = (
-        TownComplianceSnapshot.objects.filter(town__parent=city, town__kind=PlaceKind.TOWN, on__lte=on)
-        .order_by("town_id", "-on")
-        .distinct("town_id")
+    latest = (
+        TownComplianceSnapshot.objects.filter(town=OuterRef("town"), on__lte=on)
+        .order_by("-on")
+        .values("on")[:1]
+    )
+    rows = TownComplianceSnapshot.objects.filter(
+        town__parent=city, town__kind=PlaceKind.TOWN, on=Subquery(latest)
     )
     return {s.town_id: s for s in rows}
 
@@ -152,18 +146,18 @@ def city_summary(city: Place, towns: list[Place], on: datetime.date | None = Non
                     for k in ("done", "due", "overdue"):
                         rule[k] += r[k]
         row["on_track"] = row["total"] - row["overdue"]
-        row["share_on_track"] = _share(row["on_track"], row["total"]) if snap is not None else None
+        row["share_on_track"] = share_of(row["on_track"], row["total"]) if snap is not None else None
         rows.append(row)
     for entry in by_type.values():
         entry["on_track"] = entry["total"] - entry["overdue"]
-        entry["share_on_track"] = _share(entry["on_track"], entry["total"])
+        entry["share_on_track"] = share_of(entry["on_track"], entry["total"])
         rules = list(entry["rules"].values())
         for r in rules:
             r["on_track"] = entry["total"] - r["overdue"]
-            r["share_on_track"] = _share(r["on_track"], entry["total"])
+            r["share_on_track"] = share_of(r["on_track"], entry["total"])
         entry["rules"] = rules
     totals["on_track"] = totals["total"] - totals["overdue"]
-    totals["share_on_track"] = _share(totals["on_track"], totals["total"])
+    totals["share_on_track"] = share_of(totals["on_track"], totals["total"])
     rows.sort(key=lambda r: (r["share_on_track"] if r["share_on_track"] is not None else 2, r["name"]))
     computed = [s.computed_at for s in snapshots.values()]
     return {

@@ -36,7 +36,7 @@ from .scoping import InArray
 LIST_LIMIT = 50  # households / members listed by name on a compliance page
 
 
-def _share(part: int, total: int) -> float | None:
+def share_of(part: int, total: int) -> float | None:
     return round(part / total, 4) if total else None
 
 
@@ -198,17 +198,17 @@ def _add_shares(by_type: dict, totals: dict) -> None:
     """On-track and done shares of each link type, each of its rules, and the totals."""
     for entry in by_type.values():
         entry["on_track"] = entry["total"] - entry["overdue"]
-        entry["share_on_track"] = _share(entry["on_track"], entry["total"])
-        entry["share_done"] = _share(entry["done"], entry["total"])
+        entry["share_on_track"] = share_of(entry["on_track"], entry["total"])
+        entry["share_done"] = share_of(entry["done"], entry["total"])
         rules = list(entry["rules"].values())
         for r in rules:
             # 正常率 means one thing on every row: links not overdue ÷ links (here: not overdue on this rule).
             r["on_track"] = entry["total"] - r["overdue"]
-            r["share_on_track"] = _share(r["on_track"], entry["total"])
-            r["share_done"] = _share(r["done"], entry["total"])
+            r["share_on_track"] = share_of(r["on_track"], entry["total"])
+            r["share_done"] = share_of(r["done"], entry["total"])
         entry["rules"] = rules
     totals["on_track"] = totals["total"] - totals["overdue"]
-    totals["share_on_track"] = _share(totals["on_track"], totals["total"])
+    totals["share_on_track"] = share_of(totals["on_track"], totals["total"])
 
 
 def _no_contact_lists(
@@ -252,7 +252,7 @@ def _label_rows(areas: dict, *, breakdown: str) -> list[dict]:
     for key, counts in areas.items():
         row = {**objects[key], **counts}
         row["on_track"] = counts["total"] - counts["overdue"]
-        row["share_on_track"] = _share(row["on_track"], counts["total"])
+        row["share_on_track"] = share_of(row["on_track"], counts["total"])
         rows.append(row)
     rows.sort(key=lambda r: (r["share_on_track"] if r["share_on_track"] is not None else 2, r["name"]))
     return rows
