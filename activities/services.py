@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -498,10 +499,14 @@ def team_sessions(teams: list[LectureTeam], limit: int | None = None) -> dict[in
         )
         .order_by("-starts_at", "-id")
     )
+    if limit is not None:  # the newest `limit` of each team, cut in the database
+        newest = Window(
+            RowNumber(), partition_by=[F("team_id")], order_by=[F("starts_at").desc(), F("id").desc()]
+        )
+        qs = qs.annotate(newest=newest).filter(newest__lte=limit)
     out: dict[int, list[Activity]] = {t.pk: [] for t in teams}
     for a in qs:
-        if limit is None or len(out[a.team_id]) < limit:
-            out[a.team_id].append(a)
+        out[a.team_id].append(a)
     return out
 
 

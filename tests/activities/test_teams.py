@@ -128,3 +128,28 @@ def test_town_staff_record_a_session_of_any_village_team(town, team, login):
     response = client.post(reverse("activities:team", args=[team.pk]), _post(team, present=[]))
     assert response.status_code == 302
     assert Activity.objects.get(team=team).organiser == town.members["town_staff"]
+
+
+def test_team_sessions_newest_per_team_are_cut_in_the_database(town, team, django_assert_num_queries):
+    other = LectureTeam.objects.create(station=services.station_for(town.village_b), name="乙村宣讲队")
+    now = timezone.now()
+    made = {team.pk: [], other.pk: []}
+    for t, n in ((team, 7), (other, 2)):
+        for i in range(n):
+            made[t.pk].append(
+                Activity.objects.create(
+                    station=t.station,
+                    team=t,
+                    title=f"宣讲{i}",
+                    kind="lecture",
+                    starts_at=now - datetime.timedelta(days=i + 1),
+                    ends_at=now - datetime.timedelta(days=i + 1) + datetime.timedelta(hours=2),
+                    location="禾场",
+                    organiser=town.members["officer_a"],
+                ).pk
+            )
+    with django_assert_num_queries(1):
+        sessions = services.team_sessions([team, other], limit=5)
+    assert [a.pk for a in sessions[team.pk]] == made[team.pk][:5]  # the newest five, newest first
+    assert [a.pk for a in sessions[other.pk]] == made[other.pk]
+    assert len(services.team_sessions([team])[team.pk]) == 7
