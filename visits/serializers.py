@@ -172,6 +172,9 @@ class TotalsSerializer(serializers.Serializer):
 class RowSerializer(TotalsSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+    computed_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="仅市的各镇行:该镇快照的计算时间,尚未计算时为空(数字为 0)"
+    )
 
 
 class ComplianceSummarySerializer(serializers.Serializer):
@@ -183,6 +186,11 @@ class ComplianceSummarySerializer(serializers.Serializer):
     members_without_contact = serializers.IntegerField(help_text="本月没有记录走访的联户人员数")
     households_needing_pairing = serializers.IntegerField(
         help_text="联户人员已免于联户、需重新配对的户数(不计入其他任何统计)"
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True,
+        required=False,
+        help_text="仅市:数字来自各镇的合规快照,这是其中最早一份的计算时间",
     )
 
 

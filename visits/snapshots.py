@@ -20,8 +20,9 @@ from grids.models import Household, Place
 from members.selectors import uncovered_households_under
 
 from .models import TownComplianceSnapshot
+from .periods import period_bounds
 from .selectors import compliance_summary, link_id_range
-from .selectors.summaries import share_of
+from .selectors.summaries import add_shares, share_of
 
 
 class _WholeTown:
@@ -140,24 +141,25 @@ def city_summary(city: Place, towns: list[Place], on: datetime.date | None = Non
                 for k in FIGURES:
                     entry[k] += t[k]
                 for r in t["rules"]:
-                    rule = entry["rules"].setdefault(
-                        r["label"], {"label": r["label"], "done": 0, "due": 0, "overdue": 0}
-                    )
+                    rule = entry["rules"].get(r["label"])
+                    if rule is None:
+                        period = r.get("period")
+                        start, end = period_bounds(period, on) if period else (None, None)
+                        rule = entry["rules"][r["label"]] = {
+                            "label": r["label"],
+                            "period": period,
+                            "period_start": start,
+                            "period_end": end,
+                            "done": 0,
+                            "due": 0,
+                            "overdue": 0,
+                        }
                     for k in ("done", "due", "overdue"):
                         rule[k] += r[k]
         row["on_track"] = row["total"] - row["overdue"]
         row["share_on_track"] = share_of(row["on_track"], row["total"]) if snap is not None else None
         rows.append(row)
-    for entry in by_type.values():
-        entry["on_track"] = entry["total"] - entry["overdue"]
-        entry["share_on_track"] = share_of(entry["on_track"], entry["total"])
-        rules = list(entry["rules"].values())
-        for r in rules:
-            r["on_track"] = entry["total"] - r["overdue"]
-            r["share_on_track"] = share_of(r["on_track"], entry["total"])
-        entry["rules"] = rules
-    totals["on_track"] = totals["total"] - totals["overdue"]
-    totals["share_on_track"] = share_of(totals["on_track"], totals["total"])
+    add_shares(by_type, totals)
     rows.sort(key=lambda r: (r["share_on_track"] if r["share_on_track"] is not None else 2, r["name"]))
     computed = [s.computed_at for s in snapshots.values()]
     return {

@@ -257,8 +257,21 @@ def test_city_compliance_rows_are_towns_linking_to_town_pages(town, login):
     rows = {r["name"]: r for r in response.context["summary"]["rows"]}
     assert set(rows) == {"双凫铺镇", "金洲镇"}
     assert rows["金洲镇"]["url"] == f"/visits/compliance/{other.pk}/"
-    api = login(town.user("city_office")).get(f"/api/compliance/places/{town.city.pk}/").json()
+    api_client = login(town.user("city_office"))
+    url = f"/api/compliance/places/{town.city.pk}/"
+    before = api_client.get(url).json()  # no snapshot yet: each town says so, nothing is judged live
+    assert before["totals"]["total"] == 0 and before["computed_at"] is None
+    assert {r["name"]: r["computed_at"] for r in before["rows"]} == {"双凫铺镇": None, "金洲镇": None}
+    take_snapshots()
+    with CaptureQueriesContext(connection) as queries:
+        api = api_client.get(url).json()
     assert api["totals"]["total"] == 5  # 双凫铺镇 3 + the 联镇 link, 金洲镇 1
+    assert api["computed_at"] and all(r["computed_at"] for r in api["rows"])
+    assert {r["name"]: r["total"] for r in api["rows"]} == {"双凫铺镇": 4, "金洲镇": 1}
+    assert len(queries.captured_queries) <= 12, [q["sql"][:100] for q in queries.captured_queries]
+    # A town's own figures stay live and carry no snapshot time.
+    town_api = api_client.get(f"/api/compliance/places/{other.pk}/").json()
+    assert town_api["totals"]["total"] == 1 and town_api["computed_at"] is None
 
 
 def test_city_dashboard_query_count_does_not_grow_with_towns(town, login):

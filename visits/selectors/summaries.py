@@ -190,11 +190,11 @@ def _fold_rows(
             status = RANK_STATUS[row[f"r_{group.key}"]]
             if status in (Status.DONE, Status.DUE, Status.OVERDUE):
                 r[str(status)] += n
-    _add_shares(by_type, totals)
+    add_shares(by_type, totals)
     return by_type, totals, areas, exempt_links
 
 
-def _add_shares(by_type: dict, totals: dict) -> None:
+def add_shares(by_type: dict, totals: dict) -> None:
     """On-track and done shares of each link type, each of its rules, and the totals."""
     for entry in by_type.values():
         entry["on_track"] = entry["total"] - entry["overdue"]
