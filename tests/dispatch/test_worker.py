@@ -275,7 +275,7 @@ def test_saving_with_redis_down_is_quick_and_work_is_delivered_once_when_it_is_b
 def test_saving_with_a_hung_broker_waits_under_a_second_and_the_sweeper_delivers_once(town):
     """A broker that accepts connections and never answers (a hung Redis): the save does not wait on it for
     more than about a second; once a broker answers again the sweeper delivers everything exactly once."""
-    from tests.members.test_outbox_bounds import hung_broker
+    from tests.notifications.test_outbox_bounds import hung_broker
 
     with hung_broker() as (port, held), broker(f"redis://127.0.0.1:{port}/{REDIS_DB}"):
         started = time.monotonic()

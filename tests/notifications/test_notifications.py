@@ -122,7 +122,7 @@ def test_sms_log_never_shows_the_full_number(town, caplog):
 def test_failed_channel_retries_with_backoff_and_does_not_stop_others(town, settings):
     settings.LIANHU_NOTIFICATION_CHANNELS = {
         "sms": "notifications.services.LogSmsChannel",
-        "wecom": "tests.members.test_notifications.BrokenChannel",
+        "wecom": "tests.notifications.test_notifications.BrokenChannel",
     }
     n = _send(town.members["member_a"])
     sms, wecom = n.deliveries.get(channel="sms"), n.deliveries.get(channel="wecom")
@@ -145,7 +145,7 @@ def test_failed_channel_retries_with_backoff_and_does_not_stop_others(town, sett
 
 
 def test_permanent_failure_is_not_retried(town, settings):
-    settings.LIANHU_NOTIFICATION_CHANNELS = {"wecom": "tests.members.test_notifications.RefusingChannel"}
+    settings.LIANHU_NOTIFICATION_CHANNELS = {"wecom": "tests.notifications.test_notifications.RefusingChannel"}
     n = _send(town.members["member_a"])
     delivery = n.deliveries.get()
     assert notifications.delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.FAILED
@@ -249,7 +249,7 @@ def test_unread_count_on_every_page_in_one_query(town, login, django_assert_num_
     assert '<span class="badge-count" title="未读">2</span>' in html
     from django.test import RequestFactory
 
-    from members.context_processors import inbox
+    from notifications.context_processors import inbox
 
     request = RequestFactory().get("/")
     request.user = town.user("member_a")
