@@ -145,7 +145,9 @@ def test_failed_channel_retries_with_backoff_and_does_not_stop_others(town, sett
 
 
 def test_permanent_failure_is_not_retried(town, settings):
-    settings.LIANHU_NOTIFICATION_CHANNELS = {"wecom": "tests.notifications.test_notifications.RefusingChannel"}
+    settings.LIANHU_NOTIFICATION_CHANNELS = {
+        "wecom": "tests.notifications.test_notifications.RefusingChannel"
+    }
     n = _send(town.members["member_a"])
     delivery = n.deliveries.get()
     assert notifications.delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.FAILED
