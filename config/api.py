@@ -6,7 +6,7 @@ from activities.api import ActivityViewSet
 from dispatch.api import DispatchOrderViewSet
 from issues.api import AssignmentViewSet, IssueEventViewSet, IssueViewSet
 from members.api import HouseholdViewSet, LinkViewSet, MemberViewSet, PlaceViewSet
-from members.inbox_api import NotificationViewSet
+from notifications.api import NotificationViewSet
 from reports.api import DashboardViewSet
 from rewards.api import AwardRoundViewSet
 from verification.api import CallViewSet, CaseViewSet, FlagViewSet

@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
+    path("", include("notifications.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("visits/", include("visits.urls")),
     path("issues/", include("issues.urls")),

@@ -18,9 +18,10 @@ from issues.access import LEVEL_POSTS
 from issues.deadlines import end_of_local_day, start_of_local_day
 from issues.enums import ACTIVE_STATUSES, OPEN_ASSIGNMENT_STATUSES, IssueLevel
 from issues.models import Issue, WhistleAssignment
-from members.enums import NotificationKind, PositionKind
+from members.enums import PositionKind
 from members.models import Link, Position
-from members.notifications import Draft, notifications_send
+from notifications.enums import NotificationKind
+from notifications.services import Draft, notifications_send
 from visits.enums import STATUS_RANK, Status
 from visits.selectors import annotate_compliance, rule_groups
 

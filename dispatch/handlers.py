@@ -3,9 +3,9 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from members.enums import NotificationKind
-from members.notifications import Draft, notifications_send
-from members.outbox import register_handler
+from notifications.enums import NotificationKind
+from notifications.outbox import register_handler
+from notifications.services import Draft, notifications_send
 
 from .models import DispatchOrder, OrderRecipient
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from grids.enums import PlaceKind
 from grids.errors import Invalid, NotAllowed
 from grids.models import Place
-from members.outbox import enqueue
+from notifications.outbox import enqueue
 
 from .enums import JobName, RunStatus
 from .models import JobRun

@@ -15,7 +15,7 @@ from grids.models import Place
 from members.access import can_manage_town, scope_for
 from members.enums import PositionKind
 from members.models import Member, Position
-from members.outbox import outbox_publish
+from notifications.outbox import outbox_publish
 
 from .enums import RecipientStatus
 from .models import DispatchOrder, OrderRecipient

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import CATEGORY_FIELDS
-from members.enums import LinkType, NotificationKind
+from members.enums import LinkType
 from members.models import Link
-from members.notifications import Draft, notifications_send
+from notifications.enums import NotificationKind
+from notifications.services import Draft, notifications_send
 from visits.enums import Period
 from visits.periods import period_bounds, previous_bounds
 from visits.selectors import annotate_compliance, rule_groups

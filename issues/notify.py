@@ -1,9 +1,9 @@
-"""Feeding results down and work across: inbox notifications through members.notifications.
+"""Feeding results down and work across: inbox notifications through notifications.services.
 
 Resolved → the raiser (to record satisfaction on a return visit) and the village's officers (专干).
 Whistled → the handlers of each department. Arrived in a queue (escalated to grid, village or centre) → the
 grid heads, village officers or centre staff whose place holds the issue (not the one who sent it up). Rows are written in the caller's transaction; external
-deliveries are queued after commit by members.notifications.
+deliveries are queued after commit by notifications.services.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from grids.paths import ancestors
-from members.enums import NotificationKind, PositionKind
+from members.enums import PositionKind
 from members.models import Position
-from members.notifications import Draft, notifications_send
+from notifications.enums import NotificationKind
+from notifications.services import Draft, notifications_send
 
 from .access import LEVEL_POSTS
 from .enums import WhistleKind
@@ -63,7 +64,7 @@ def notify_whistled(issue: Issue, department_ids: Iterable[int]) -> None:
         .distinct()
     )
     title = _("吹哨交办:诉求 #%(id)d (%(kind)s)") % {"id": issue.pk, "kind": issue.get_whistle_kind_display()}
-    # An emergency whistle's SMS goes out at once, even in quiet hours (members/channels/rules.py).
+    # An emergency whistle's SMS goes out at once, even in quiet hours (notifications/channels/rules.py).
     _send(issue, handlers, title=title, urgent=issue.whistle_kind == WhistleKind.EMERGENCY)
 
 

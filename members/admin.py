@@ -28,7 +28,7 @@ from .access import (
     scope_for,
 )
 from .admin_privacy import MaskedNumbersAdmin
-from .models import Link, Member, Position, TownChannels
+from .models import Link, Member, Position
 
 admin.site.site_header = _("联户 · 四联五到位 管理后台")
 admin.site.site_title = _("联户管理后台")
@@ -289,18 +289,3 @@ class LinkAdmin(ScopedAdmin):
     @admin.display(description=_("联系对象"))
     def target_display(self, obj):
         return obj.target
-
-
-@admin.register(TownChannels)
-class TownChannelsAdmin(ScopedAdmin):
-    """镇提醒渠道设置: which external channels the town's members may be reached by (town staff)."""
-
-    list_display = ("town", "sms", "wecom", "email")
-    scoped_choices = {"town": lambda user: places_visible_to(user).filter(kind=PlaceKind.TOWN)}
-
-    def scoped_queryset(self, request):
-        scope = scope_for(request.user)
-        return TownChannels.objects.select_related("town").filter(scope.path_q("town__path"))
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request) and scope_for(request.user).is_town_staff

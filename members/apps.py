@@ -18,4 +18,3 @@ class MembersConfig(AppConfig):
             sessions.on_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="lianhu_session_pw"
         )
         from . import privacy  # noqa: F401  (access-log receivers for links and posts)
-        from .channels import checks  # noqa: F401  (registers the provider configuration check)

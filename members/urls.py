@@ -1,15 +1,12 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+from django.urls import path, reverse_lazy
 
-from . import inbox_views, privacy_views, views
+from . import privacy_views, views
 
 app_name = "members"
 urlpatterns = [
     path("checks/", views.link_checks, name="link-checks"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
-    path("inbox/", inbox_views.inbox, name="inbox"),
-    path("inbox/<int:pk>/read/", inbox_views.inbox_read, name="inbox-read"),
-    path("inbox/read-all/", inbox_views.inbox_read_all, name="inbox-read-all"),
     path("census/", views.census_upload, name="census-import"),
     path("census/template.xlsx", views.census_template_download, name="census-template"),
     path("census/preview/", views.census_preview, name="census-preview"),
@@ -23,5 +20,4 @@ urlpatterns = [
     ),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("reveal/<str:kind>/<int:pk>/<str:field>/", privacy_views.reveal, name="reveal"),
-    path("", include("members.channels.urls")),
 ]

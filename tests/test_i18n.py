@@ -220,7 +220,7 @@ def test_visits_workspace_in_english(town, login):
 @pytest.mark.django_db
 def test_grid_head_pages_in_english(town, login):
     client = login(town.user("grid_head_a1"))
-    for url in (reverse("visits:workspace"), reverse("issues:mine"), reverse("members:inbox")):
+    for url in (reverse("visits:workspace"), reverse("issues:mine"), reverse("notifications:inbox")):
         html = _text(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
         assert _chinese_left(html, _data_names(town)) == set(), url
 

@@ -29,9 +29,10 @@ from grids.errors import Invalid, NotAllowed
 from grids.models import Place
 from grids.paths import at_depth
 from members.access import scope_for
-from members.enums import ExemptReason, NotificationKind
+from members.enums import ExemptReason
 from members.models import Link
-from members.notifications import notification_send
+from notifications.enums import NotificationKind
+from notifications.services import notification_send
 from visits.enums import HOUSEHOLD_KINDS, MULTI_HOUSEHOLD_KINDS, ContactKind
 from visits.models import Contact, ContactHousehold, ContactPhoto
 from visits.periods import TZ, local_date

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "grids",
     "members",
+    "notifications",
     "visits",
     "issues",
     "dispatch",
@@ -93,7 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "members.context_processors.scope",
-                "members.context_processors.inbox",
+                "notifications.context_processors.inbox",
                 "config.context_processors.offline",
             ],
         },
@@ -245,10 +246,10 @@ SPECTACULAR_SETTINGS = {
         "PositionKindEnum": "members.enums.PositionKind",
         "TargetKindEnum": "members.enums.TargetKind",
         "LinkTypeEnum": "members.enums.LinkType",
-        "NotificationKindEnum": "members.enums.NotificationKind",
-        "ChannelEnum": "members.enums.Channel",
-        "DeliveryStatusEnum": "members.enums.DeliveryStatus",
-        "OutboxStatusEnum": "members.enums.OutboxStatus",
+        "NotificationKindEnum": "notifications.enums.NotificationKind",
+        "ChannelEnum": "notifications.enums.Channel",
+        "DeliveryStatusEnum": "notifications.enums.DeliveryStatus",
+        "OutboxStatusEnum": "notifications.enums.OutboxStatus",
         "ReportPeriodKindEnum": "reports.enums.PeriodKind",
         "ReportLedgerKindEnum": "reports.enums.LedgerKind",
         "ReportExportStatusEnum": "reports.enums.ExportStatus",
@@ -286,7 +287,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Saving a contact must not wait for a dead broker: connect within a second, and let a publish give
-    # up after one quick retry (members.outbox keeps the work; a sweeper sends it later).
+    # up after one quick retry (notifications.outbox keeps the work; a sweeper sends it later).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 1,
@@ -314,19 +315,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# Notification channels (members.notifications): name → backend dotted path; empty disables a channel.
-# LIANHU_SMS_PROVIDER=tencent|aliyun and LIANHU_IM_PROVIDER=wecom pick the real senders (members/channels/);
+# Notification channels (notifications.services): name → backend dotted path; empty disables a channel.
+# LIANHU_SMS_PROVIDER=tencent|aliyun and LIANHU_IM_PROVIDER=wecom pick the real senders (notifications/channels/);
 # without them SMS and WeCom only write a log line.
 _SMS_PROVIDERS = {
-    "": "members.notifications.LogSmsChannel",
-    "log": "members.notifications.LogSmsChannel",
-    "tencent": "members.channels.tencent_sms.TencentSmsChannel",
-    "aliyun": "members.channels.aliyun_sms.AliyunSmsChannel",
+    "": "notifications.services.LogSmsChannel",
+    "log": "notifications.services.LogSmsChannel",
+    "tencent": "notifications.channels.tencent_sms.TencentSmsChannel",
+    "aliyun": "notifications.channels.aliyun_sms.AliyunSmsChannel",
 }
 _IM_PROVIDERS = {
-    "": "members.notifications.LogImChannel",
-    "log": "members.notifications.LogImChannel",
-    "wecom": "members.channels.wecom.WecomChannel",
+    "": "notifications.services.LogImChannel",
+    "log": "notifications.services.LogImChannel",
+    "wecom": "notifications.channels.wecom.WecomChannel",
 }
 
 
@@ -338,12 +339,12 @@ def _provider(variable: str, choices: dict[str, str]) -> str:
 
 
 LIANHU_NOTIFICATION_CHANNELS = {
-    "email": os.environ.get("LIANHU_EMAIL_CHANNEL", "members.notifications.EmailChannel"),
+    "email": os.environ.get("LIANHU_EMAIL_CHANNEL", "notifications.services.EmailChannel"),
     "sms": os.environ.get("LIANHU_SMS_CHANNEL") or _provider("LIANHU_SMS_PROVIDER", _SMS_PROVIDERS),
     "wecom": os.environ.get("LIANHU_IM_CHANNEL") or _provider("LIANHU_IM_PROVIDER", _IM_PROVIDERS),
 }
 # Provider settings (README "Production" lists them). SMS in China goes through approved templates: each
-# notification kind maps to a template and the fields that fill its parameters (members/channels/templates.py).
+# notification kind maps to a template and the fields that fill its parameters (notifications/channels/templates.py).
 LIANHU_SMS = {
     "SIGN_NAME": os.environ.get("LIANHU_SMS_SIGN_NAME", ""),
     # JSON: {"default": {"template": "123", "params": ["title"]}, "task_list": {...}, ...}

@@ -7,8 +7,8 @@ import pytest
 from dispatch.models import OrderRecipient
 from dispatch.periods import today
 from dispatch.services import order_issue
-from members.models import Notification
-from members.notifications import notification_send
+from notifications.models import Notification
+from notifications.services import notification_send
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from dispatch.jobs import JobError, job_run
 from dispatch.models import ReviewSnapshot
 from dispatch.periods import parse_period
 from issues.models import Issue, IssueCategory, WhistleAssignment
-from members.enums import NotificationKind
-from members.models import Notification
+from notifications.enums import NotificationKind
+from notifications.models import Notification
 
 from .conftest import at
 

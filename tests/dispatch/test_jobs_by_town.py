@@ -12,8 +12,10 @@ from dispatch import jobs, tasklists
 from dispatch.models import JobRun, MonthlyTaskList
 from dispatch.tasks import fan_out_job, run_scheduled_job, run_town_job
 from grids.enums import PlaceKind
-from members.enums import LinkType, MemberRole, NotificationKind, PositionKind
-from members.models import Link, Notification
+from members.enums import LinkType, MemberRole, PositionKind
+from members.models import Link
+from notifications.enums import NotificationKind
+from notifications.models import Notification
 from tests.factories import (
     HouseholdFactory,
     LinkFactory,

@@ -10,9 +10,9 @@ from django.urls import reverse
 from dispatch.models import DispatchOrder, OrderRecipient
 from dispatch.periods import today
 from dispatch.services import DispatchError, order_acknowledge, order_issue, order_report_done
-from members.enums import NotificationKind
-from members.models import Notification, OutboxEvent
-from members.outbox import outbox_process
+from notifications.enums import NotificationKind
+from notifications.models import Notification, OutboxEvent
+from notifications.outbox import outbox_process
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,10 @@ from openpyxl import load_workbook
 
 from dispatch.jobs import JobError, job_run
 from dispatch.models import JobRun, MonthlyTaskList
-from members.enums import LinkType, NotificationKind
-from members.models import Link, Notification
+from members.enums import LinkType
+from members.models import Link
+from notifications.enums import NotificationKind
+from notifications.models import Notification
 
 from .conftest import at
 

@@ -30,8 +30,8 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from dispatch.periods import today
 from dispatch.services import order_issue
-from members.models import Delivery, Notification, OutboxEvent
-from members.outbox import enqueue, outbox_sweep
+from notifications.models import Delivery, Notification, OutboxEvent
+from notifications.outbox import enqueue, outbox_sweep
 from visits.services import contact_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,7 +251,7 @@ def test_saving_with_redis_down_is_quick_and_work_is_delivered_once_when_it_is_b
             # What beat does every minute; run twice and enqueue once more by hand: still exactly once.
             later = timezone.now() + datetime.timedelta(minutes=1)
             assert outbox_sweep(now=later) == 1
-            from members.tasks import outbox_process_task
+            from notifications.tasks import outbox_process_task
 
             assert enqueue(outbox_process_task, event.pk)
             _wait(lambda: OutboxEvent.objects.filter(pk=event.pk, status="done").exists(), what="event done")
@@ -275,7 +275,7 @@ def test_saving_with_redis_down_is_quick_and_work_is_delivered_once_when_it_is_b
 def test_saving_with_a_hung_broker_waits_under_a_second_and_the_sweeper_delivers_once(town):
     """A broker that accepts connections and never answers (a hung Redis): the save does not wait on it for
     more than about a second; once a broker answers again the sweeper delivers everything exactly once."""
-    from tests.members.test_outbox_bounds import hung_broker
+    from tests.notifications.test_outbox_bounds import hung_broker
 
     with hung_broker() as (port, held), broker(f"redis://127.0.0.1:{port}/{REDIS_DB}"):
         started = time.monotonic()

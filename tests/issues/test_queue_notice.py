@@ -2,7 +2,7 @@
 
 import pytest
 
-from members.models import Notification
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -534,7 +534,7 @@ def test_grid_head_raises_for_a_place_in_the_grid(town, raise_issue):
 
 
 def test_resolving_feeds_back_to_the_raiser_and_the_village_officer(town, ladder):
-    from members.models import Notification
+    from notifications.models import Notification
 
     issue = ladder.whistled(departments=[town.department])
     Notification.objects.filter(

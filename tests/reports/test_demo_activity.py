@@ -132,8 +132,8 @@ def test_demo_activity_fills_the_small_town():
 
     # This month's task lists exist for every member with current links (one JobRun), notices delivered.
     from dispatch.models import JobRun, MonthlyTaskList
-    from members.enums import DeliveryStatus
-    from members.models import Delivery
+    from notifications.enums import DeliveryStatus
+    from notifications.models import Delivery
 
     month = today.replace(day=1)
     linked = set(Link.objects.current(today).values_list("member_id", flat=True))

@@ -42,7 +42,7 @@ def _phone(town, persona="member_a") -> Client:
 
 
 def _logged_in(client) -> bool:
-    response = client.get(reverse("members:inbox"))
+    response = client.get(reverse("notifications:inbox"))
     if response.status_code == 302:
         assert response["Location"].startswith(reverse("login"))
         return False

@@ -130,7 +130,7 @@ def test_cross_checking_officers_call_only_the_other_village_and_a_denial_opens_
     )
     case.refresh_from_db()
     assert (case.status, case.decision) == (CaseStatus.DECIDED, CaseDecision.FALSE_CONTACT)
-    from members.models import Notification
+    from notifications.models import Notification
 
     notice = Notification.objects.get(
         recipient=town.members["member_a"], link=f"/verification/cases/{case.pk}/"

@@ -1124,8 +1124,8 @@ class Activity:
         JobRun). Their notices are marked delivered: the demo's console should not scroll 3,000 log-backend
         SMS/WeCom lines past the logins. Returns the lists made (0 if the month's run already happened)."""
         from dispatch.jobs import JobError, job_run
-        from members.enums import DeliveryStatus, NotificationKind
-        from members.models import Delivery
+        from notifications.enums import DeliveryStatus, NotificationKind
+        from notifications.models import Delivery
 
         key = f"{self.today:%Y-%m}"
         try:

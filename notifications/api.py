@@ -6,9 +6,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .access import scope_for
+from members.access import scope_for
+
 from .models import Notification
-from .notifications import inbox_for, notification_mark_read, notifications_mark_all_read, unread_count
+from .services import inbox_for, notification_mark_read, notifications_mark_all_read, unread_count
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -36,7 +36,7 @@ from grids.validators import normalize_phone
 from ..enums import Channel, DeliveryStatus
 from ..models import Delivery
 
-logger = logging.getLogger("members.channels")
+logger = logging.getLogger("notifications.channels")
 
 MAX_ITEMS = 1000
 

@@ -25,11 +25,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
-from ..enums import Channel
-from ..models import Member, Notification
-from ..notifications import ChannelBackend, ChannelError, absolute_link
+from members.models import Member
 
-logger = logging.getLogger("members.channels")
+from ..enums import Channel
+from ..models import Notification
+from ..services import ChannelBackend, ChannelError, absolute_link
+
+logger = logging.getLogger("notifications.channels")
 
 TOKEN_EXPIRED = frozenset({42001, 40014})
 RETRYABLE = frozenset({-1, 45009, 45033, 6000})

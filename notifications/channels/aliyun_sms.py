@@ -24,7 +24,7 @@ import json
 
 from django.conf import settings
 
-from ..notifications import ChannelError
+from ..services import ChannelError
 from .sms import TemplateSmsChannel
 from .templates import SmsTemplate, params_named
 
@@ -81,7 +81,7 @@ class AliyunSmsChannel(TemplateSmsChannel):
             out_id=reference or None,
         )
         try:
-            # The backoff and retries are ours (members.notifications): the SDK tries once.
+            # The backoff and retries are ours (notifications.services): the SDK tries once.
             response = client.send_sms_with_options(request, RuntimeOptions(autoretry=False))
         except AlibabaCloudException as exc:
             code = exc.code or "Unknown"

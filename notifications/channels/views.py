@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ..access import scope_for
+from members.access import scope_for
+
 from ..enums import Channel, DeliveryStatus
 from ..models import Delivery
-from ..notifications import channel_backends
 from ..outbox import enqueue
+from ..services import channel_backends
 from .prefs import CHOOSABLE, town_allows, town_policies
 
 # --- the member's own channels ----------------------------------------------------------------------
@@ -61,7 +62,7 @@ def my_channels(request):
     """我的提醒方式: the member turns SMS / WeCom / e-mail on or off, among those the town allows."""
     member = scope_for(request.user).member
     if member is None:
-        return render(request, "members/my_channels.html", {"member": None})
+        return render(request, "notifications/my_channels.html", {"member": None})
     rows = _channel_rows(member)
     if request.method == "POST":
         chosen = set(request.POST.getlist("on"))
@@ -73,11 +74,11 @@ def my_channels(request):
         member.muted_channels = sorted(muted | kept)
         member.save(update_fields=["muted_channels"])
         messages.success(request, _("提醒方式已保存"))
-        return redirect("members:my-channels")
+        return redirect("notifications:my-channels")
     conf = settings.LIANHU_SMS
     return render(
         request,
-        "members/my_channels.html",
+        "notifications/my_channels.html",
         {
             "member": member,
             "rows": rows,
@@ -207,7 +208,7 @@ def deliveries(request):
     query.pop("page", None)
     return render(
         request,
-        "members/deliveries.html",
+        "notifications/deliveries.html",
         {
             "form": form,
             "start": start,
@@ -253,5 +254,5 @@ def delivery_resend(request, pk: int):
         messages.success(request, _("已重新排队发送"))
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("members:deliveries")
+        target = reverse("notifications:deliveries")
     return redirect(target)

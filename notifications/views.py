@@ -9,9 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .access import scope_for
+from members.access import scope_for
+
 from .models import Notification
-from .notifications import inbox_for, notification_mark_read, notifications_mark_all_read
+from .services import inbox_for, notification_mark_read, notifications_mark_all_read
 
 
 @login_required
@@ -21,7 +22,7 @@ def inbox(request):
     if request.GET.get("unread"):
         rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
-    return render(request, "members/inbox.html", {"page": page, "has_member": member is not None})
+    return render(request, "notifications/inbox.html", {"page": page, "has_member": member is not None})
 
 
 @login_required
@@ -39,7 +40,7 @@ def inbox_read(request, pk: int):
         notification.link, allowed_hosts={request.get_host()}
     ):
         return redirect(notification.link)
-    return redirect("members:inbox")
+    return redirect("notifications:inbox")
 
 
 @login_required
@@ -48,4 +49,4 @@ def inbox_read_all(request):
     member = scope_for(request.user).member
     count = notifications_mark_all_read(member=member) if member else 0
     messages.success(request, _("已将 %(n)s 条通知标为已读") % {"n": count})
-    return redirect("members:inbox")
+    return redirect("notifications:inbox")

@@ -6,14 +6,15 @@ import logging
 import re
 
 from grids.validators import mask_phone
+from members.models import Member
 
 from ..enums import Channel
-from ..models import Delivery, Member, Notification
-from ..notifications import ChannelBackend, ChannelError
+from ..models import Delivery, Notification
+from ..services import ChannelBackend, ChannelError
 from . import rules
 from .templates import SmsTemplate, TemplateConfigError, field_values, template_for
 
-logger = logging.getLogger("members.channels")
+logger = logging.getLogger("notifications.channels")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")  # as grids.validators
 
 
@@ -34,7 +35,7 @@ class TemplateSmsChannel(ChannelBackend):
 
     channel = Channel.SMS
     provider = ""
-    # Quiet hours and the daily cap apply (members.channels.rules).
+    # Quiet hours and the daily cap apply (notifications.channels.rules).
     metered = True
 
     def address_for(self, member: Member) -> str:

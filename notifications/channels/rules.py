@@ -18,8 +18,10 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from members.models import Member
+
 from ..enums import Channel, DeliveryStatus, NotificationKind
-from ..models import Delivery, Member
+from ..models import Delivery
 
 DIGEST_KINDS = frozenset(
     {

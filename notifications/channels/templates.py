@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone, translation
 
-from ..models import Member, Notification
+from members.models import Member
+
+from ..models import Notification
 
 FIELDS = ("title", "kind", "name", "link", "folded", "date")
 
@@ -63,7 +65,7 @@ def template_for(kind: str) -> SmsTemplate | None:
 
 def field_values(*, member: Member, notification: Notification, folded: int = 0) -> dict[str, str]:
     """The values a template may use, each cut to the provider's parameter length."""
-    from ..notifications import absolute_link
+    from ..services import absolute_link
 
     limit = settings.LIANHU_SMS.get("PARAM_MAX_LENGTH", 20)
     # The approved templates are Chinese: the kind's name is too, whatever language the worker runs in.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Warning, register
 
+from ..services import backend_path
 from .templates import TemplateConfigError, sms_templates
 
 
@@ -12,16 +13,16 @@ from .templates import TemplateConfigError, sms_templates
 def channels_configured(app_configs, **kwargs):
     problems = []
     configured = getattr(settings, "LIANHU_NOTIFICATION_CHANNELS", {})
-    sms = configured.get("sms") or ""
+    sms = backend_path(configured.get("sms") or "")
     conf = settings.LIANHU_SMS
     needs = {
-        "members.channels.tencent_sms.TencentSmsChannel": (
+        "notifications.channels.tencent_sms.TencentSmsChannel": (
             "TENCENT_SECRET_ID",
             "TENCENT_SECRET_KEY",
             "TENCENT_SDK_APP_ID",
             "SIGN_NAME",
         ),
-        "members.channels.aliyun_sms.AliyunSmsChannel": (
+        "notifications.channels.aliyun_sms.AliyunSmsChannel": (
             "ALIYUN_ACCESS_KEY_ID",
             "ALIYUN_ACCESS_KEY_SECRET",
             "SIGN_NAME",
@@ -40,7 +41,7 @@ def channels_configured(app_configs, **kwargs):
                 )
         except TemplateConfigError as exc:
             problems.append(Warning(str(exc), id="lianhu.W102"))
-    if configured.get("wecom") == "members.channels.wecom.WecomChannel":
+    if backend_path(configured.get("wecom") or "") == "notifications.channels.wecom.WecomChannel":
         missing = [name for name in ("CORP_ID", "AGENT_ID", "SECRET") if not settings.LIANHU_WECOM.get(name)]
         if missing:
             problems.append(

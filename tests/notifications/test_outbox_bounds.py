@@ -1,5 +1,5 @@
 """A hung broker (accepts connections, never answers) must not slow a save: `enqueue` gives up within about a
-second whatever the broker transport settings say (members/outbox.py). No Redis server needed: the "broker" is
+second whatever the broker transport settings say (notifications/outbox.py). No Redis server needed: the "broker" is
 a TCP listener in a thread of this test."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import threading
 import time
 
 from config.celery import app as celery_app
-from members.outbox import enqueue
-from members.tasks import outbox_process_task
+from notifications.outbox import enqueue
+from notifications.tasks import outbox_process_task
 
 # What config/settings/base.py gives a Redis broker: a 5 s socket timeout (the worker's blocking reads need it).
 SETTINGS_TRANSPORT_OPTIONS = {

@@ -19,16 +19,16 @@ from django.urls import reverse
 from django.utils import timezone
 from werkzeug import Response
 
-from members import notifications
-from members.enums import DeliveryStatus, NotificationKind
-from members.models import Delivery, Notification
-from members.notifications import Draft, notifications_send
+from notifications import services as notifications
+from notifications.enums import DeliveryStatus, NotificationKind
+from notifications.models import Delivery, Notification
+from notifications.services import Draft, notifications_send
 
 pytestmark = pytest.mark.django_db
 
-TENCENT = "members.channels.tencent_sms.TencentSmsChannel"
-ALIYUN = "members.channels.aliyun_sms.AliyunSmsChannel"
-WECOM = "members.channels.wecom.WecomChannel"
+TENCENT = "notifications.channels.tencent_sms.TencentSmsChannel"
+ALIYUN = "notifications.channels.aliyun_sms.AliyunSmsChannel"
+WECOM = "notifications.channels.wecom.WecomChannel"
 SECRET_ID, SECRET_KEY = "AKIDtest", "tencent-test-key"
 ACCESS_ID, ACCESS_SECRET = "LTAItest", "aliyun-test-secret"
 NO_QUIET = {"QUIET_START": "00:00", "QUIET_END": "00:00"}
@@ -496,7 +496,7 @@ def test_sms_in_quiet_hours_waits_for_the_morning(town, settings, httpserver):
 
 
 def test_quiet_hours_after_midnight_end_the_same_morning(settings):
-    from members.channels.rules import quiet_until
+    from notifications.channels.rules import quiet_until
 
     settings.LIANHU_SMS = {**settings.LIANHU_SMS, "QUIET_START": "21:30", "QUIET_END": "07:30"}
     assert quiet_until(datetime.datetime(2026, 12, 1, 3, 0, tzinfo=SHANGHAI)) == datetime.datetime(
@@ -589,7 +589,7 @@ def _sent_sms(town, settings, httpserver, backend, ref):
 
 def test_tencent_receipt_marks_the_delivery_delivered(town, settings, httpserver, client):
     member, delivery = _sent_sms(town, settings, httpserver, TENCENT, "2640:55")
-    url = reverse("members:receipt-tencent", args=["s3cret-token"])
+    url = reverse("notifications:receipt-tencent", args=["s3cret-token"])
     report = [
         {
             "user_receive_time": "2026-12-01 08:03:04",
@@ -613,7 +613,7 @@ def test_tencent_receipt_failure_marks_it_failed_with_the_reason(town, settings,
     member, delivery = _sent_sms(town, settings, httpserver, TENCENT, "2640:56")
     report = [{"sid": "2640:56", "mobile": member.phone, "report_status": "FAIL", "errmsg": "MK:0001",
                "description": "空号", "user_receive_time": "2026-12-01 08:03:04"}]  # fmt: skip
-    url = reverse("members:receipt-tencent", args=["s3cret-token"])
+    url = reverse("notifications:receipt-tencent", args=["s3cret-token"])
     assert client.post(url, json.dumps(report), content_type="application/json").status_code == 200
     delivery.refresh_from_db()
     assert delivery.status == "failed" and delivery.last_error == "receipt: MK:0001 空号"
@@ -622,9 +622,9 @@ def test_tencent_receipt_failure_marks_it_failed_with_the_reason(town, settings,
 def test_receipts_need_the_token_and_the_right_number(town, settings, httpserver, client):
     member, delivery = _sent_sms(town, settings, httpserver, TENCENT, "2640:57")
     report = json.dumps([{"sid": "2640:57", "mobile": member.phone, "report_status": "SUCCESS"}])
-    wrong = reverse("members:receipt-tencent", args=["guess"])
+    wrong = reverse("notifications:receipt-tencent", args=["guess"])
     assert client.post(wrong, report, content_type="application/json").status_code == 404
-    url = reverse("members:receipt-tencent", args=["s3cret-token"])
+    url = reverse("notifications:receipt-tencent", args=["s3cret-token"])
     forged = json.dumps([{"sid": "2640:57", "mobile": "13900000000", "report_status": "FAIL"}])
     assert client.post(url, forged, content_type="application/json").status_code == 200
     delivery.refresh_from_db()
@@ -634,7 +634,7 @@ def test_receipts_need_the_token_and_the_right_number(town, settings, httpserver
     settings.LIANHU_SMS = {**settings.LIANHU_SMS, "RECEIPT_TOKEN": ""}
     assert (
         client.post(
-            reverse("members:receipt-tencent", args=["x"]), report, content_type="application/json"
+            reverse("notifications:receipt-tencent", args=["x"]), report, content_type="application/json"
         ).status_code
         == 404
     )
@@ -655,7 +655,7 @@ def test_aliyun_receipt_marks_the_delivery_delivered(town, settings, httpserver,
             "out_id": f"delivery-{delivery.pk}",
         }
     ]
-    url = reverse("members:receipt-aliyun", args=["s3cret-token"])
+    url = reverse("notifications:receipt-aliyun", args=["s3cret-token"])
     response = client.post(url, json.dumps(report), content_type="application/json")
     assert response.status_code == 200 and response.json()["code"] == 0
     delivery.refresh_from_db()
@@ -663,7 +663,7 @@ def test_aliyun_receipt_marks_the_delivery_delivered(town, settings, httpserver,
 
 
 def test_receipts_are_applied_in_two_queries(town, settings, httpserver, django_assert_num_queries):
-    from members.channels.receipts import receipts_apply
+    from notifications.channels.receipts import receipts_apply
 
     member, delivery = _sent_sms(town, settings, httpserver, TENCENT, "r-1")
     items = [{"ref": f"r-{i}", "phone": member.phone, "ok": True, "code": "DELIVRD", "when": timezone.now()}
@@ -673,14 +673,14 @@ def test_receipts_are_applied_in_two_queries(town, settings, httpserver, django_
 
 
 def test_check_warns_about_a_provider_without_keys_or_templates(settings):
-    from members.channels.checks import channels_configured
+    from notifications.channels.checks import channels_configured
 
     settings.LIANHU_NOTIFICATION_CHANNELS = {"sms": TENCENT, "wecom": WECOM}
     settings.LIANHU_SMS = {**settings.LIANHU_SMS, "TENCENT_SECRET_ID": "", "TEMPLATES": "{not json"}
     settings.LIANHU_WECOM = {**settings.LIANHU_WECOM, "SECRET": ""}
     ids = sorted(w.id for w in channels_configured(None))
     assert ids == ["lianhu.W101", "lianhu.W102", "lianhu.W103"]
-    settings.LIANHU_NOTIFICATION_CHANNELS = {"sms": "members.notifications.LogSmsChannel"}
+    settings.LIANHU_NOTIFICATION_CHANNELS = {"sms": "notifications.services.LogSmsChannel"}
     assert channels_configured(None) == []  # nothing configured: nothing to say
 
 

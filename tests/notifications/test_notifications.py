@@ -9,11 +9,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from members import notifications
-from members.enums import DeliveryStatus, NotificationKind, OutboxStatus
-from members.models import Delivery, Notification, OutboxEvent
-from members.notifications import ChannelBackend, ChannelError, Draft, notification_send, notifications_send
-from members.outbox import outbox_process, outbox_publish, outbox_sweep, register_handler
+from notifications import services as notifications
+from notifications.enums import DeliveryStatus, NotificationKind, OutboxStatus
+from notifications.models import Delivery, Notification, OutboxEvent
+from notifications.outbox import outbox_process, outbox_publish, outbox_sweep, register_handler
+from notifications.services import ChannelBackend, ChannelError, Draft, notification_send, notifications_send
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_sms_log_never_shows_the_full_number(town, caplog):
     member = town.members["member_a"]
     n = _send(member)
     sms = n.deliveries.get(channel="sms")
-    with caplog.at_level(logging.INFO, logger="members.notifications"):
+    with caplog.at_level(logging.INFO, logger="notifications.services"):
         assert notifications.delivery_attempt(delivery_id=sms.pk) == DeliveryStatus.SENT
     assert member.phone not in caplog.text
     assert f"{member.phone[:3]}****{member.phone[-4:]}" in caplog.text
@@ -121,8 +121,8 @@ def test_sms_log_never_shows_the_full_number(town, caplog):
 
 def test_failed_channel_retries_with_backoff_and_does_not_stop_others(town, settings):
     settings.LIANHU_NOTIFICATION_CHANNELS = {
-        "sms": "members.notifications.LogSmsChannel",
-        "wecom": "tests.members.test_notifications.BrokenChannel",
+        "sms": "notifications.services.LogSmsChannel",
+        "wecom": "tests.notifications.test_notifications.BrokenChannel",
     }
     n = _send(town.members["member_a"])
     sms, wecom = n.deliveries.get(channel="sms"), n.deliveries.get(channel="wecom")
@@ -145,7 +145,9 @@ def test_failed_channel_retries_with_backoff_and_does_not_stop_others(town, sett
 
 
 def test_permanent_failure_is_not_retried(town, settings):
-    settings.LIANHU_NOTIFICATION_CHANNELS = {"wecom": "tests.members.test_notifications.RefusingChannel"}
+    settings.LIANHU_NOTIFICATION_CHANNELS = {
+        "wecom": "tests.notifications.test_notifications.RefusingChannel"
+    }
     n = _send(town.members["member_a"])
     delivery = n.deliveries.get()
     assert notifications.delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.FAILED
@@ -217,11 +219,11 @@ def test_inbox_shows_only_the_owners_notifications(town, login):
     mine = _send(town.members["member_a"])
     theirs = _send(town.members["member_b"])
     client = login(town.user("member_a"))
-    page = client.get(reverse("members:inbox"))
+    page = client.get(reverse("notifications:inbox"))
     assert page.status_code == 200
     assert list(page.context["page"]) == [mine]
     # Someone else's notification: 404, and it stays unread.
-    assert client.post(reverse("members:inbox-read", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("notifications:inbox-read", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
@@ -231,11 +233,11 @@ def test_mark_read_opens_the_link_and_mark_all_read(town, login):
     first = _send(member, period="2026-10")
     _send(member, period="2026-11")
     client = login(town.user("member_a"))
-    response = client.post(reverse("members:inbox-read", args=[first.pk]), {"open": "1"})
+    response = client.post(reverse("notifications:inbox-read", args=[first.pk]), {"open": "1"})
     assert response.status_code == 302 and response["Location"] == "/x/"
     first.refresh_from_db()
     assert first.read_at is not None
-    response = client.post(reverse("members:inbox-read-all"), follow=True)
+    response = client.post(reverse("notifications:inbox-read-all"), follow=True)
     assert "已将 1 条通知标为已读" in response.content.decode()
     assert Notification.objects.filter(recipient=member, read_at__isnull=True).count() == 0
 
@@ -249,7 +251,7 @@ def test_unread_count_on_every_page_in_one_query(town, login, django_assert_num_
     assert '<span class="badge-count" title="未读">2</span>' in html
     from django.test import RequestFactory
 
-    from members.context_processors import inbox
+    from notifications.context_processors import inbox
 
     request = RequestFactory().get("/")
     request.user = town.user("member_a")
@@ -258,7 +260,7 @@ def test_unread_count_on_every_page_in_one_query(town, login, django_assert_num_
 
 
 def test_inbox_needs_login(client):
-    response = client.get(reverse("members:inbox"))
+    response = client.get(reverse("notifications:inbox"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -266,6 +268,6 @@ def test_login_without_member_has_an_empty_inbox(db, login):
     from tests.factories import UserFactory
 
     client = login(UserFactory(username="loose"))
-    response = client.get(reverse("members:inbox"))
+    response = client.get(reverse("notifications:inbox"))
     assert response.status_code == 200 and "未关联联户人员" in response.content.decode()
-    assert client.post(reverse("members:inbox-read", args=[1])).status_code == 404
+    assert client.post(reverse("notifications:inbox-read", args=[1])).status_code == 404

@@ -1,4 +1,4 @@
-"""Included by members/urls.py (namespace "members")."""
+"""Included by notifications/urls.py (namespace "notifications")."""
 
 from django.urls import path
 

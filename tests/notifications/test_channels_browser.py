@@ -4,9 +4,10 @@ import os
 
 import pytest
 
-from members.enums import DeliveryStatus, NotificationKind
-from members.models import Delivery, Member
-from members.notifications import Draft, notifications_send
+from members.models import Member
+from notifications.enums import DeliveryStatus, NotificationKind
+from notifications.models import Delivery
+from notifications.services import Draft, notifications_send
 from tests.conftest import browser_log_in, no_horizontal_scroll
 from tests.personas import build_town
 

@@ -1,8 +1,12 @@
-"""Celery tasks of members: thin wrappers that take ids and call the services."""
+"""Celery tasks of notifications: thin wrappers that take ids and call the services.
+
+The registered names stay `members.*` (where these tasks lived before issue 16), so messages already queued
+and beat schedules of existing deployments still find them.
+"""
 
 from celery import shared_task
 
-from . import notifications, outbox
+from . import outbox, services
 
 
 @shared_task(name="members.outbox_process")
@@ -17,18 +21,18 @@ def outbox_sweep_task() -> int:
 
 @shared_task(name="members.delivery_send")
 def delivery_send_task(delivery_id: int) -> str | None:
-    return notifications.delivery_attempt(delivery_id=delivery_id)
+    return services.delivery_attempt(delivery_id=delivery_id)
 
 
 @shared_task(name="members.deliveries_send")
 def deliveries_send_task(delivery_ids: list[int]) -> int:
     sent = 0
     for delivery_id in delivery_ids:
-        if notifications.delivery_attempt(delivery_id=delivery_id) is not None:
+        if services.delivery_attempt(delivery_id=delivery_id) is not None:
             sent += 1
     return sent
 
 
 @shared_task(name="members.deliveries_sweep")
 def deliveries_sweep_task() -> int:
-    return notifications.deliveries_sweep()
+    return services.deliveries_sweep()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from ..notifications import ChannelError
+from ..services import ChannelError
 from .sms import TemplateSmsChannel
 from .templates import SmsTemplate, params_list
 

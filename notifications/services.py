@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from grids.validators import mask_phone
+from members.models import Member
 
 from .enums import Channel, DeliveryStatus
-from .models import Delivery, Member, Notification
+from .models import Delivery, Notification
 from .outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -106,9 +107,25 @@ class LogImChannel(ChannelBackend):
         logger.info("wecom to member %s (%s): %s", member.pk, mask_phone(member.phone), notification.title)
 
 
+# Backends' dotted paths from before the move out of members (issue 16): a deployment's LIANHU_SMS_CHANNEL,
+# LIANHU_IM_CHANNEL or LIANHU_EMAIL_CHANNEL may still name them.
+_FORMER_PATHS = (
+    ("members.notifications.", "notifications.services."),
+    ("members.channels.", "notifications.channels."),
+)
+
+
+def backend_path(dotted: str) -> str:
+    """The current dotted path of a channel backend, given its current or its former (members.*) path."""
+    for former, current in _FORMER_PATHS:
+        if dotted.startswith(former):
+            return current + dotted[len(former) :]
+    return dotted
+
+
 @lru_cache(maxsize=8)
 def _load_backend(dotted: str) -> ChannelBackend:
-    return import_string(dotted)()
+    return import_string(backend_path(dotted))()
 
 
 def channel_backends() -> dict[str, ChannelBackend]:
@@ -127,7 +144,7 @@ class Draft:
     body: str = ""
     link: str = ""
     period_key: str = ""
-    # Emergency whistles: SMS ignores quiet hours and the daily cap (members/channels/rules.py).
+    # Emergency whistles: SMS ignores quiet hours and the daily cap (notifications/channels/rules.py).
     urgent: bool = False
 
 
@@ -245,7 +262,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime.datetime | None = None) 
     try:
         if backend is None:
             raise ChannelError("channel disabled", permanent=True)
-        # Provider backends (members/channels/) take the delivery and return the provider's message id.
+        # Provider backends (notifications/channels/) take the delivery and return the provider's message id.
         send_delivery = getattr(backend, "send_delivery", None)
         if send_delivery is not None:
             ref = send_delivery(delivery)

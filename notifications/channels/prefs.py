@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from members.models import Member
+
 from ..enums import Channel
-from ..models import Member, TownChannels
+from ..models import TownChannels
 
 CHOOSABLE = (Channel.SMS, Channel.WECOM, Channel.EMAIL)
 

@@ -1,4 +1,4 @@
-"""Real senders behind members.notifications: Tencent Cloud SMS, Alibaba Cloud SMS, WeCom app messages.
+"""Real senders behind notifications.services: Tencent Cloud SMS, Alibaba Cloud SMS, WeCom app messages.
 
 - `templates`: SMS goes through provider-approved templates; each notification kind maps to a template and the
   fields that fill its parameters (settings.LIANHU_SMS["TEMPLATES"]), never free text.
