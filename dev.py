@@ -144,7 +144,18 @@ def test(pytest_args: list[str]) -> None:
     run(ruff, "format", "--check", ".", env=env)
     run(PY, "manage.py", "makemigrations", "--check", "--dry-run", env=env)
     run(BIN / "lint-imports", env=env)  # the layers contract in pyproject.toml
-    run(PY, "-m", "pytest", *pytest_args, env=env)
+    run(PY, "-m", "pytest", *_parallel(pytest_args), *pytest_args, env=env)
+
+
+def _parallel(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist workers, one per core (at most 4), unless the arguments choose (-n / -p no:xdist) or
+    LIANHU_TEST_WORKERS says how many (1: in this process). Each worker has its own test database
+    (pytest-django adds the worker's name); `worksteal` lets an idle worker take a busy one's queue, so the
+    few long tests (the crawl, schemathesis, the phone pages) do not end the run on one worker."""
+    if any(a == "-n" or a.startswith(("--numprocesses", "-n")) or a == "no:xdist" for a in pytest_args):
+        return []
+    workers = int(os.environ.get("LIANHU_TEST_WORKERS") or min(os.cpu_count() or 1, 4))
+    return ["-n", str(workers), "--dist", "worksteal"] if workers > 1 else []
 
 
 def main() -> None:

@@ -35,8 +35,12 @@ from notifications.outbox import enqueue, outbox_sweep
 from visits.services import contact_record
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTAGE_PORT = 6390
-REDIS_DB = 5
+# Under pytest-xdist each worker (gw0, gw1, …) has its own Redis database number (flushed by the tests) and
+# its own ports for the Redis servers the tests start and stop.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 10
+REDIS_DB = 5 + _WORKER
+OUTAGE_PORT = 6390 + 2 * _WORKER
+SPARE_PORT = 6391 + 2 * _WORKER
 
 pytestmark = [
     pytest.mark.redis,
@@ -178,7 +182,7 @@ def some_redis():
         redis.Redis.from_url(url).flushdb()
         yield url
     else:
-        with throwaway_redis(6391) as url:
+        with throwaway_redis(SPARE_PORT) as url:
             yield url
 
 
