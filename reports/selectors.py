@@ -320,7 +320,10 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
 def compliance(
     *, user, place: Place, period: ReportPeriod, breakdown: str = "child", with_lists: bool = True
 ) -> dict:
-    """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules)."""
+    """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules).
+
+    The dashboards show how many households and members had no contact, not who: the counts only
+    (`list_limit=0`); the names are on the compliance page."""
     return compliance_summary(
         user=user,
         place=place,
@@ -328,6 +331,7 @@ def compliance(
         breakdown=breakdown,
         id_range=link_id_range(place.path),  # bounds the tally joins to the place's links (a city database)
         with_lists=with_lists,
+        list_limit=0,
     )
 
 

@@ -14,12 +14,15 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Window,
 )
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from grids.models import Household, Place
@@ -28,7 +31,7 @@ from members.enums import LinkType
 from members.models import Link, Member
 
 from ..enums import RANK_STATUS, STATUS_RANK, Period, Status
-from ..models import Contact, ContactHousehold
+from ..models import Contact, ContactHousehold, LastContact
 from ..periods import aware_bounds, no_contact_after, period_bounds
 from .compliance import PATH_STEP, annotate_compliance, as_of_end, needing_pairing, rule_groups
 from .scoping import InArray
@@ -65,11 +68,15 @@ def compliance_summary(
     breakdown: str | None = None,
     id_range: tuple[int, int] | None = None,
     with_lists: bool = True,
+    list_limit: int = LIST_LIMIT,
 ) -> dict:
     """Share of links on track per link type and rule period, plus who has had no contact.
 
     `with_lists=False`: the figures only, without the "no contact" / "needing pairing" counts and lists (three
     queries that read every household and member of the place: 4 of the city dashboard's 13 s in a city).
+    `list_limit=0`: the counts without the names (the dashboards and the API show no names): counted, no rows
+    fetched; for a place seen whole while the quarter runs, "households without contact" is the place's
+    households minus those LastContact says were reached (two index counts instead of a join).
 
     `id_range`: `link_id_range(place.path)`, passed by the place pages (one more query that saves hashing
     every town's tallies in a city database).
@@ -130,7 +137,14 @@ def compliance_summary(
     result["households_needing_pairing_list"] = []
     if with_lists:
         _no_contact_lists(
-            result, scoped=scoped, exempt_links=exempt_links, user=user, place=place, member=member, on=on
+            result,
+            scoped=scoped,
+            exempt_links=exempt_links,
+            user=user,
+            place=place,
+            member=member,
+            on=on,
+            limit=list_limit,
         )
     if group_fields:
         result["rows"] = _label_rows(areas, breakdown=breakdown)
@@ -146,15 +160,23 @@ def _fold_rows(
     totals = {"total": 0, "done": 0, "due": 0, "overdue": 0}
     areas: dict = defaultdict(lambda: {"total": 0, "done": 0, "due": 0, "overdue": 0})
     exempt_links = 0
+    bounds = {group.key: period_bounds(group.period, on) for group in groups}  # once, not once per row
+    # A rank's counter ("done", "due", "overdue"), None for ranks that count in no column (no rule).
+    counter = {
+        rank: str(status) if status in (Status.DONE, Status.DUE, Status.OVERDUE) else None
+        for rank, status in RANK_STATUS.items()
+    }
+    none = STATUS_RANK[Status.NONE]
+    keyed = [(group, f"r_{group.key}") for group in groups]
     for row in rows:
         lt, n = row["link_type"], row["n"]
         if row["exempt"]:
             exempt_links += n
             continue
-        overall = RANK_STATUS[max([STATUS_RANK[Status.NONE], *(row[k] for k in rank_keys)])]
-        entry = by_type.setdefault(
-            lt,
-            {
+        overall = counter[max([none, *(row[k] for k in rank_keys)])]
+        entry = by_type.get(lt)
+        if entry is None:
+            entry = by_type[lt] = {
                 "link_type": lt,
                 "label": LinkType(lt).label,
                 "total": 0,
@@ -162,21 +184,20 @@ def _fold_rows(
                 "due": 0,
                 "overdue": 0,
                 "rules": {},
-            },
-        )
+            }
         for bucket in (entry, totals, areas[row["area"]] if with_areas else None):
             if bucket is None:
                 continue
             bucket["total"] += n
-            if overall in (Status.DONE, Status.DUE, Status.OVERDUE):
-                bucket[str(overall)] += n
-        for group in groups:
+            if overall is not None:
+                bucket[overall] += n
+        for group, key in keyed:
             rule = group.rules.get(lt)
             if rule is None:
                 continue
-            start, end = period_bounds(group.period, on)
             r = entry["rules"].get(rule.pk)
             if r is None:  # built once per rule: the label is translated text
+                start, end = bounds[group.key]
                 r = entry["rules"][rule.pk] = {
                     "rule": rule,
                     "label": str(rule.label),
@@ -187,9 +208,9 @@ def _fold_rows(
                     "due": 0,
                     "overdue": 0,
                 }
-            status = RANK_STATUS[row[f"r_{group.key}"]]
-            if status in (Status.DONE, Status.DUE, Status.OVERDUE):
-                r[str(status)] += n
+            status = counter[row[key]]
+            if status is not None:
+                r[status] += n
     _add_shares(by_type, totals)
     return by_type, totals, areas, exempt_links
 
@@ -212,10 +233,11 @@ def _add_shares(by_type: dict, totals: dict) -> None:
 
 
 def _no_contact_lists(
-    result: dict, *, scoped, exempt_links: int, user, place, member, on: datetime.date
+    result: dict, *, scoped, exempt_links: int, user, place, member, on: datetime.date, limit: int
 ) -> None:
-    """Fill the "no contact" (and "needing pairing") counts and the first LIST_LIMIT of each list into `result`:
-    one query each; the households needing a new pairing only when an exempt member holds a link here at all."""
+    """Fill the "no contact" (and "needing pairing") counts and the first `limit` of each list into `result`:
+    one query each; the households needing a new pairing only when an exempt member holds a link here at all.
+    `limit=0`: the counts only (no rows fetched)."""
     repair = needing_pairing(scoped).filter(household__isnull=False).values("household_id")
     lists = [
         (
@@ -223,17 +245,43 @@ def _no_contact_lists(
             Household.objects.filter(pk__in=repair).select_related("grid").order_by("path", "code"),
         )
     ]
+    households = households_without_contact(user=user, place=place, member=member, on=on)
     for name, qs in (
         *(lists if exempt_links else []),
-        (
-            "households_without_contact",
-            households_without_contact(user=user, place=place, member=member, on=on).select_related("grid"),
-        ),
+        ("households_without_contact", households.select_related("grid")),
         ("members_without_contact", members_without_contact(user=user, place=place, member=member, on=on)),
     ):
-        first = list(qs.annotate(full_count=Window(Count("id")))[:LIST_LIMIT])
+        if not limit:
+            if name == "households_without_contact":
+                result[name] = _households_without_contact_count(user=user, place=place, member=member, on=on)
+                if result[name] is None:
+                    result[name] = qs.order_by().count()
+            else:
+                result[name] = qs.order_by().count()
+            result[f"{name}_list"] = []
+            continue
+        # Only what the lists show (name, grid): a household's other fields are decrypted on load.
+        fields = ("pk", "name") if qs.model is Member else ("pk", "head_name", "grid__name")
+        first = list(qs.only(*fields).annotate(full_count=Window(Count("id")))[:limit])
         result[name] = first[0].full_count if first else 0
         result[f"{name}_list"] = first
+
+
+def _households_without_contact_count(*, user, place, member, on: datetime.date) -> int | None:
+    """`households_without_contact(...).count()` for a place seen whole while the quarter still runs: the
+    place's households minus the LastContact rows under it reached since the quarter began (each an index
+    count; LastContact.path is the household's path). None where that shortcut does not apply."""
+    start, end = aware_bounds(period_bounds(Period.QUARTER, on))
+    end = min(end, as_of_end(on))
+    if place is None or member is not None or not no_contact_after(end):
+        return None
+    if not scope_for(user).sees_path(place.path):
+        return None
+    reached = LastContact.objects.filter(path__startswith=place.path, last_at__gte=start).order_by()
+    reached = Coalesce(Subquery(reached.annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
+    return Household.objects.filter(path__startswith=place.path).aggregate(
+        n=ExpressionWrapper(Count("pk") - reached, output_field=IntegerField())
+    )["n"]
 
 
 def _label_rows(areas: dict, *, breakdown: str) -> list[dict]:
