@@ -211,3 +211,38 @@ def test_town_pages_exact_query_counts(town, record, login, django_assert_num_qu
             ):
                 assert counted[name] == listed[name], (kind, name)
             assert counted["totals"] == listed["totals"]
+
+
+def test_kept_statement_reads_the_data_anew(town, record):
+    """The compiled compliance statement is kept per process (visits.selectors.summaries._STATEMENTS), never
+    its result: a contact recorded or a rule changed after it was kept shows on the next request, with the
+    figures a freshly built statement gives."""
+    from visits.models import QuotaRule
+    from visits.selectors import summaries
+
+    staff = town.user("town_staff")
+    on = timezone.localdate()
+
+    def summary():
+        return compliance_summary(
+            user=staff, place=town.town, on=on, breakdown="child", id_range=link_id_range(town.town.path)
+        )
+
+    def fresh():
+        summaries._STATEMENTS.clear()
+        return summary()
+
+    summaries._STATEMENTS.clear()
+    before = summary()
+    assert len(summaries._STATEMENTS) == 1
+    record(town.user("member_a"), ContactKind.HOME_VISIT, recent(), household=town.ha1)
+    after = summary()
+    assert len(summaries._STATEMENTS) == 1  # the same statement, run again
+    assert after["totals"]["done"] > before["totals"]["done"]
+    assert after["totals"] == fresh()["totals"] and after["rows"] == fresh()["rows"]
+    rule = QuotaRule.objects.filter(active=True, link_type=LinkType.PARTY_HOUSEHOLD).order_by("pk").first()
+    rule.min_count += 5
+    rule.save()
+    changed = summary()  # another statement: the rules are part of its key
+    assert changed["totals"] == fresh()["totals"] and changed["by_type"] == fresh()["by_type"]
+    assert changed["totals"] != after["totals"]
