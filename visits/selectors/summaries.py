@@ -5,6 +5,7 @@ had no contact this quarter / month. Every status comes from the engine in visit
 from __future__ import annotations
 
 import datetime
+import threading
 from collections import OrderedDict, defaultdict
 
 from django.db import connection
@@ -188,9 +189,11 @@ def _grouped_rows(
             tuple(counts_partially(group, on) for group in groups),  # the shape depends on the time now
             tuple(group_fields),
         )
-        statement = _STATEMENTS.get(key)
+        with _STATEMENTS_LOCK:  # web threads share it
+            statement = _STATEMENTS.get(key)
+            if statement is not None:
+                _STATEMENTS.move_to_end(key)
         if statement is not None:
-            _STATEMENTS.move_to_end(key)
             return _run(*statement)
     # "Held by an exempt member" as `member_id IN (exempt members)`: a hashed subplan over the few exempt
     # members (a partial index), where joining members hashed all of a city's 47,000 for one town's links.
@@ -221,14 +224,16 @@ def _grouped_rows(
     qs = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     statement = qs.query.get_compiler(using=qs.db).as_sql()
     if key is not None:
-        _STATEMENTS[key] = statement
-        while len(_STATEMENTS) > STATEMENTS_KEPT:
-            _STATEMENTS.popitem(last=False)
+        with _STATEMENTS_LOCK:
+            _STATEMENTS[key] = statement
+            while len(_STATEMENTS) > STATEMENTS_KEPT:
+                _STATEMENTS.popitem(last=False)
     return _run(*statement)
 
 
 STATEMENTS_KEPT = 64
 _STATEMENTS: OrderedDict = OrderedDict()  # key → (sql, params) of `_grouped_rows`, least recently used first
+_STATEMENTS_LOCK = threading.Lock()
 
 
 def _group_signature(group) -> tuple:
