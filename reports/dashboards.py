@@ -10,17 +10,10 @@ from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
 from grids.models import Place
-from grids.paths import ancestor_ids
 
 from . import selectors
 from .charts import bar_chart, line_chart
 from .periods import ReportPeriod
-
-
-def breadcrumbs(*, user, place: Place) -> list[Place]:
-    """The place's ancestors whose dashboards the user may open, top first (one query)."""
-    ids = ancestor_ids(place.path)
-    return list(selectors.dashboard_places_for(user).filter(pk__in=ids).order_by("depth"))
 
 
 def build_dashboard(*, user, place: Place, period: ReportPeriod) -> dict:

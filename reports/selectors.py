@@ -83,6 +83,17 @@ def get_dashboard_place_for_user(user, pk) -> Place:
     return place
 
 
+def get_dashboard_place_with_crumbs(user, pk) -> tuple[Place, list[Place]]:
+    """`get_dashboard_place_for_user` and the place's breadcrumbs (it and the places above it whose dashboard
+    the user may open, top first) in one query: the places the user may open whose path begins the place's."""
+    target = Place.objects.filter(pk=pk, path__startswith=OuterRef("path"))
+    crumbs = list(dashboard_places_for(user).filter(Exists(target)).order_by("depth"))
+    place = next((p for p in crumbs if p.pk == pk), None)
+    if place is None:
+        raise Http404
+    return place, crumbs
+
+
 def home_place_for(user) -> Place | None:
     """The widest place the user's posts cover: the town for town staff, the village for an officer..."""
     return dashboard_places_for(user).order_by("depth", "path").first()
@@ -320,7 +331,10 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
 def compliance(
     *, user, place: Place, period: ReportPeriod, breakdown: str = "child", with_lists: bool = True
 ) -> dict:
-    """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules)."""
+    """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules).
+
+    The dashboards show how many households and members had no contact, not who: the counts only
+    (`list_limit=0`); the names are on the compliance page."""
     return compliance_summary(
         user=user,
         place=place,
@@ -328,6 +342,7 @@ def compliance(
         breakdown=breakdown,
         id_range=link_id_range(place.path),  # bounds the tally joins to the place's links (a city database)
         with_lists=with_lists,
+        list_limit=0,
     )
 
 
@@ -359,15 +374,13 @@ def issue_figures(*, user, place: Place, period: ReportPeriod, now: datetime.dat
         aggregates[f"solved_{level.value}"] = Count("id", filter=closed & Q(resolved_level=level))
     for sat in Satisfaction:
         aggregates[f"sat_{sat.value}"] = Count("id", filter=Q(satisfaction=sat))
-    f = raised.aggregate(**aggregates)
+    # Time to close per level solved at, in the same aggregate (was a second grouped query).
     duration = ExpressionWrapper(F("resolved_at") - F("raised_at"), output_field=DurationField())
-    close_times = {
-        row["resolved_level"]: row
-        for row in raised.filter(closed, resolved_at__isnull=False)
-        .values("resolved_level")
-        .annotate(n=Count("id"), avg=Avg(duration))
-        .order_by()
-    }
+    for level in LEVEL_ORDER:
+        aggregates[f"avg_{level.value}"] = Avg(
+            duration, filter=closed & Q(resolved_at__isnull=False, resolved_level=level)
+        )
+    f = raised.aggregate(**aggregates)
     overdue_now = scoped.filter(status__in=ACTIVE_STATUSES, deadline__lt=now).count()
     departments = list(
         WhistleAssignment.objects.filter(issue__in=scoped.values("pk"))
@@ -381,8 +394,7 @@ def issue_figures(*, user, place: Place, period: ReportPeriod, now: datetime.dat
     )
     levels = []
     for level in LEVEL_ORDER:
-        row = close_times.get(level.value)
-        avg = row["avg"] if row else None
+        avg = f[f"avg_{level.value}"]
         levels.append(
             {
                 "key": level.value,

@@ -19,7 +19,7 @@ from visits.enums import ContactKind
 
 from . import assessment, city_views, selectors, services
 from .access import exports_visible_to, get_export_file_for_user
-from .dashboards import breadcrumbs, build_dashboard
+from .dashboards import build_dashboard
 from .enums import ExportStatus
 from .forms import ExportForm, YearForm, period_from_request
 from .services import ReportError
@@ -35,7 +35,7 @@ def index(request):
 
 @login_required
 def place_dashboard(request, pk: int):
-    place = selectors.get_dashboard_place_for_user(request.user, pk)
+    place, crumbs = selectors.get_dashboard_place_with_crumbs(request.user, pk)  # one query for both
     form, period = period_from_request(request)
     context = build_dashboard(user=request.user, place=place, period=period)
     households = None
@@ -44,7 +44,7 @@ def place_dashboard(request, pk: int):
         households = households.get_page(request.GET.get("page"))
     context.update(
         form=form,
-        crumbs=breadcrumbs(user=request.user, place=place),
+        crumbs=crumbs,
         households_page=households,
         export_form=ExportForm(initial={**period.as_params(), "on": period.start}),
         can_full_numbers=request.user.has_perm("reports.view_full_numbers"),

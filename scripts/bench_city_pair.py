@@ -7,6 +7,9 @@ page the median of `--runs` requests on each side, their ratio and the 1-minute 
 
     .venv/bin/python scripts/bench_city_pair.py --town lianhu_city_town --city lianhu_city_big --runs 9
 
+With `--base DIR` (another checkout, e.g. `git archive <commit> | tar -x -C DIR`) it times the same town pages
+of `--town` with DIR's code and with this checkout's, in turn: a before/after on one database under one load.
+
 Both databases are built as scripts/bench_city.py says (the town alone: `demo_town --size town`; the city:
 `demo_town --size city --towns 30`; then `bench_city.py --load --months N` in each). Pages: the first town's
 dashboard (month, year) and compliance as its centre staff, and in the city database only, the city
@@ -69,11 +72,12 @@ def worker() -> None:
 
 
 class Side:
-    def __init__(self, database: str):
+    def __init__(self, database: str, code: Path = ROOT):
+        """A worker on `database` running the code of the checkout `code` (this one by default)."""
         env = {**os.environ, "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{database}"}
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker"],
-            cwd=ROOT,
+            [sys.executable, str(code / "scripts" / "bench_city_pair.py"), "--worker"],
+            cwd=code,
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -101,9 +105,18 @@ def main() -> None:
     parser.add_argument("--city", default="lianhu_city_big", help="database holding the city")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--no-city", action="store_true", help="skip the city pages (≈ 10 s a request)")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        help="another checkout (e.g. `git archive` of the base commit): time the town pages of --town with "
+        "its code against this checkout's, interleaved (before/after on one database, same load)",
+    )
     args = parser.parse_args()
     if args.worker:
         worker()
+        return
+    if args.base:
+        compare_code(args.base.resolve(), args.town, args.runs)
         return
     town, city = Side(args.town), Side(args.city)
     print(f"town alone: {args.town} ({town.towns} town); city: {args.city} ({city.towns} towns)")
@@ -128,6 +141,23 @@ def main() -> None:
         load = "/".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"{label:26} {'':9} {statistics.median(times):11.0f} {'':6}  {load}", flush=True)
     town.close(), city.close()
+
+
+def compare_code(base: Path, database: str, runs: int) -> None:
+    """The town pages of one database, the code of `base` against this checkout's, asked in turn."""
+    before, after = Side(database, base), Side(database)
+    print(f"database {database}: code of {base} (before) against {ROOT} (after)")
+    print(f"{'page':26} {'before ms':>10} {'after ms':>9} {'ratio':>6}  load 1/5/15")
+    for label in ("town dashboard, month", "town dashboard, year", "town compliance"):
+        before.get(label), after.get(label)  # warm-up
+        old, new = [], []
+        for i in range(runs):
+            for side in (before, after) if i % 2 == 0 else (after, before):
+                (old if side is before else new).append(side.get(label))
+        a, b = statistics.median(old), statistics.median(new)
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"{label:26} {a:10.0f} {b:9.0f} {b / a:6.2f}  {load}", flush=True)
+    before.close(), after.close()
 
 
 if __name__ == "__main__":

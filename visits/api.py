@@ -189,7 +189,8 @@ class MemberComplianceViewSet(viewsets.ViewSet):
     def retrieve(self, request, pk=None):
         member = get_member_for_user(request.user, pk)
         on = _on(request)
-        summary = selectors.compliance_summary(user=request.user, member=member, on=on)
+        # The answer has the "no contact" counts, not the lists: counted only (list_limit=0).
+        summary = selectors.compliance_summary(user=request.user, member=member, on=on, list_limit=0)
         links = links_visible_to(request.user).current(on).filter(member=member)
         summary["links"] = selectors.link_compliance(links=links, on=on)
         return Response(MemberComplianceSerializer(summary).data)
@@ -225,5 +226,6 @@ class PlaceComplianceViewSet(viewsets.ViewSet):
             on=_on(request),
             breakdown=breakdown,
             id_range=selectors.link_id_range(place.path),
+            list_limit=0,  # the answer has the counts, not the lists
         )
         return Response(ComplianceSummarySerializer(summary).data)

@@ -50,7 +50,7 @@ def town_snapshot_take(town: Place, on: datetime.date | None = None) -> TownComp
     """Compute and store the town's figures as of `on` (default today); replaces the day's row if any."""
     on = on or timezone.localdate()
     summary = compliance_summary(
-        user=_WholeTown(), place=town, on=on, id_range=link_id_range(town.path), with_lists=True
+        user=_WholeTown(), place=town, on=on, id_range=link_id_range(town.path), list_limit=0
     )
     by_type = [
         {

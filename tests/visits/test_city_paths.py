@@ -176,3 +176,73 @@ def test_place_pages_queries_are_bounded(town, record, django_assert_max_num_que
         for kind in ("month", "year"):
             with django_assert_max_num_queries(DASHBOARD_QUERIES):
                 build_dashboard(user=staff, place=town.town, period=period_of(kind, on))
+
+
+# The town staff's pages, whole requests (session, user, scope, the page's figures, the menu's counts).
+# Measured and pinned exactly: a change that adds a query shows here. The dashboards show the "no contact"
+# figures as counts (no names fetched); the compliance page lists the first 50 names.
+TOWN_PAGE_QUERIES = {"month": 24, "year": 24, "compliance": 13}
+
+
+def test_town_pages_exact_query_counts(town, record, login, django_assert_num_queries):
+    staff = town.user("town_staff")
+    client = login(staff)
+    on = timezone.localdate()
+    record(town.user("member_a"), ContactKind.HOME_VISIT, recent(), household=town.ha1)
+    dashboard = f"/reports/places/{town.town.pk}/"
+    for n in (0, 6):
+        _more_data(town, record, n)
+        pages = {}
+        for kind in ("month", "year"):
+            with django_assert_num_queries(TOWN_PAGE_QUERIES[kind]):
+                pages[kind] = client.get(dashboard, {"period": kind, "on": on.isoformat()})
+            assert pages[kind].status_code == 200
+        with django_assert_num_queries(TOWN_PAGE_QUERIES["compliance"]):
+            page = client.get(f"/visits/compliance/{town.town.pk}/")
+        assert page.status_code == 200
+        # The dashboards' counts are the compliance page's (counted without fetching, listed there).
+        listed = page.context["summary"]
+        for kind in ("month", "year"):
+            counted = pages[kind].context["compliance"]
+            for name in (
+                "households_without_contact",
+                "members_without_contact",
+                "households_needing_pairing",
+            ):
+                assert counted[name] == listed[name], (kind, name)
+            assert counted["totals"] == listed["totals"]
+
+
+def test_kept_statement_reads_the_data_anew(town, record):
+    """The compiled compliance statement is kept per process (visits.selectors.summaries._STATEMENTS), never
+    its result: a contact recorded or a rule changed after it was kept shows on the next request, with the
+    figures a freshly built statement gives."""
+    from visits.models import QuotaRule
+    from visits.selectors import summaries
+
+    staff = town.user("town_staff")
+    on = timezone.localdate()
+
+    def summary():
+        return compliance_summary(
+            user=staff, place=town.town, on=on, breakdown="child", id_range=link_id_range(town.town.path)
+        )
+
+    def fresh():
+        summaries._STATEMENTS.clear()
+        return summary()
+
+    summaries._STATEMENTS.clear()
+    before = summary()
+    assert len(summaries._STATEMENTS) == 1
+    record(town.user("member_a"), ContactKind.HOME_VISIT, recent(), household=town.ha1)
+    after = summary()
+    assert len(summaries._STATEMENTS) == 1  # the same statement, run again
+    assert after["totals"]["done"] > before["totals"]["done"]
+    assert after["totals"] == fresh()["totals"] and after["rows"] == fresh()["rows"]
+    rule = QuotaRule.objects.filter(active=True, link_type=LinkType.PARTY_HOUSEHOLD).order_by("pk").first()
+    rule.min_count += 5
+    rule.save()
+    changed = summary()  # another statement: the rules are part of its key
+    assert changed["totals"] == fresh()["totals"] and changed["by_type"] == fresh()["by_type"]
+    assert changed["totals"] != after["totals"]

@@ -175,6 +175,13 @@ def _counted_until(group: RuleGroup, start: datetime.date, until: datetime.datet
     return Coalesce(Subquery(n), 0, output_field=IntegerField())
 
 
+def counts_partially(group: RuleGroup, on: datetime.date) -> bool:
+    """True when the group's current period went on after `on` (a past day inside it): `_group_counts` then
+    counts its contacts up to `on` from the rows, not the whole period's tally. Depends on the time now."""
+    cur_end = period_bounds(group.period, on)[1]
+    return on + datetime.timedelta(days=1) < cur_end and not no_contact_after(as_of_end(on))
+
+
 def _group_counts(links: QuerySet[Link], joined: set[str], group: RuleGroup, on: datetime.date):
     """(links, current count, previous count) for a rule group, as of the end of the day `on`.
 
@@ -184,10 +191,10 @@ def _group_counts(links: QuerySet[Link], joined: set[str], group: RuleGroup, on:
     (today, or a later day) that is the whole tally; for a past day inside a period that went on after it,
     the few contacts of that period up to `on` are counted from the rows instead (per link, indexed).
     """
-    cur_start, cur_end = period_bounds(group.period, on)
+    cur_start = period_bounds(group.period, on)[0]
     prev_start = previous_bounds(group.period, on)[0]
     until = as_of_end(on)
-    partial = on + datetime.timedelta(days=1) < cur_end and not no_contact_after(until)
+    partial = counts_partially(group, on)
     if group.target == "place":
         current = _counted_until(group, cur_start, until) if partial else _tally_lookup(group, cur_start)
         return links, current, _tally_lookup(group, prev_start)
