@@ -1,6 +1,7 @@
 """People (联户主体), their organisational posts, and links (联系) between people and places or households."""
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +30,12 @@ from .enums import (
     TargetKind,
     VillageSubRole,
 )
+
+
+def new_scope_version() -> int:
+    """A fresh random stamp for Member.scope_version (random, not a counter: a change rolled back and another
+    one made never bring back a stamp some process has cached)."""
+    return secrets.randbits(62)
 
 
 class Member(PathCopy):
@@ -71,6 +78,9 @@ class Member(PathCopy):
     # Where the member lives, when known (pairing prefers households nearby; pairing/solver.py).
     latitude = models.DecimalField(_("纬度"), max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=8, decimal_places=5, null=True, blank=True)
+    # Changes whenever what the member's login may see changes (their posts, their links, a move of the places
+    # they hold): computed scopes are kept per process under it (members/access.py, scope_changed).
+    scope_version = models.BigIntegerField(default=new_scope_version, editable=False)
 
     class Meta:
         verbose_name = _("联户人员")
