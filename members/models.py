@@ -110,6 +110,18 @@ class Member(PathCopy):
 
     def save(self, *args, **kwargs) -> None:
         self.phone = normalize_phone(self.phone)
+        # scope_version is written only when the row is created and by members.access.scope_changed: a full
+        # save of an instance read earlier must not put back a stamp changed since (a post removed meanwhile
+        # would show again through the scope kept under the old stamp).
+        if (
+            not self._state.adding
+            and self.pk is not None
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "scope_version"
+            ]
         super().save(*args, **kwargs)
 
     @property

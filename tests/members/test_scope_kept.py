@@ -130,3 +130,16 @@ def test_each_new_version_is_fresh(town):
     scope_changed([member.pk])
     member.refresh_from_db()
     assert member.scope_version != before
+
+
+def test_saving_a_member_read_earlier_keeps_the_newer_stamp(town, login):
+    """A member read before a post was removed and saved after it must not bring the old scope back."""
+    client = login(town.user("grid_head_a1"))
+    assert client.get(f"/households/{town.ha2.pk}/").status_code == 200
+    stale = Member.objects.get(pk=town.members["grid_head_a1"].pk)
+    Position.objects.get(member=stale, kind=PositionKind.GRID_HEAD).delete()
+    stale.unit = "网格长(已卸任)"
+    stale.save()
+    assert Member.objects.get(pk=stale.pk).unit == "网格长(已卸任)"
+    assert Member.objects.get(pk=stale.pk).scope_version != stale.scope_version
+    assert client.get(f"/households/{town.ha2.pk}/").status_code == 404
