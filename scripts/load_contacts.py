@@ -14,9 +14,11 @@ links (e.g. scripts/bench_city.py's databases). Three steps:
     .venv/bin/python scripts/load_contacts.py check --sent /tmp/load_sent.txt
 
 Or all of it in one command (gunicorn with config/gunicorn.conf.py on port 8011, then locust, then the check;
-prints contacts/s, the workers' and PostgreSQL's CPU per request and the load average; docs/benchmarks.md):
+prints contacts/s, the workers', PostgreSQL's and locust's CPU per request, the verification checks waiting
+in the Celery queue and the load average; with --drain, then one Celery worker until that queue is empty;
+docs/benchmarks.md):
 
-    .venv/bin/python scripts/load_contacts.py run --users 16 --seconds 60 --workers 4 --threads 2
+    .venv/bin/python scripts/load_contacts.py run --users 16 --seconds 60 --workers 4 --threads 2 --drain
 
 Each request is a home visit or an online contact (half each) by the member to one of their households, with
 a new client id, dated a few minutes ago; every answered request writes "client_id status" to LOAD_SENT.
@@ -158,6 +160,17 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _server_cpu_seconds(master: int) -> float:
+    """CPU seconds of gunicorn's workers so far: the live ones, and those already replaced (max_requests
+    recycles a worker every ~5,000 requests; the master's cutime/cstime hold what its reaped children used)."""
+    try:
+        fields = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+    return _cpu_seconds(_children(master)) + reaped
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -202,7 +215,7 @@ def run(users: int, seconds: int, workers: int, threads: int, port: int, drain: 
         before = Contact.objects.count()
         queued_before = _queued()
         load_start = os.getloadavg()
-        cpu_start = _cpu_seconds(_children(server.pid))
+        cpu_start = _server_cpu_seconds(server.pid)
         children_start = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             [
@@ -226,7 +239,7 @@ def run(users: int, seconds: int, workers: int, threads: int, port: int, drain: 
             env={**os.environ, "LOAD_USERS": str(logins), "LOAD_SENT": str(sent)},
             check=False,
         )
-        cpu = _cpu_seconds(_children(server.pid)) - cpu_start
+        cpu = _server_cpu_seconds(server.pid) - cpu_start
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust_cpu = (children.ru_utime + children.ru_stime) - (
             children_start.ru_utime + children_start.ru_stime
