@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from .enums import PARENT_KIND
 from .models import Household, PathCopy, Place
-from .signals import household_paths_moved
+from .signals import household_paths_moved, places_moved
 
 
 def path_copies() -> list[type[PathCopy]]:
@@ -55,6 +55,7 @@ def place_move(*, place: Place, new_parent: Place) -> Place:
     for model in path_copies():
         rewrite_path_prefix(model._default_manager.all(), old_path=old_path, new_path=new_path)
     place.refresh_from_db()
+    places_moved.send(sender=Place, path=new_path)
     return place
 
 

@@ -10,10 +10,11 @@ read-only; a city leader's 联点 link to a town (LinkType.CITY_TOWN) shows that
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
@@ -121,7 +122,17 @@ def _minimal(paths: set[str]) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
+# Scopes computed from a member's posts and links, kept per process: {(member id, scope_version, local date):
+# Scope without its member}. The key changes whenever the inputs do (scope_changed bumps the member's stamp in
+# the transaction that changes a post or a link; the date covers posts and links starting or ending), so an
+# entry is never stale, only unused; the dict is emptied when it grows past _SCOPES_MAX.
+_SCOPES: dict[tuple, Scope] = {}
+_SCOPES_MAX = 5000
+
+
 def build_scope(user) -> Scope:
+    """The user's scope. One query (the member, whose scope_version keys the process's kept scopes); the
+    member's posts and links (two more) only when this process has not computed them under that stamp today."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
@@ -131,7 +142,20 @@ def build_scope(user) -> Scope:
     member = Member.objects.filter(user=user).first()
     if member is None:
         return Scope()
-    positions = list(Position.objects.current().filter(member=member).select_related("place"))
+    key = (member.pk, member.scope_version, timezone.localdate())
+    shared = _SCOPES.get(key)
+    if shared is None:
+        shared = _member_scope(member, on=key[2])
+        if len(_SCOPES) >= _SCOPES_MAX:
+            _SCOPES.clear()
+        _SCOPES[key] = shared
+    # Each request gets its own Member instance (the one just read), never one shared between requests.
+    return replace(shared, member=member)
+
+
+def _member_scope(member: Member, *, on) -> Scope:
+    """What the member's current posts and links show on `on` (the Scope's `member` left empty)."""
+    positions = list(Position.objects.current(on).filter(member=member).select_related("place"))
     paths: set[str] = set()
     write: set[str] = set()
     towns: set[str] = set()
@@ -163,7 +187,7 @@ def build_scope(user) -> Scope:
             paths.add(pos.place.path)
             cities.add(pos.place.path)
     own = list(
-        Link.objects.current()
+        Link.objects.current(on)
         .filter(member=member)
         .values_list("household_id", "place_id", "migrant_id", "link_type", "path")
     )
@@ -171,7 +195,6 @@ def build_scope(user) -> Scope:
     linked_towns = {path for _, p, _, kind, path in own if p and kind == LinkType.CITY_TOWN and path}
     paths |= linked_towns
     return Scope(
-        member=member,
         own_household_ids=tuple(sorted({row[0] for row in own if row[0]})),
         own_place_ids=tuple(sorted({row[1] for row in own if row[1]})),
         own_migrant_ids=tuple(sorted({row[2] for row in own if row[2]})),
@@ -331,3 +354,64 @@ def towns_managed_by(user) -> QuerySet[Place]:
     if not scope.staff_town_paths:
         return towns.none()
     return towns.filter(paths_q(scope.staff_town_paths))
+
+
+# --- keeping the kept scopes right ------------------------------------------------------------------
+# A member's scope depends on their current posts (kind, place and its path, department) and current links
+# (targets, type, a 联点 town's path). Every write of those changes the member's scope_version in the same
+# transaction: saves and deletes through the signals below, bulk writes by calling scope_changed (pairing,
+# the census import), place moves through grids' places_moved signal.
+
+
+def scope_changed(member_ids) -> None:
+    """The scopes of these members (ids) must be computed again: a new scope_version for each."""
+    from .models import new_scope_version
+
+    ids = sorted({pk for pk in member_ids if pk is not None})
+    for start in range(0, len(ids), 900):
+        Member.objects.filter(pk__in=ids[start : start + 900]).update(scope_version=new_scope_version())
+
+
+def scope_changed_under(path: str) -> None:
+    """Places under `path` changed path or kind: every member with a post there or a 联点 link to one."""
+    from .models import new_scope_version
+
+    Member.objects.filter(
+        Q(pk__in=Position.objects.filter(place__path__startswith=path).values("member_id"))
+        | Q(
+            pk__in=Link.objects.filter(link_type=LinkType.CITY_TOWN, path__startswith=path).values(
+                "member_id"
+            )
+        )
+    ).update(scope_version=new_scope_version())
+
+
+def _post_or_link_saved(sender, instance, raw=False, **kwargs):
+    before = getattr(instance, "_lianhu_before", None) or {}  # members.privacy's pre_save read it
+    scope_changed([instance.member_id, before.get("member_id")])
+
+
+def _post_or_link_deleted(sender, instance, **kwargs):
+    scope_changed([instance.member_id])
+
+
+def _place_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not created and not raw:
+        scope_changed_under(instance.path)
+
+
+def _places_moved(sender, path: str, **kwargs):
+    scope_changed_under(path)
+
+
+def connect_scope_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from grids.signals import places_moved
+
+    for model in (Position, Link):
+        name = model.__name__.lower()
+        post_save.connect(_post_or_link_saved, sender=model, dispatch_uid=f"lianhu_scope_{name}_saved")
+        post_delete.connect(_post_or_link_deleted, sender=model, dispatch_uid=f"lianhu_scope_{name}_deleted")
+    post_save.connect(_place_saved, sender=Place, dispatch_uid="lianhu_scope_place_saved")
+    places_moved.connect(_places_moved, dispatch_uid="lianhu_scope_places_moved")

@@ -18,3 +18,6 @@ class MembersConfig(AppConfig):
             sessions.on_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="lianhu_session_pw"
         )
         from . import privacy  # noqa: F401  (access-log receivers for links and posts)
+        from .access import connect_scope_signals
+
+        connect_scope_signals()

@@ -1,6 +1,7 @@
 """People (联户主体), their organisational posts, and links (联系) between people and places or households."""
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,12 @@ from .enums import (
     TargetKind,
     VillageSubRole,
 )
+
+
+def new_scope_version() -> int:
+    """A fresh random stamp for Member.scope_version (random, not a counter: a change rolled back and another
+    one made never bring back a stamp some process has cached)."""
+    return secrets.randbits(62)
 
 
 class Member(PathCopy):
@@ -67,6 +74,9 @@ class Member(PathCopy):
     # Where the member lives, when known (pairing prefers households nearby; pairing/solver.py).
     latitude = models.DecimalField(_("纬度"), max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=8, decimal_places=5, null=True, blank=True)
+    # Changes whenever what the member's login may see changes (their posts, their links, a move of the places
+    # they hold): computed scopes are kept per process under it (members/access.py, scope_changed).
+    scope_version = models.BigIntegerField(default=new_scope_version, editable=False)
 
     class Meta:
         verbose_name = _("联户人员")
@@ -96,6 +106,18 @@ class Member(PathCopy):
 
     def save(self, *args, **kwargs) -> None:
         self.phone = normalize_phone(self.phone)
+        # scope_version is written only when the row is created and by members.access.scope_changed: a full
+        # save of an instance read earlier must not put back a stamp changed since (a post removed meanwhile
+        # would show again through the scope kept under the old stamp).
+        if (
+            not self._state.adding
+            and self.pk is not None
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "scope_version"
+            ]
         super().save(*args, **kwargs)
 
     @property

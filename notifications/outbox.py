@@ -12,8 +12,11 @@ re-enqueues whatever is still pending. Apps register a handler per topic in thei
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
+import os
+import threading
 from collections.abc import Callable
 
 from django.db import transaction
@@ -54,25 +57,50 @@ def register_handler(topic: str) -> Callable:
     return decorator
 
 
+# One publishing connection per thread (and process, and broker URL), kept between calls: opening one costs
+# ~3 ms of CPU (connect, then the queue's declaration), publishing on a kept one ~0.4 ms. Dropped on any error,
+# so the next call starts afresh with the same bounds.
+_publishing = threading.local()
+
+
+def _connection(app):
+    key = (os.getpid(), app.conf.broker_url)
+    kept = getattr(_publishing, "kept", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    _drop_connection()
+    connection = app.connection_for_write(
+        transport_options=ENQUEUE_TRANSPORT_OPTIONS, connect_timeout=ENQUEUE_TIMEOUT
+    )
+    _publishing.kept = (key, connection)
+    return connection
+
+
+def _drop_connection() -> None:
+    kept = getattr(_publishing, "kept", None)
+    _publishing.kept = None
+    if kept is not None and kept[0][0] == os.getpid():
+        with contextlib.suppress(Exception):
+            kept[1].release()
+
+
 def enqueue(task, *args, countdown: float | None = None) -> bool:
     """Send a Celery task, never raising: a broker outage must not fail or slow the caller.
 
     Returns whether the broker accepted it. Whatever was not accepted is found again by a sweeper.
-    Publishes on a connection of its own with the bounds above (the worker's pooled connections keep the
-    settings' longer timeouts, which its blocking reads need).
+    Publishes on a connection of its own with the bounds above, kept for the thread's next calls (the
+    worker's pooled connections keep the settings' longer timeouts, which its blocking reads need).
     """
     try:
-        with task.app.connection_for_write(
-            transport_options=ENQUEUE_TRANSPORT_OPTIONS, connect_timeout=ENQUEUE_TIMEOUT
-        ) as connection:
-            task.apply_async(
-                args=args,
-                countdown=countdown,
-                connection=connection,
-                retry=True,
-                retry_policy=ENQUEUE_RETRY_POLICY,
-            )
+        task.apply_async(
+            args=args,
+            countdown=countdown,
+            connection=_connection(task.app),
+            retry=True,
+            retry_policy=ENQUEUE_RETRY_POLICY,
+        )
     except Exception as exc:  # broker down, DNS, timeouts: all the same to the caller
+        _drop_connection()
         logger.warning("could not enqueue %s: %s", task.name, exc.__class__.__name__)
         return False
     return True

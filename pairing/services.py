@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from grids.enums import PlaceKind
 from grids.errors import Invalid
 from grids.models import Household, Place
-from members.access import scope_for
+from members.access import scope_changed, scope_for
 from members.enums import HOUSEHOLD_RANGE, ROLE_LINK_TYPES, LinkType, MemberRole
 from members.models import Link, Member, link_refusals
 from members.selectors import ROLE_HOUSEHOLD_LINK
@@ -677,6 +677,8 @@ def batch_apply(*, user, batch: PairingBatch, on: datetime.date | None = None) -
             held_grids.add(line.member_id)
         new_links.append((line, link))
     Link.objects.bulk_create([link for _line, link in new_links], batch_size=2000)
+    # Bulk writes send no signals: the members whose links ended or started see anew (members.access).
+    scope_changed([link.member_id for link in ended] + [link.member_id for _line, link in new_links])
     for line, link in new_links:
         line.link = link
         line.outcome = LineOutcome.DONE

@@ -14,9 +14,11 @@ links (e.g. scripts/bench_city.py's databases). Three steps:
     .venv/bin/python scripts/load_contacts.py check --sent /tmp/load_sent.txt
 
 Or all of it in one command (gunicorn with config/gunicorn.conf.py on port 8011, then locust, then the check;
-prints contacts/s, the workers' and PostgreSQL's CPU per request and the load average; docs/benchmarks.md):
+prints contacts/s, the workers', PostgreSQL's and locust's CPU per request, the verification checks waiting
+in the Celery queue and the load average; with --drain, then one Celery worker until that queue is empty;
+docs/benchmarks.md):
 
-    .venv/bin/python scripts/load_contacts.py run --users 16 --seconds 60 --workers 4 --threads 2
+    .venv/bin/python scripts/load_contacts.py run --users 16 --seconds 60 --workers 4 --threads 2 --drain
 
 Each request is a home visit or an online contact (half each) by the member to one of their households, with
 a new client id, dated a few minutes ago; every answered request writes "client_id status" to LOAD_SENT.
@@ -158,6 +160,17 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _server_cpu_seconds(master: int) -> float:
+    """CPU seconds of gunicorn's workers so far: the live ones, and those already replaced (max_requests
+    recycles a worker every ~5,000 requests; the master's cutime/cstime hold what its reaped children used)."""
+    try:
+        fields = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+    return _cpu_seconds(_children(master)) + reaped
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -165,8 +178,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def run(users: int, seconds: int, workers: int, threads: int, port: int) -> None:
+def run(users: int, seconds: int, workers: int, threads: int, port: int, drain: bool = False) -> None:
     """prepare, gunicorn (config/gunicorn.conf.py), locust for `seconds`, check; one summary line at the end."""
+    import resource
     import signal
     import socket
     import subprocess
@@ -199,8 +213,10 @@ def run(users: int, seconds: int, workers: int, threads: int, port: int) -> None
                 time.sleep(0.2)
         time.sleep(1)
         before = Contact.objects.count()
+        queued_before = _queued()
         load_start = os.getloadavg()
-        cpu_start = _cpu_seconds(_children(server.pid))
+        cpu_start = _server_cpu_seconds(server.pid)
+        children_start = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             [
                 bin_dir / "locust",
@@ -223,7 +239,11 @@ def run(users: int, seconds: int, workers: int, threads: int, port: int) -> None
             env={**os.environ, "LOAD_USERS": str(logins), "LOAD_SENT": str(sent)},
             check=False,
         )
-        cpu = _cpu_seconds(_children(server.pid)) - cpu_start
+        cpu = _server_cpu_seconds(server.pid) - cpu_start
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = (children.ru_utime + children.ru_stime) - (
+            children_start.ru_utime + children_start.ru_stime
+        )
         load_end = os.getloadavg()
         # PostgreSQL's share: the backends serving this database for the web processes (opened during the
         # run and kept for its length, DATABASE_CONN_MAX_AGE below), not this script's own connection.
@@ -238,15 +258,61 @@ def run(users: int, seconds: int, workers: int, threads: int, port: int) -> None
         server.send_signal(signal.SIGTERM)
         server.wait(30)
     after = Contact.objects.count()
+    queued = _queued()
     lines = [line.split() for line in sent.read_text().splitlines() if line.strip()]
     ok = sum(1 for _, status in lines if status == "201")
     check(sent)
+    answered = max(len(lines), 1)
     print(
         f"SUMMARY users={users} workers={workers}x{threads} {seconds}s: answered {len(lines)}, 201 {ok}, "
         f"{ok / seconds:.1f} contacts/s, contacts in the database +{after - before}, "
-        f"worker CPU {cpu:.1f} s = {1000 * cpu / max(len(lines), 1):.1f} ms a request, "
-        f"PostgreSQL CPU {pg_cpu:.1f} s = {1000 * pg_cpu / max(len(lines), 1):.1f} ms a request, "
+        f"worker CPU {cpu:.1f} s = {1000 * cpu / answered:.1f} ms a request, "
+        f"PostgreSQL CPU {pg_cpu:.1f} s = {1000 * pg_cpu / answered:.1f} ms a request, "
+        f"locust CPU {locust_cpu:.1f} s = {1000 * locust_cpu / answered:.1f} ms a request, "
+        f"verification checks queued {queued_before} -> {queued}, "
         f"load average {load_start[0]:.1f} -> {load_end[0]:.1f}"
+    )
+    if drain and queued:
+        _drain(root)
+
+
+def _queued() -> int | None:
+    """Messages waiting in Celery's default queue (the verification checks the requests sent), or None."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_read() as connection:
+            return connection.default_channel.queue_declare(
+                app.conf.task_default_queue, passive=True
+            ).message_count
+    except Exception:
+        return None
+
+
+def _drain(root: Path) -> None:
+    """Run one Celery worker (solo) until the queue is empty: how fast the checks are done in the background."""
+    import subprocess
+    import time
+
+    from verification.models import Flag
+
+    flags = Flag.objects.count()
+    started, start_count = time.monotonic(), _queued()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING"]
+        + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"drain-{os.getpid()}@%h"],
+        cwd=root,
+    )
+    try:
+        while (_queued() or 0) > 0:
+            time.sleep(0.5)
+        elapsed = time.monotonic() - started
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    print(
+        f"DRAIN {start_count} checks by one worker in {elapsed:.1f} s ({start_count / elapsed:.0f}/s, "
+        f"worker start included); flags +{Flag.objects.count() - flags}"
     )
 
 
@@ -274,10 +340,13 @@ if __name__ == "__main__":
     r.add_argument("--workers", type=int, default=4, help="gunicorn processes")
     r.add_argument("--threads", type=int, default=2, help="threads per gunicorn process")
     r.add_argument("--port", type=int, default=8011)
+    r.add_argument(
+        "--drain", action="store_true", help="then run a Celery worker until the verification checks are done"
+    )
     args = parser.parse_args()
     if args.cmd == "prepare":
         prepare(args.users, args.out)
     elif args.cmd == "run":
-        run(args.users, args.seconds, args.workers, args.threads, args.port)
+        run(args.users, args.seconds, args.workers, args.threads, args.port, args.drain)
     else:
         check(args.sent)

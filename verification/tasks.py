@@ -11,7 +11,7 @@ from django.utils import timezone
 from grids.enums import PlaceKind
 from grids.models import Place
 
-from .services import patterns_run
+from .services import check_contact, patterns_run
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +32,9 @@ def patterns_town(town_id: int, month: str) -> dict:
     counts = patterns_run(town=town, month=datetime.date.fromisoformat(month))
     log.info("verification patterns town=%s month=%s %s", town_id, month, counts)
     return counts
+
+
+@shared_task(name="verification.check_contact")
+def check_contact_task(contact_id: int, created: bool = False) -> int:
+    """A saved contact's save-time signals (verification.signals sends it after the commit). Returns how many."""
+    return len(check_contact(contact_id, created=created))

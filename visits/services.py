@@ -186,7 +186,11 @@ def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) ->
     link that has since ended, is accepted and counts for that link (docs/visits.md "late entries").
     """
     field = "household" if isinstance(target, Household) else "place"
-    links = list(Link.objects.filter(member=member, **{field: target}).order_by("start_date"))
+    read = getattr(target, _MEMBER_LINKS_ATTR, None)  # read with the household (recordable_household)
+    if read is not None and read[0] == member.pk:
+        links = read[1]
+    else:
+        links = list(Link.objects.filter(member=member, **{field: target}).order_by("start_date"))
     for link in links:
         if link.is_current(on):
             return link
@@ -273,10 +277,27 @@ def _require_record_rights(*, user, kind: str, household: Household | None, plac
         raise NotAllowed(_("您只有查看权限,不能在此范围内录入或办理"))
 
 
+# On a household read by recordable_household: (member id, that member's links to it, by start date).
+_MEMBER_LINKS_ATTR = "_lianhu_member_links"
+
+
 def recordable_household(user, pk: int) -> Household:
     """`households_recordable_by(user).get(pk=pk)`; one of the member's own current households (the usual
-    case, already in the scope) is read by its primary key alone. Household.DoesNotExist when out of reach."""
-    if pk in scope_for(user).own_household_ids:
+    case, already in the scope) is read with the member's links to it, in one query by primary and foreign
+    key (the links are kept on the household for _find_link). Household.DoesNotExist when out of reach."""
+    scope = scope_for(user)
+    if pk in scope.own_household_ids:
+        links = list(
+            Link.objects.filter(member=scope.member, household_id=pk)
+            .select_related("household")
+            .order_by("start_date")
+        )
+        if links:
+            household = links[0].household
+            for link in links:
+                link.household = household
+            setattr(household, _MEMBER_LINKS_ATTR, (scope.member.pk, links))
+            return household
         return Household.objects.get(pk=pk)
     return households_recordable_by(user).get(pk=pk)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from grids.models import Household, Place
 from grids.services import household_paths_sync
 
-from ..access import towns_managed_by
+from ..access import scope_changed, towns_managed_by
 from ..models import Link, Member
 from .cells import _chunks
 from .checking import HOUSEHOLD_FIELDS, MEMBER_FIELDS, _analyse, _link_key
@@ -220,3 +220,5 @@ def _write_links(plan: CensusPlan) -> None:
         Link.objects.bulk_create(new)
     if changed:
         Link.objects.bulk_update(changed, ["end_date"])
+    # Bulk writes send no signals: these members' scopes are computed again (members.access).
+    scope_changed([link.member_id for link in new] + [link.member_id for link in changed])

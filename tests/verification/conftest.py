@@ -26,6 +26,18 @@ def _fresh_settings_cache():
     _SETTINGS_CACHE.clear()
 
 
+@pytest.fixture(autouse=True)
+def _checks_run_eagerly():
+    """A saved contact's check is a Celery task sent after the commit (verification.signals): here it runs
+    at once, in the test's process, as it did when it ran inside the request (errors propagate)."""
+    from config.celery import app
+
+    old = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
