@@ -3,9 +3,13 @@
 python manage.py bench_jobs --job task_lists --period 2026-11
 python manage.py bench_jobs --job task_lists --period 2026-11 --town each   # one run per town, as the worker does
 python manage.py bench_jobs --job task_lists --period 2026-11 --town T01    # one town (by code)
+python manage.py bench_jobs --job task_lists --period 2026-11 --town each --workers 2
+    # the towns' runs on 2 processes at once, as 2 Celery workers take the fan-out's tasks: the wall time
 """
 
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -34,8 +38,15 @@ class Command(BaseCommand):
             help="a town's code (one town's run), or 'each' (every town's run in turn, as the fan-out does); "
             "empty: the whole city in one run",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="with --town each: that many processes take the towns' runs at once (as Celery workers "
+            "take the fan-out's tasks); prints the wall time from the first run's start to the last's end",
+        )
 
-    def handle(self, *args, job, period, town, **options):
+    def handle(self, *args, job, period, town, workers, **options):
         try:
             parsed = parse_period(job, period)
         except PeriodError as exc:
@@ -44,6 +55,9 @@ class Command(BaseCommand):
             places = fan_out_places(job) if town == "each" else list(Place.objects.filter(code=town))
             if not places:
                 raise CommandError(f"no town with code {town}")
+            if town == "each" and workers > 1:
+                self._parallel(job, period, places, workers)
+                return
             total = 0.0
             for place in places:
                 elapsed, n, counts = self._time(job, parsed, place)
@@ -62,12 +76,38 @@ class Command(BaseCommand):
         )
 
     def _time(self, job, parsed, place):
-        try:
-            with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                counts = JOBS[job](parsed, town=place)
-                elapsed = time.perf_counter() - started
-                raise _Rollback
-        except _Rollback:
-            pass
-        return elapsed, len(queries), counts
+        return _time(job, parsed, place)
+
+    def _parallel(self, job, period, places, workers):
+        connection.close()  # the children (forked) open their own
+        started = time.perf_counter()
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            runs = list(pool.map(_run_one, [(job, period, place.pk) for place in places]))
+        wall = time.perf_counter() - started
+        for name, elapsed, n, counts in runs:
+            self.stdout.write(f"{job} {period} {name}: {elapsed:.2f}s, {n} queries; {counts} (rolled back)")
+        total = sum(run[1] for run in runs)
+        self.stdout.write(
+            f"{len(runs)} runs on {workers} processes: {wall:.2f}s wall ({total:.2f}s of runs added up)"
+        )
+
+
+def _time(job, parsed, place):
+    try:
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            counts = JOBS[job](parsed, town=place)
+            elapsed = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, len(queries), counts
+
+
+def _run_one(args):
+    """One town's run in a worker process (its own database connection), rolled back."""
+    job, period, place_pk = args
+    place = Place.objects.get(pk=place_pk)
+    elapsed, n, counts = _time(job, parse_period(job, period), place)
+    return place.name, elapsed, n, counts
