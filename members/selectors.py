@@ -97,13 +97,20 @@ def uncovered_households_under(place, *, on: datetime.date) -> QuerySet[Househol
     a non-exempt member covers, with the links bounded by the place's path (a household's links lie under it):
     a hash anti-join over the place's links instead of two index probes per household on a city's tables.
     Exempt members: a hashed subplan over the few of them."""
+    return (
+        Household.objects.filter(path__startswith=place.path).filter(~covered_under(place, on=on)).order_by()
+    )
+
+
+def covered_under(place, *, on: datetime.date) -> Exists:
+    """For a household under `place` (OuterRef("pk")): does a current link of a non-exempt member cover it?"""
     exempt = Member.objects.filter(is_exempt=True).values("pk")
     linked = (
         Link.objects.current(on)
         .filter(household=OuterRef("pk"), path__startswith=place.path)
         .exclude(member_id__in=exempt)
     )
-    return Household.objects.filter(path__startswith=place.path).filter(~Exists(linked)).order_by()
+    return Exists(linked)
 
 
 def link_checks_summary(*, user) -> dict[str, int]:

@@ -44,7 +44,7 @@ from issues.enums import (
 from issues.models import WhistleAssignment
 from members.access import households_visible_to, links_visible_to, members_visible_to, scope_for
 from members.models import Link, Member
-from members.selectors import uncovered_households, uncovered_households_under
+from members.selectors import covered_under, uncovered_households
 from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period
 from visits.models import Contact, ContactHousehold, ContactMonthTally, LastContact
 from visits.periods import TZ, aware_bounds, no_contact_after, period_bounds
@@ -146,14 +146,24 @@ def _area_expr(place: Place):
 
 def coverage(*, user, place: Place, on: datetime.date) -> dict:
     """Households under the place and how many no member currently links to (members.selectors' rule)."""
-    households = under(households_visible_to(user), user=user, place=place).order_by()
-    if scope_for(user).sees_path(place.path):
-        uncovered = uncovered_households_under(place, on=on)
-    else:
-        uncovered = uncovered_households(user=user, on=on).filter(path__startswith=place.path).order_by()
     area = _area_expr(place)
-    totals = dict(households.annotate(area=area).values_list("area").annotate(n=Count("id")))
-    missing = dict(uncovered.annotate(area=area).values_list("area").annotate(n=Count("id")))
+    if scope_for(user).sees_path(place.path):
+        # Seen whole: every household under the place, each counted and tested once (one grouped query,
+        # without the scope's own-household branch, which adds nothing under a place seen whole).
+        rows = list(
+            Household.objects.filter(path__startswith=place.path)
+            .order_by()
+            .annotate(area=area)
+            .values("area")
+            .annotate(n=Count("id"), missing=Count("id", filter=~covered_under(place, on=on)))
+        )
+        totals = {row["area"]: row["n"] for row in rows}
+        missing = {row["area"]: row["missing"] for row in rows if row["missing"]}
+    else:
+        households = under(households_visible_to(user), user=user, place=place).order_by()
+        uncovered = uncovered_households(user=user, on=on).filter(path__startswith=place.path).order_by()
+        totals = dict(households.annotate(area=area).values_list("area").annotate(n=Count("id")))
+        missing = dict(uncovered.annotate(area=area).values_list("area").annotate(n=Count("id")))
     total = sum(totals.values())
     not_linked = sum(missing.values())
     return {
