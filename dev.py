@@ -152,7 +152,7 @@ def _parallel(pytest_args: list[str]) -> list[str]:
     LIANHU_TEST_WORKERS says how many (1: in this process). Each worker has its own test database
     (pytest-django adds the worker's name); `worksteal` lets an idle worker take a busy one's queue, so the
     few long tests (the crawl, schemathesis, the phone pages) do not end the run on one worker."""
-    if any(a == "-n" or a.startswith(("--numprocesses", "-n")) or a == "no:xdist" for a in pytest_args):
+    if any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in pytest_args):
         return []
     workers = int(os.environ.get("LIANHU_TEST_WORKERS") or min(os.cpu_count() or 1, 4))
     return ["-n", str(workers), "--dist", "worksteal"] if workers > 1 else []

@@ -196,19 +196,6 @@ class MemberComplianceViewSet(viewsets.ViewSet):
         return Response(MemberComplianceSerializer(summary).data)
 
 
-def _city_compliance(city: Place, on: datetime.date) -> dict:
-    """The city by town from each town's latest snapshot on or before `on`, as the city compliance page shows
-    it (visits.snapshots): one query for the towns' figures instead of judging every link of the city."""
-    from .snapshots import city_summary
-
-    towns = list(Place.objects.filter(parent=city, kind=PlaceKind.TOWN).order_by("name"))
-    summary = city_summary(city, towns, on)
-    for row in summary["rows"]:
-        row["computed_at"] = row["snapshot"].computed_at if row["snapshot"] is not None else None
-    summary["computed_at"] = summary["as_of"]
-    return summary
-
-
 class PlaceComplianceViewSet(viewsets.ViewSet):
     """A city (rows per town), town (rows per village), village (rows per grid) or grid (rows per member)."""
 
@@ -218,7 +205,10 @@ class PlaceComplianceViewSet(viewsets.ViewSet):
     def retrieve(self, request, pk=None):
         place = get_compliance_place_for_user(request.user, pk)
         if place.kind == PlaceKind.CITY:
-            return Response(ComplianceSummarySerializer(_city_compliance(place, _on(request))).data)
+            # By town, from each town's latest snapshot (visits.snapshots), as the city compliance page.
+            from .snapshots import city_summary
+
+            return Response(ComplianceSummarySerializer(city_summary(place, on=_on(request))).data)
         breakdown = COMPLIANCE_KINDS[place.kind]
         summary = selectors.compliance_summary(
             user=request.user,

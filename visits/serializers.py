@@ -173,7 +173,10 @@ class RowSerializer(TotalsSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     computed_at = serializers.DateTimeField(
-        allow_null=True, required=False, help_text="仅市的各镇行:该镇快照的计算时间,尚未计算时为空(数字为 0)"
+        source="snapshot.computed_at",
+        allow_null=True,
+        required=False,
+        help_text="仅市的各镇行:该镇快照的计算时间,尚未计算时为空(数字为 0)",
     )
 
 
@@ -188,6 +191,7 @@ class ComplianceSummarySerializer(serializers.Serializer):
         help_text="联户人员已免于联户、需重新配对的户数(不计入其他任何统计)"
     )
     computed_at = serializers.DateTimeField(
+        source="as_of",
         allow_null=True,
         required=False,
         help_text="仅市:数字来自各镇的合规快照,这是其中最早一份的计算时间",

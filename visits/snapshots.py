@@ -107,12 +107,19 @@ def latest_snapshots(city: Place, on: datetime.date | None = None) -> dict[int, 
     return {s.town_id: s for s in rows}
 
 
-def city_summary(city: Place, towns: list[Place], on: datetime.date | None = None) -> dict:
+def city_towns(city: Place) -> list[Place]:
+    """The city's towns by name (the rows of every city page)."""
+    return list(Place.objects.filter(parent=city, kind=PlaceKind.TOWN).order_by("name"))
+
+
+def city_summary(city: Place, towns: list[Place] | None = None, on: datetime.date | None = None) -> dict:
     """compliance_summary's shape for the city, added up from the towns' latest snapshots: totals, by_type,
     the counts, and one row per town (`snapshot` None: not computed yet), worst share first."""
     from members.enums import LinkType
 
     on = on or timezone.localdate()
+    if towns is None:
+        towns = city_towns(city)
     snapshots = latest_snapshots(city, on)
     totals = dict.fromkeys(FIGURES, 0)
     counts = dict.fromkeys(COUNTS, 0)

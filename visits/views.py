@@ -363,12 +363,9 @@ def _on_param(request):
 def _compliance_city(request, city, on):
     """The city by town, from the towns' latest compliance snapshots (visits.snapshots): one query for every
     town's figures, each with the time it was computed; the lists are on each town's own (live) page."""
-    from grids.models import Place
-
     from .snapshots import city_summary
 
-    towns = list(Place.objects.filter(parent=city, kind=PlaceKind.TOWN).order_by("name"))
-    summary = city_summary(city, towns, on)
+    summary = city_summary(city, on=on)
     for row in summary["rows"]:
         row["url"] = reverse("visits:compliance", args=[row["id"]])
     scope = scope_for(request.user)

@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 return
             total = 0.0
             for place in places:
-                elapsed, n, counts = self._time(job, parsed, place)
+                elapsed, n, counts = _time(job, parsed, place)
                 total += elapsed
                 self.stdout.write(
                     f"{job} {period} {place.name}: {elapsed:.2f}s, {n} queries; {counts} (rolled back)"
@@ -69,14 +69,11 @@ class Command(BaseCommand):
             return
         members = Member.objects.count()
         links = Link.objects.current(parsed.start).count()
-        elapsed, n, counts = self._time(job, parsed, None)
+        elapsed, n, counts = _time(job, parsed, None)
         self.stdout.write(
             f"{job} {period}: {elapsed:.2f}s, {n} queries; members={members} current links={links}; "
             f"{counts} (rolled back)"
         )
-
-    def _time(self, job, parsed, place):
-        return _time(job, parsed, place)
 
     def _parallel(self, job, period, places, workers):
         connection.close()  # the children (forked) open their own
