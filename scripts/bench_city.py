@@ -7,6 +7,7 @@ Build (once, a few minutes after the demo city exists):
     python manage.py migrate
     python manage.py demo_town --size city --towns 30        # places, households, members, links, logins
     .venv/bin/python scripts/bench_city.py --load --months 12 # contacts by COPY, then tallies_rebuild()
+    .venv/bin/python scripts/bench_city.py --users            # the bench logins, if --no-logins made none
 
 The same for the town alone (`demo_town --size town`) in another database gives the comparison. Contacts
 follow scripts/bench_visits.py's rates (online ≈ 85 % of months, a home visit ≈ 85 % of quarters, grid
@@ -266,6 +267,39 @@ def _load(months: int, seed: int) -> None:
     log(f"  {total} contacts in {time.perf_counter() - started:.0f}s")
 
 
+def ensure_users() -> None:
+    """The three bench logins, made when missing (a city built with --no-logins has none).
+
+    "centre": a centre staff member of the first town; "member": a party member of that town with a household
+    link; "town_admin": a superuser (no member). They are attached to existing members; no password is set
+    (the timing logs in with force_login).
+    """
+    from members.enums import PositionKind
+    from members.models import Position
+
+    User = get_user_model()
+    town = Place.objects.filter(kind=PlaceKind.TOWN).order_by("pk").first()
+    if not User.objects.filter(username="town_admin").exists():
+        User.objects.create_superuser("town_admin", email="", password=None)
+    wanted = {
+        "centre": Member.objects.filter(
+            pk__in=Position.objects.current().filter(kind=PositionKind.CENTRE_STAFF, place=town).values("member")
+        ),
+        "member": Member.objects.filter(
+            pk__in=Link.objects.current()
+            .filter(link_type=LinkType.PARTY_HOUSEHOLD, path__startswith=town.path)
+            .values("member")
+        ),
+    }
+    for username, members in wanted.items():
+        if User.objects.filter(username=username).exists():
+            continue
+        member = members.filter(user__isnull=True).order_by("pk").first()
+        member.user = User.objects.create_user(username, password=None)
+        member.save(update_fields=["user"])
+        log(f"  login {username!r} for {member}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -275,6 +309,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--only", default="", help="comma-separated substrings of page labels to time")
+    parser.add_argument(
+        "--users", action="store_true", help="make the bench logins (centre, member, town_admin) if missing"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL to a PostgreSQL database (see the docstring)")
@@ -283,6 +320,9 @@ def main() -> None:
         if Contact.objects.exists():
             sys.exit("contacts already loaded")
         load(args.months, args.seed)
+        return
+    if args.users:
+        ensure_users()
         return
 
     town = Place.objects.filter(kind=PlaceKind.TOWN).order_by("pk").first()
