@@ -21,6 +21,7 @@ from grids.enums import PlaceKind
 from grids.errors import NotAllowed
 from grids.models import Household, Place
 
+from .auth import member_read_with
 from .enums import CITY_POSITIONS, LEADING_GROUP_POSITIONS, TOWN_STAFF_POSITIONS, LinkType, PositionKind
 from .models import Link, Member, Position
 
@@ -131,15 +132,18 @@ _SCOPES_MAX = 5000
 
 
 def build_scope(user) -> Scope:
-    """The user's scope. One query (the member, whose scope_version keys the process's kept scopes); the
-    member's posts and links (two more) only when this process has not computed them under that stamp today."""
+    """The user's scope. One query (the member, whose scope_version keys the process's kept scopes), none when
+    the user was read with their member (members.auth.MemberBackend, every signed-in request); the member's
+    posts and links (two more) only when this process has not computed them under that stamp today."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
         return Scope(
             member=getattr(user, "member", None), paths=("/",), write_paths=("/",), is_superuser=True
         )
-    member = Member.objects.filter(user=user).first()
+    read, member = member_read_with(user)
+    if not read:
+        member = Member.objects.filter(user=user).first()
     if member is None:
         return Scope()
     key = (member.pk, member.scope_version, timezone.localdate())

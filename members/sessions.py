@@ -14,13 +14,79 @@ session to a new key).
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 SEEN_KEY = "_lianhu_seen"
-DB_ENGINES = {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
+CACHED_ENGINES = {"members.sessions", "django.contrib.sessions.backends.cached_db"}
+DB_ENGINES = {"django.contrib.sessions.backends.db", *CACHED_ENGINES}
+
+
+class SessionStore(cached_db.SessionStore):
+    """Database sessions read through the cache (SESSION_ENGINE = "members.sessions"; Redis in production):
+    a request reads its session from the cache, not the database; the database stays the record.
+
+    Unlike Django's cached_db, the cache never fails a request: a read it cannot answer goes to the database,
+    a write or delete it refuses is logged. An entry is kept at most LIANHU_SESSION_REFRESH_SECONDS (5 min):
+    a session deleted (logout, password change) while the cache was out of reach is gone everywhere within
+    that time, and a session read from the cache is never older than that.
+    """
+
+    def _cache_seconds(self, age: int) -> int:
+        return max(0, min(age, int(getattr(settings, "LIANHU_SESSION_REFRESH_SECONDS", 300))))
+
+    def load(self):
+        try:
+            kept = self._cache.get(self.cache_key)
+        except Exception:
+            kept = None
+        # (expiry as a timestamp, data): the session's own expiry holds in the cache as in the database.
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] > timezone.now().timestamp():
+            return kept[1]
+        row = self._get_session_from_db()
+        if not row:
+            return {}
+        data = self.decode(row.session_data)
+        self._cache_set(data, row.expire_date)
+        return data
+
+    def exists(self, session_key):
+        try:
+            if session_key and (self.cache_key_prefix + session_key) in self._cache:
+                return True
+        except Exception:
+            pass
+        return DBStore.exists(self, session_key)
+
+    def save(self, must_create=False):
+        DBStore.save(self, must_create)
+        self._cache_set(self._session, self.get_expiry_date())
+
+    def _cache_set(self, data, expires) -> None:
+        age = int((expires - timezone.now()).total_seconds())
+        try:
+            self._cache.set(self.cache_key, (expires.timestamp(), data), self._cache_seconds(age))
+        except Exception as exc:
+            logger.warning("session not cached: %s", exc.__class__.__name__)
+
+    def delete(self, session_key=None):
+        DBStore.delete(self, session_key)
+        session_key = session_key or self.session_key
+        if session_key is None:
+            return
+        try:
+            self._cache.delete(self.cache_key_prefix + session_key)
+        except Exception as exc:
+            logger.warning("session not removed from the cache: %s", exc.__class__.__name__)
 
 
 def _now() -> int:
@@ -75,6 +141,11 @@ def sessions_end(user, keep_session_key: str | None = None) -> int:
             mine.append(key)
     if mine:
         Session.objects.filter(session_key__in=mine).delete()
+        if settings.SESSION_ENGINE in CACHED_ENGINES:
+            try:
+                caches[settings.SESSION_CACHE_ALIAS].delete_many([cached_db.KEY_PREFIX + key for key in mine])
+            except Exception as exc:  # kept at most a refresh interval (SessionStore)
+                logger.warning("ended sessions not removed from the cache: %s", exc.__class__.__name__)
     return len(mine)
 
 

@@ -152,6 +152,40 @@ def check_contact(contact_id: int, *, created: bool = False) -> list[Flag]:
     contact = Contact.objects.select_related("member", "household").filter(pk=contact_id).first()
     if contact is None:
         return []
+    if contact.household_id is not None:
+        reached = [contact.household_id]
+    else:
+        reached = list(
+            ContactHousehold.objects.filter(contact=contact).values_list("household_id", flat=True)
+        )
+    firsts = {}
+    if reached:
+        firsts = {
+            row["household_id"]: row["first"]
+            for row in Link.objects.filter(member=contact.member, household_id__in=reached)
+            .values("household_id")
+            .annotate(first=Min("start_date"))
+        }
+    return _check(contact, firsts, created=created)
+
+
+def check_recorded(contact: Contact) -> list[Flag] | None:
+    """check_contact for a contact visits.services.contact_record has just stored, from what it holds: the
+    contact with its member and household, and `contact.reached_link_starts` (the member's earliest link start
+    for each household reached, read while recording). No query unless something is found, or a located visit
+    proposes its household's location. None when the contact was saved some other way (check_contact reads
+    what it needs)."""
+    starts = getattr(contact, "reached_link_starts", None)
+    if starts is None or not Contact.member.is_cached(contact):
+        return None
+    if contact.household_id is not None and not Contact.household.is_cached(contact):
+        return None
+    return _check(contact, starts, created=True)
+
+
+def _check(contact: Contact, firsts: dict, *, created: bool) -> list[Flag]:
+    """The save-time findings of `contact`, saved as flags; `firsts`: {household id: the member's earliest link
+    start to it} for the households it reached."""
     cfg = SignalSettings.cached_for_path(contact.path)
     on = local_date(contact.occurred_at)
     month = on.replace(day=1)
@@ -197,26 +231,14 @@ def check_contact(contact_id: int, *, created: bool = False) -> list[Flag]:
     if member.is_exempt and member.exempt_reason == ExemptReason.WORKING_AWAY:
         found.append((SignalKind.WHILE_AWAY, {"reason": member.exempt_reason}))
 
-    if contact.household_id is not None:
-        reached = [contact.household_id]
-    else:
-        reached = list(
-            ContactHousehold.objects.filter(contact=contact).values_list("household_id", flat=True)
-        )
-    if reached:
-        firsts = (
-            Link.objects.filter(member=member, household_id__in=reached)
-            .values("household_id")
-            .annotate(first=Min("start_date"))
-        )
-        early = sorted((row["first"], row["household_id"]) for row in firsts if on < row["first"])
-        if early:
-            found.append(
-                (
-                    SignalKind.BEFORE_LINK,
-                    {"date": on.isoformat(), "link_start": early[0][0].isoformat(), "households": len(early)},
-                )
+    early = sorted((first, household_id) for household_id, first in firsts.items() if on < first)
+    if early:
+        found.append(
+            (
+                SignalKind.BEFORE_LINK,
+                {"date": on.isoformat(), "link_start": early[0][0].isoformat(), "households": len(early)},
             )
+        )
 
     flags = []
     kept_keys = set()

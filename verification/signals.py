@@ -1,15 +1,17 @@
-"""Save-time signals: after a contact's transaction commits, check it in the background (visits knows nothing
-of this app).
+"""Save-time signals: after a contact's transaction commits, check it (visits knows nothing of this app).
 
-The check (verification.services.check_contact: two reads and maybe a few writes) used to run in the request
-that saved the contact, a quarter of its CPU time (docs/benchmarks.md). It is now a Celery task,
-`verification.check_contact`, sent after the commit on the publishing connection notifications.outbox keeps. If the
-broker does not take it, the check runs here as before (nothing is lost), and for the next
-BROKER_RETRY_SECONDS every check runs here without trying the broker (a dead broker costs a save nothing).
+A contact just recorded through visits.services.contact_record carries what the check needs (its member and
+household as read for the recording, and the member's link start dates), so it is checked here at once
+(`check_recorded`): no query, nothing sent, unless something is found. Any other save (a correction, a contact
+saved directly) is checked by the Celery task `verification.check_contact`, sent after the commit on the
+publishing connection notifications.outbox keeps, which reads the contact again. If the broker does not take
+it, the check runs here (nothing is lost), and for the next BROKER_RETRY_SECONDS every such check runs here
+without trying the broker (a dead broker costs a save nothing). A check that fails here is sent to a worker.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import partial
 
@@ -20,8 +22,10 @@ from django.dispatch import receiver
 from notifications.outbox import enqueue
 from visits.models import Contact
 
-from .services import check_contact
+from .services import check_contact, check_recorded
 from .tasks import check_contact_task
+
+logger = logging.getLogger(__name__)
 
 BROKER_RETRY_SECONDS = 30.0
 _broker_down_until = 0.0
@@ -41,4 +45,17 @@ def check_later(contact_id: int, created: bool) -> None:
 def contact_saved(sender, instance: Contact, created: bool = False, raw=False, **kwargs):
     if raw:
         return
-    transaction.on_commit(partial(check_later, instance.pk, created))
+    transaction.on_commit(partial(check_saved, instance, created))
+
+
+def check_saved(contact: Contact, created: bool) -> None:
+    """After the commit: check a contact just recorded here, or send the check to a worker."""
+    if created:
+        try:
+            if check_recorded(contact) is not None:
+                return
+        except Exception:  # the contact is saved; its check must not fail the request, a worker redoes it
+            logger.exception(
+                "save-time check of contact %s failed in the request; sent to a worker", contact.pk
+            )
+    check_later(contact.pk, created)

@@ -14,6 +14,7 @@ import io
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,6 +45,7 @@ from .models import Contact, ContactHousehold, ContactPhoto, ContactRevision
 from .periods import CLOCK_SKEW, TZ, local_date
 from .signals import COUNTED_ATTR
 from .tallies import (
+    column_type,
     last_contact_note_sql,
     last_contact_recount,
     month_tally_add_sql,
@@ -179,18 +181,23 @@ def _not_linked_error(field: str, links: Sequence[Link], on: datetime.date):
     return ValidationError({field: _("只能为自己联系的对象记录走访")})
 
 
-def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) -> Link | None:
+def _find_link(
+    *, user, member: Member, kind: str, target, on: datetime.date, read: dict | None = None
+) -> Link | None:
     """The member's link to the target on that day, None for scope-based recording, or a ValidationError.
+    `read`, if given, gets {target id: the member's links to it} (every link, by start date).
 
     The link is the one active on the contact's date, not today's: a contact entered late, dated inside a
     link that has since ended, is accepted and counts for that link (docs/visits.md "late entries").
     """
     field = "household" if isinstance(target, Household) else "place"
-    read = getattr(target, _MEMBER_LINKS_ATTR, None)  # read with the household (recordable_household)
-    if read is not None and read[0] == member.pk:
-        links = read[1]
+    kept = getattr(target, _MEMBER_LINKS_ATTR, None)  # read with the household (recordable_household)
+    if kept is not None and kept[0] == member.pk:
+        links = kept[1]
     else:
         links = list(Link.objects.filter(member=member, **{field: target}).order_by("start_date"))
+    if read is not None:
+        read[target.pk] = links
     for link in links:
         if link.is_current(on):
             return link
@@ -200,8 +207,11 @@ def _find_link(*, user, member: Member, kind: str, target, on: datetime.date) ->
     raise _not_linked_error(field, links, on)
 
 
-def _yard_links(*, user, member: Member, households: Sequence[Household], on: datetime.date) -> dict:
+def _yard_links(
+    *, user, member: Member, households: Sequence[Household], on: datetime.date, read: dict | None = None
+) -> dict:
     """{household id: the member's link to it on `on`, or None} for a yard meeting, or a ValidationError.
+    `read`, if given, gets {household id: the member's links to it} (every link, by start date).
 
     Each household must be one the recorder may record for on that date: linked to the member that day (it
     then counts for that link, even if the link has ended since), or inside the recorder's write scope (the
@@ -216,6 +226,8 @@ def _yard_links(*, user, member: Member, households: Sequence[Household], on: da
     result: dict[int, Link | None] = {}
     for household in households:
         links = by_household.get(household.pk, [])
+        if read is not None:
+            read[household.pk] = links
         active = next((link for link in links if link.is_current(on)), None)
         if active is not None:
             result[household.pk] = active
@@ -302,6 +314,11 @@ def recordable_household(user, pk: int) -> Household:
     return households_recordable_by(user).get(pk=pk)
 
 
+def _first_starts(read: dict) -> dict:
+    """{household id: start date of the first of its links} from {household id: links by start date}."""
+    return {pk: links[0].start_date for pk, links in read.items() if links}
+
+
 @dataclass
 class _Target:
     """What a new contact is about: its household or place, the households it reaches, and for each the
@@ -313,6 +330,9 @@ class _Target:
     reached: list[Household]
     links: dict[int, Link | None]
     path: str
+    # {household id: start date of the member's first link to it} for the households reached (those without a
+    # link left out), from the links read to find `links`.
+    first_starts: dict = dataclass_field(default_factory=dict)
 
 
 def _recording_member(user) -> Member:
@@ -340,8 +360,11 @@ def _record_target(
     if kind in HOUSEHOLD_KINDS:
         if household is None or place is not None or households:
             raise Invalid(_("请选择走访的户"), field="household")
-        link = _find_link(user=user, member=member, kind=kind, target=household, on=on)
-        return _Target(household, None, link, [household], {household.pk: link}, household.path)
+        read: dict = {}
+        link = _find_link(user=user, member=member, kind=kind, target=household, on=on, read=read)
+        return _Target(
+            household, None, link, [household], {household.pk: link}, household.path, _first_starts(read)
+        )
     if kind in PLACE_KINDS:
         if place is None or household is not None or households:
             raise Invalid(_("请选择网格、村或镇"), field="place")
@@ -357,8 +380,11 @@ def _record_target(
     if not unique or place is not None:
         raise Invalid(_("请选择参加屋场夜话的户"), field="households")
     reached = list(unique.values())
-    links = _yard_links(user=user, member=member, households=reached, on=on)
-    return _Target(None, None, None, reached, links, _common_path(h.path for h in reached))
+    read = {}
+    links = _yard_links(user=user, member=member, households=reached, on=on, read=read)
+    return _Target(
+        None, None, None, reached, links, _common_path(h.path for h in reached), _first_starts(read)
+    )
 
 
 def _stored(client_id: uuid.UUID, user) -> Contact | None:
@@ -381,7 +407,7 @@ def _child_rows_sql(model, instances: Sequence, parent: str) -> tuple[str, list]
     """INSERT rows of `model` whose foreign key to the contact comes from the CTE `c` (the new contact)."""
     qn = connection.ops.quote_name
     fields = [f for f in model._meta.local_concrete_fields if not f.primary_key and f.name != parent]
-    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    row = "(" + ", ".join(f"%s::{column_type(f)}" for f in fields) + ")"
     params = [value for instance in instances for value in _prepared(instance, fields)]
     columns = ", ".join(qn(c) for c in [model._meta.get_field(parent).column, *(f.column for f in fields)])
     return (
@@ -559,6 +585,9 @@ def contact_record(
         **{field: duty in chosen for duty, field in DUTY_FIELDS.items()},
     )
     reached_ids = [h.pk for h in target.reached]
+    # For the save-time checks after the commit (verification.services.check_recorded): the member's earliest
+    # link start for each household reached, from the links read above, so they need not read them again.
+    contact.reached_link_starts = target.first_starts
     revision = ContactRevision(
         action=RevisionAction.CREATE, changed_by=user, changed_at=now, changes=_snapshot(contact, reached_ids)
     )

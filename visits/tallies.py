@@ -18,6 +18,7 @@ active on the contact's local date, stored on the row (ContactHousehold.link, Co
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 
 from django.db.models import Count, DateField, F, Max, Q, QuerySet
@@ -53,9 +54,21 @@ def link_on(
 
 def _cast(model, name: str) -> str:
     """A placeholder cast to the column's type: rows inside INSERT … SELECT (VALUES …) have no target types."""
+    return f"%s::{column_type(model._meta.get_field(name))}"
+
+
+def column_type(field) -> str:
+    """The field's column type on the default database (kept per process: Field.db_type rebuilds it each call)."""
     from django.db import connection
 
-    return f"%s::{model._meta.get_field(name).db_type(connection)}"
+    return _column_type(field, connection.vendor)
+
+
+@functools.cache
+def _column_type(field, vendor: str) -> str:
+    from django.db import connection
+
+    return field.db_type(connection)
 
 
 def _upsert_sql(

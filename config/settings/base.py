@@ -126,7 +126,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",  # Django's, reusing its redis-py clients
+            "LOCATION": REDIS_URL,
+            # Sessions are read from it on every request: a Redis that hangs must not hang the pages
+            # (members.sessions falls back to the database).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -141,7 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # token endpoint alike. Admins unlock early by deleting the attempt in the admin (Axes → Access attempts).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "members.auth.MemberBackend",  # ModelBackend reading the user's member with them (one query a request)
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LIANHU_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LIANHU_LOGIN_COOLOFF_MINUTES", "30")))
@@ -162,6 +170,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions end after a working day without activity (members/sessions.py slides the expiry forward, writing
 # at most once per LIANHU_SESSION_REFRESH_SECONDS); a password change ends the user's other sessions.
 SESSION_COOKIE_AGE = int(float(os.environ.get("LIANHU_SESSION_IDLE_HOURS", "10")) * 3600)
+# With a cache the processes share (Redis), sessions are read from it (members.sessions.SessionStore: the
+# database stays the record; an entry lives at most LIANHU_SESSION_REFRESH_SECONDS). Without one, from the
+# database: a per-process cache would keep a session another process has ended.
+SESSION_ENGINE = "members.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 LIANHU_SESSION_REFRESH_SECONDS = int(os.environ.get("LIANHU_SESSION_REFRESH_SECONDS", "300"))
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

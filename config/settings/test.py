@@ -22,6 +22,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "members.sessions"  # as in production; the tests' cache is one process's own
 # A fixed ID-number key derived from SECRET_KEY unless LIANHU_ID_KEY is set (grids/crypto.py).
 LIANHU_ID_KEY_DEV_FALLBACK = True
 # The demo town and its commands (demo/): development and tests only, never production.

@@ -146,3 +146,102 @@ def test_saving_a_user_without_a_new_password_keeps_sessions(town):
 def test_password_change_needs_login(client):
     response = client.get(reverse("members:password-change"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def _session_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if "django_session" in q["sql"]]
+
+
+def test_a_signed_in_request_reads_its_session_from_the_cache(town):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    phone = _phone(town)
+    assert _logged_in(phone)  # the first request after the login may read the table
+    with CaptureQueriesContext(connection) as queries:
+        assert _logged_in(phone)
+    assert _session_queries(queries.captured_queries) == []
+    user_reads = [q["sql"] for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    assert len(user_reads) == 1 and "members_member" in user_reads[0]  # the user read with their member
+
+
+class _BrokenCache:
+    """A cache whose server is down: every call raises, as redis-py does."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        return fail
+
+    def __contains__(self, key):
+        raise ConnectionError("cache down")
+
+
+def test_sessions_work_from_the_database_when_the_cache_is_down(town, monkeypatch):
+    from django.contrib.sessions.backends import cached_db
+
+    phone = _phone(town)
+    monkeypatch.setattr(cached_db, "caches", {"default": _BrokenCache()})
+    import members.sessions
+
+    monkeypatch.setattr(members.sessions, "caches", {"default": _BrokenCache()})
+    assert _logged_in(phone)
+    other = _phone(town)  # a login writes its session to the table
+    assert _logged_in(other)
+    other.post(reverse("logout"))
+    assert not _logged_in(other) and _logged_in(phone)
+
+
+def test_the_cache_keeps_a_session_no_longer_than_the_refresh_interval(town, settings):
+    from django.core.cache import cache
+
+    from members.sessions import SessionStore
+
+    phone = _phone(town)
+    key = phone.session.session_key
+    store = SessionStore(key)
+    store.load()
+    seen = []
+    original = cache.set
+    try:
+        cache.set = lambda k, v, timeout=None: seen.append(timeout) or original(k, v, timeout)
+        store._cache = cache
+        cache.delete(store.cache_key)
+        store.load()
+    finally:
+        del cache.set
+    assert seen == [settings.LIANHU_SESSION_REFRESH_SECONDS]
+
+
+def test_sessions_signed_in_before_the_member_backend_stay_signed_in(town):
+    """members 0012 renames the backend in open sessions (Django drops a session whose backend is unknown)."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth import BACKEND_SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore as DBStore
+    from django.core.cache import cache
+
+    migration = importlib.import_module("members.migrations.0012_sessions_to_member_backend")
+    phone = _phone(town)
+    row = Session.objects.get(session_key=phone.session.session_key)
+    data = DBStore().decode(row.session_data)
+    assert data[BACKEND_SESSION_KEY] == "members.auth.MemberBackend"
+    data[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"  # as written before
+    row.session_data = DBStore().encode(data)
+    row.save()
+    cache.clear()
+    assert not _logged_in(phone)  # the old name is no longer a backend: the session is dropped
+    phone = _phone(town)
+    row = Session.objects.get(session_key=phone.session.session_key)
+    row.session_data = DBStore().encode(data)
+    row.save()
+    cache.clear()
+    migration.forward(apps, None)
+    assert _logged_in(phone)
+    migration.backward(apps, None)
+    cache.clear()
+    assert DBStore().decode(Session.objects.get(pk=row.pk).session_data)[BACKEND_SESSION_KEY] == (
+        "django.contrib.auth.backends.ModelBackend"
+    )

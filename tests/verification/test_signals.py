@@ -224,3 +224,69 @@ def test_a_dismissed_flag_stays_dismissed_when_the_job_runs_again(town, located)
     assert list(Flag.objects.filter(kind=SignalKind.BURST).values_list("status", flat=True)) == [
         FlagStatus.DISMISSED
     ]
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The checks sent to a worker (verification.signals' enqueue), instead of running them."""
+    calls = []
+    monkeypatch.setattr("verification.signals.enqueue", lambda task, *args, **kw: calls.append(args) or True)
+    return calls
+
+
+def test_a_contact_just_recorded_is_checked_at_once_without_a_query_or_a_task(
+    town, sent, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from verification.services import check_recorded
+
+    contact = record(town, town.ha1, at=timezone.now() - datetime.timedelta(hours=2))
+    SignalSettings.cached_for_path(contact.path)  # the town's thresholds, read once a minute per process
+    with django_assert_num_queries(0):
+        assert check_recorded(contact) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        late = record(town, town.ha1, at=timezone.now() - datetime.timedelta(hours=80))
+    assert sent == [] and kinds() == [SignalKind.LATE_ENTRY]
+    assert list(Flag.objects.get().contacts.all()) == [late]
+
+
+def test_the_check_in_the_request_finds_what_the_worker_finds(town, located, sent):
+    """The same contacts checked from what the request holds and from the database give the same flags."""
+    from verification.services import check_recorded
+
+    member = town.members["member_a"]
+    member.is_exempt, member.exempt_reason = True, ExemptReason.WORKING_AWAY
+    member.save()
+    contacts = [
+        record(town, town.ha1, at=timezone.now() - datetime.timedelta(hours=90)),
+        record(town, located[1], at=timezone.now(), position=(BASE[0] + Decimal("0.0300"), BASE[1], 10)),
+        record(town, located[2], at=timezone.now(), kind="online"),
+    ]
+    in_request = [sorted((f.kind, True) for f in check_recorded(c)) for c in contacts]
+    evidence = sorted(Flag.objects.values_list("key", "evidence"))
+    Flag.objects.all().delete()
+    from_database = [sorted((f.kind, True) for f in check_contact(c.pk, created=True)) for c in contacts]
+    assert in_request == from_database
+    assert sorted(Flag.objects.values_list("key", "evidence")) == evidence
+    assert in_request[0] == [(SignalKind.LATE_ENTRY, True), (SignalKind.WHILE_AWAY, True)]
+    assert (SignalKind.FAR, True) in in_request[1]
+
+
+def test_a_corrected_contact_is_checked_by_a_worker(town, sent, django_capture_on_commit_callbacks):
+    from visits.services import contact_update
+
+    contact = record(town, town.ha1, at=timezone.now() - datetime.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(user=town.user("member_a"), contact=contact, summary="改过")
+    assert sent == [(contact.pk, False)]
+
+
+def test_a_check_that_fails_in_the_request_goes_to_a_worker(
+    town, sent, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(contact):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("verification.signals.check_recorded", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = record(town, town.ha1, at=timezone.now())
+    assert sent == [(contact.pk, True)]

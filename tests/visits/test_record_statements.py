@@ -27,10 +27,12 @@ from .conftest import at
 # reads the link and writes once; the request adds the session, the user, the scope (member, posts, links)
 # and the household. Then the scope was kept per process under the member's scope_version (one query, the
 # member, instead of three) and the household is read with the member's links to it (one query instead of
-# two): session, user, member, household with links, write. Pinned exactly: a change either way must update
-# these numbers and docs/benchmarks.md.
+# two): session, user, member, household with links, write. Then the session came from the cache
+# (members.sessions.SessionStore) and the user with their member (members.auth.MemberBackend): user and member,
+# household with links, write. Pinned exactly: a change either way must update these numbers and
+# docs/benchmarks.md.
 HOME_VISIT_MAX = 2
-API_HOME_VISIT_MAX = 5
+API_HOME_VISIT_MAX = 3
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
