@@ -1,13 +1,41 @@
-"""Server-side SVG charts: geometry computed here, drawn by templates/reports/_bars.html and _line.html.
+"""Server-side SVG charts: geometry and markup computed here; a template shows a chart as `{{ chart }}`.
 
 No JavaScript and no CDN: the page arrives with its charts drawn, on a closed township network and on a
 360 px phone (the SVG scales to its container through its viewBox). Every chart sits next to a table with
 the same numbers.
+
+The markup is written here rather than in an included template: a town's dashboard draws about seventy
+bars, seven values each, and the template engine took ≈ 8 ms of CPU a request to render them one variable
+at a time. Values go out as a template would print them: numbers localized (`localize`), text escaped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+
+def _out(value) -> str:
+    """A value as `{{ value }}` prints it: localized, then escaped."""
+    return conditional_escape(localize(value))
+
+
+def _add(value, offset: int):
+    """The `add` filter on a number: `int(value) + offset` (a float is truncated, as the filter does)."""
+    return int(value) + offset
+
+
+def _figure(chart, body: list[str]) -> SafeString:
+    title = _out(chart.title)
+    caption = f"<figcaption>{title}</figcaption>" if chart.title else ""
+    return mark_safe(
+        f'<figure class="chart">\n  {caption}\n  <svg viewBox="0 0 {_out(chart.width)} {_out(chart.height)}" '
+        f'role="img" aria-label="{title}" class="chart-svg">\n{"".join(body)}\n  </svg>\n</figure>\n'
+    )
 
 WIDTH = 340  # viewBox width: one unit ≈ one CSS pixel on a 360 px phone
 ROW = 30
@@ -33,6 +61,23 @@ class BarChart:
     bar_x: int
     bar_height: int
     title: str
+
+    def __html__(self) -> SafeString:
+        label_x = _out(_add(self.bar_x, -6))
+        bar_x, bar_height = _out(self.bar_x), _out(self.bar_height)
+        body = ["    "]
+        for bar in self.bars:
+            text_y = _out(bar.text_y)
+            body.append(
+                f'\n    <text x="{label_x}" y="{text_y}" class="chart-label" text-anchor="end">'
+                f"{conditional_escape(Truncator(bar.label).chars(9))}</text>"
+                f'\n    <rect x="{bar_x}" y="{_out(bar.y)}" width="{_out(bar.width)}" height="{bar_height}" '
+                f'class="chart-bar"></rect>'
+                f'\n    <text x="{_out(bar.text_x)}" y="{text_y}" class="chart-value">{_out(bar.text)}</text>\n    '
+            )
+        return _figure(self, body)
+
+    __str__ = __html__
 
 
 def bar_chart(
@@ -69,6 +114,30 @@ class LineChart:
     height: int
     baseline: float
     title: str
+
+    def __html__(self) -> SafeString:
+        baseline = _out(self.baseline)
+        body = [
+            f'    <line x1="0" x2="{_out(self.width)}" y1="{baseline}" y2="{baseline}" class="chart-axis"></line>'
+            f'\n    <polyline points="{_out(self.points)}" class="chart-line"></polyline>\n    '
+        ]
+        label_y = _out(_add(self.baseline, 16))
+        for dot in self.dots:
+            x = _out(dot["x"])
+            label = (
+                f'<text x="{x}" y="{label_y}" class="chart-label" text-anchor="middle">{_out(dot["label"])}</text>'
+                if dot["show_label"]
+                else ""
+            )
+            body.append(
+                f'\n    <circle cx="{x}" cy="{_out(dot["y"])}" r="3" class="chart-dot"></circle>'
+                f'\n    <text x="{x}" y="{_out(_add(dot["y"], -6))}" class="chart-value" text-anchor="middle">'
+                f"{_out(dot['value'])}</text>"
+                f"\n    {label}\n    "
+            )
+        return _figure(self, body)
+
+    __str__ = __html__
 
 
 def line_chart(items: list[tuple[str, int]], *, title: str = "", height: int = 150) -> LineChart:
