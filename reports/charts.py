@@ -37,6 +37,7 @@ def _figure(chart, body: list[str]) -> SafeString:
         f'role="img" aria-label="{title}" class="chart-svg">\n{"".join(body)}\n  </svg>\n</figure>\n'
     )
 
+
 WIDTH = 340  # viewBox width: one unit ≈ one CSS pixel on a 360 px phone
 ROW = 30
 LABEL_WIDTH = 120
