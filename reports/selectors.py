@@ -13,7 +13,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import (
-    Avg,
     Count,
     DateField,
     DurationField,
@@ -359,6 +358,59 @@ def compliance(
 # --- issues --------------------------------------------------------------------------------------------
 
 
+def _issue_counts(raised: QuerySet) -> dict:
+    """The issues' figures, counted in Python from one row per (status, level, level solved at, satisfaction):
+    a few dozen rows at most, where one aggregate of ~40 filtered counts cost ≈ 8 ms of CPU to build and
+    compile a request. Keys: raised, escalated, whistled, resolved, closed, active, rated, satisfied_any,
+    status_*, level_*, solved_* and sat_* (counts), avg_* (mean time to close per level solved at, or None)."""
+    duration = ExpressionWrapper(F("resolved_at") - F("raised_at"), output_field=DurationField())
+    rows = raised.values("status", "level", "resolved_level", "satisfaction").annotate(
+        n=Count("id"),
+        timed=Count("id", filter=Q(resolved_at__isnull=False)),
+        time=Sum(duration, filter=Q(resolved_at__isnull=False)),
+    )
+    f = dict.fromkeys(
+        [
+            "raised",
+            "escalated",
+            "whistled",
+            "resolved",
+            "closed",
+            "active",
+            "rated",
+            "satisfied_any",
+            *(f"status_{status.value}" for status in IssueStatus),
+            *(f"{key}_{level.value}" for level in IssueLevel for key in ("level", "solved")),
+            *(f"sat_{sat.value}" for sat in Satisfaction),
+        ],
+        0,
+    )
+    timed = {level.value: [0, datetime.timedelta(0)] for level in LEVEL_ORDER}
+    for row in rows:
+        n, status, level, sat = row["n"], row["status"], row["level"], row["satisfaction"]
+        closed = status in CLOSED_STATUSES
+        f["raised"] += n
+        f["escalated"] += n if level != IssueLevel.ON_SPOT else 0
+        f["whistled"] += n if level == IssueLevel.DEPARTMENT else 0
+        f["resolved"] += n if closed else 0
+        f["closed"] += n if status == IssueStatus.CLOSED else 0
+        f["active"] += n if status in ACTIVE_STATUSES else 0
+        f["rated"] += n if sat != "" else 0
+        f["satisfied_any"] += n if sat in POSITIVE_SATISFACTION else 0
+        for key, value in (("status", status), ("level", level), ("sat", sat)):
+            if f"{key}_{value}" in f:
+                f[f"{key}_{value}"] += n
+        if closed and f"solved_{row['resolved_level']}" in f:
+            f[f"solved_{row['resolved_level']}"] += n
+            if row["timed"] and row["resolved_level"] in timed:
+                timed[row["resolved_level"]][0] += row["timed"]
+                timed[row["resolved_level"]][1] += row["time"]
+    for level, (count, total) in timed.items():
+        # AVG(interval) in the database, to the microsecond: the figure shown is in tenths of a day.
+        f[f"avg_{level}"] = total / count if count else None
+    return f
+
+
 def issue_figures(*, user, place: Place, period: ReportPeriod, now: datetime.datetime | None = None) -> dict:
     """Issues raised in the period under the place: funnel, where they were solved, time to close,
     satisfaction; plus what is overdue now (issues and whistles per department), whatever their age."""
@@ -366,31 +418,7 @@ def issue_figures(*, user, place: Place, period: ReportPeriod, now: datetime.dat
     start, end = period.bounds
     scoped = under(issues_visible_to(user), user=user, place=place).order_by()
     raised = scoped.filter(raised_at__gte=start, raised_at__lt=end)
-    closed = Q(status__in=CLOSED_STATUSES)
-    aggregates = {
-        "raised": Count("id"),
-        "escalated": Count("id", filter=~Q(level=IssueLevel.ON_SPOT)),
-        "whistled": Count("id", filter=Q(level=IssueLevel.DEPARTMENT)),
-        "resolved": Count("id", filter=closed),
-        "closed": Count("id", filter=Q(status=IssueStatus.CLOSED)),
-        "active": Count("id", filter=Q(status__in=ACTIVE_STATUSES)),
-        "rated": Count("id", filter=~Q(satisfaction="")),
-        "satisfied_any": Count("id", filter=Q(satisfaction__in=POSITIVE_SATISFACTION)),
-    }
-    for status in IssueStatus:
-        aggregates[f"status_{status.value}"] = Count("id", filter=Q(status=status))
-    for level in IssueLevel:
-        aggregates[f"level_{level.value}"] = Count("id", filter=Q(level=level))
-        aggregates[f"solved_{level.value}"] = Count("id", filter=closed & Q(resolved_level=level))
-    for sat in Satisfaction:
-        aggregates[f"sat_{sat.value}"] = Count("id", filter=Q(satisfaction=sat))
-    # Time to close per level solved at, in the same aggregate (was a second grouped query).
-    duration = ExpressionWrapper(F("resolved_at") - F("raised_at"), output_field=DurationField())
-    for level in LEVEL_ORDER:
-        aggregates[f"avg_{level.value}"] = Avg(
-            duration, filter=closed & Q(resolved_at__isnull=False, resolved_level=level)
-        )
-    f = raised.aggregate(**aggregates)
+    f = _issue_counts(raised)
     overdue_now = scoped.filter(status__in=ACTIVE_STATUSES, deadline__lt=now).count()
     departments = list(
         WhistleAssignment.objects.filter(issue__in=scoped.values("pk"))

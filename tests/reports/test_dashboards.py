@@ -66,6 +66,61 @@ def test_town_dashboard_figures_match_the_hand_count(town, data):
     assert issues["satisfaction_share"] is None  # nobody rated yet
 
 
+def test_issue_figures_match_a_count_of_each_issue(town, data):
+    """Every status × level × level solved at × satisfaction, some closed without a resolution time: each
+    figure is what counting the issues one by one gives (the selector adds up one grouped row per mix)."""
+    import itertools
+
+    from issues.enums import ACTIVE_STATUSES, IssueLevel, IssueStatus, Satisfaction
+    from issues.models import Issue
+    from reports.selectors import issue_figures
+
+    template = data["issues"]["i3"]
+    mixes = itertools.product(IssueStatus, IssueLevel, [*IssueLevel, ""], [*Satisfaction, ""])
+    for index, (status, level, solved_at, satisfaction) in enumerate(mixes):
+        if index % 3:  # a third of the 700 mixes keeps the test quick; the step walks every value of each
+            continue
+        template.pk = None
+        template.status, template.level, template.resolved_level = status, level, solved_at
+        template.satisfaction = satisfaction
+        template.raised_at = at(2026, 9, 1 + index % 28, index % 24)
+        # Some closed ones without a resolution time (left out of the averages), the others 0–9 days later.
+        template.resolved_at = (
+            None
+            if index % 7 == 0
+            else template.raised_at + datetime.timedelta(days=index % 10, minutes=index * 13)
+        )
+        template.save()
+    f = issue_figures(user=town.user("town_staff"), place=town.town, period=SEPTEMBER)
+    issues = list(Issue.objects.filter(raised_at__gte=at(2026, 9, 1, 0), raised_at__lt=at(2026, 10, 1, 0)))
+    closed = [i for i in issues if i.status in (IssueStatus.RESOLVED, IssueStatus.CLOSED)]
+    assert f["raised"] == len(issues) > 200
+    assert {s["key"]: s["count"] for s in f["funnel"]} == {
+        "raised": len(issues),
+        "escalated": sum(i.level != IssueLevel.ON_SPOT for i in issues),
+        "whistled": sum(i.level == IssueLevel.DEPARTMENT for i in issues),
+        "resolved": len(closed),
+        "closed": sum(i.status == IssueStatus.CLOSED for i in issues),
+    }
+    assert f["active"] == sum(i.status in ACTIVE_STATUSES for i in issues)
+    assert {s["key"]: s["count"] for s in f["by_status"]} == {
+        s.value: sum(i.status == s for i in issues) for s in IssueStatus
+    }
+    assert {s["key"]: s["count"] for s in f["satisfaction"]} == {
+        s.value: sum(i.satisfaction == s for i in issues) for s in Satisfaction
+    }
+    rated = [i for i in issues if i.satisfaction]
+    positive = sum(i.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY) for i in rated)
+    assert (f["rated"], f["satisfaction_share"]) == (len(rated), round(positive / len(rated), 4))
+    for row in f["levels"]:
+        solved = [i for i in closed if i.resolved_level == row["key"]]
+        times = [i.resolved_at - i.raised_at for i in solved if i.resolved_at is not None]
+        assert row["current"] == sum(i.level == row["key"] for i in issues)
+        assert row["solved"] == len(solved)
+        mean = sum(times, datetime.timedelta(0)) / len(times) if times else None
+        assert row["avg_days"] == (round(mean.total_seconds() / 86400, 1) if times else None)
+
+
 def test_households_reached_counts_each_household_once_in_its_period_and_place(town, data):
     from reports.selectors import contact_figures
 
