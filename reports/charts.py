@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.formats import localize
+from django.conf import settings
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -24,16 +25,36 @@ def _out(value) -> str:
     return conditional_escape(localize(value))
 
 
+def _printer():
+    """`_out` for the active language, with a short way for plain ints and floats (a chart has hundreds):
+    what `localize` makes of them without thousand separators (the digits, the decimal separator), without
+    its per-value format lookups. Anything else, and every value when separators are on, goes through `_out`."""
+    if settings.USE_THOUSAND_SEPARATOR:
+        return _out
+    separator = get_format("DECIMAL_SEPARATOR")
+
+    def out(value) -> str:
+        if type(value) is int:
+            return str(value)
+        if type(value) is float:
+            text = repr(value)
+            if text[-1].isdigit() and "e" not in text:  # not 1e+16, inf or nan
+                return conditional_escape(text.replace(".", separator))
+        return _out(value)
+
+    return out
+
+
 def _add(value, offset: int):
     """The `add` filter on a number: `int(value) + offset` (a float is truncated, as the filter does)."""
     return int(value) + offset
 
 
-def _figure(chart, body: list[str]) -> SafeString:
-    title = _out(chart.title)
+def _figure(chart, body: list[str], out) -> SafeString:
+    title = out(chart.title)
     caption = f"<figcaption>{title}</figcaption>" if chart.title else ""
     return mark_safe(
-        f'<figure class="chart">\n  {caption}\n  <svg viewBox="0 0 {_out(chart.width)} {_out(chart.height)}" '
+        f'<figure class="chart">\n  {caption}\n  <svg viewBox="0 0 {out(chart.width)} {out(chart.height)}" '
         f'role="img" aria-label="{title}" class="chart-svg">\n{"".join(body)}\n  </svg>\n</figure>\n'
     )
 
@@ -64,19 +85,20 @@ class BarChart:
     title: str
 
     def __html__(self) -> SafeString:
-        label_x = _out(_add(self.bar_x, -6))
-        bar_x, bar_height = _out(self.bar_x), _out(self.bar_height)
+        out = _printer()
+        label_x = out(_add(self.bar_x, -6))
+        bar_x, bar_height = out(self.bar_x), out(self.bar_height)
         body = ["    "]
         for bar in self.bars:
-            text_y = _out(bar.text_y)
+            text_y = out(bar.text_y)
             body.append(
                 f'\n    <text x="{label_x}" y="{text_y}" class="chart-label" text-anchor="end">'
                 f"{conditional_escape(Truncator(bar.label).chars(9))}</text>"
-                f'\n    <rect x="{bar_x}" y="{_out(bar.y)}" width="{_out(bar.width)}" height="{bar_height}" '
+                f'\n    <rect x="{bar_x}" y="{out(bar.y)}" width="{out(bar.width)}" height="{bar_height}" '
                 f'class="chart-bar"></rect>'
-                f'\n    <text x="{_out(bar.text_x)}" y="{text_y}" class="chart-value">{_out(bar.text)}</text>\n    '
+                f'\n    <text x="{out(bar.text_x)}" y="{text_y}" class="chart-value">{out(bar.text)}</text>\n    '
             )
-        return _figure(self, body)
+        return _figure(self, body, out)
 
     __str__ = __html__
 
@@ -117,26 +139,27 @@ class LineChart:
     title: str
 
     def __html__(self) -> SafeString:
-        baseline = _out(self.baseline)
+        out = _printer()
+        baseline = out(self.baseline)
         body = [
-            f'    <line x1="0" x2="{_out(self.width)}" y1="{baseline}" y2="{baseline}" class="chart-axis"></line>'
-            f'\n    <polyline points="{_out(self.points)}" class="chart-line"></polyline>\n    '
+            f'    <line x1="0" x2="{out(self.width)}" y1="{baseline}" y2="{baseline}" class="chart-axis"></line>'
+            f'\n    <polyline points="{out(self.points)}" class="chart-line"></polyline>\n    '
         ]
-        label_y = _out(_add(self.baseline, 16))
+        label_y = out(_add(self.baseline, 16))
         for dot in self.dots:
-            x = _out(dot["x"])
+            x = out(dot["x"])
             label = (
-                f'<text x="{x}" y="{label_y}" class="chart-label" text-anchor="middle">{_out(dot["label"])}</text>'
+                f'<text x="{x}" y="{label_y}" class="chart-label" text-anchor="middle">{out(dot["label"])}</text>'
                 if dot["show_label"]
                 else ""
             )
             body.append(
-                f'\n    <circle cx="{x}" cy="{_out(dot["y"])}" r="3" class="chart-dot"></circle>'
-                f'\n    <text x="{x}" y="{_out(_add(dot["y"], -6))}" class="chart-value" text-anchor="middle">'
-                f"{_out(dot['value'])}</text>"
+                f'\n    <circle cx="{x}" cy="{out(dot["y"])}" r="3" class="chart-dot"></circle>'
+                f'\n    <text x="{x}" y="{out(_add(dot["y"], -6))}" class="chart-value" text-anchor="middle">'
+                f"{out(dot['value'])}</text>"
                 f"\n    {label}\n    "
             )
-        return _figure(self, body)
+        return _figure(self, body, out)
 
     __str__ = __html__
 
