@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
 from grids.models import Place
+from members.access import scope_for
 
 from . import selectors
 from .charts import bar_chart, line_chart
@@ -22,15 +23,21 @@ def build_dashboard(*, user, place: Place, period: ReportPeriod) -> dict:
     cover = selectors.coverage(user=user, place=place, on=on)
     contacts = selectors.contact_figures(user=user, place=place, period=period)
     grid_level = place.kind in (PlaceKind.GRID3, PlaceKind.GRID4)
+    # What coverage and child_areas read already: the place's households (for a user who sees the place
+    # whole: every one) and the child places, not read again for the compliance figures.
+    known = {
+        "households_under": cover["households"] if scope_for(user).sees_path(place.path) else None,
+        "children": [place, *(area.place for area in areas)],  # rows of links on the place itself: its own
+    }
     compliance = selectors.compliance(
-        user=user, place=place, period=period, breakdown="member" if grid_level else "child"
+        user=user, place=place, period=period, breakdown="member" if grid_level else "child", **known
     )
     issues = selectors.issue_figures(user=user, place=place, period=period)
 
     if not grid_level:
         compliance_by_area = {row["id"]: row for row in compliance["rows"]}
     elif areas:  # a third-level grid: its fourth-level grids too
-        by_child = selectors.compliance(user=user, place=place, period=period, breakdown="child")
+        by_child = selectors.compliance(user=user, place=place, period=period, breakdown="child", **known)
         compliance_by_area = {row["id"]: row for row in by_child["rows"]}
     else:
         compliance_by_area = {}

@@ -338,12 +338,20 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
 
 
 def compliance(
-    *, user, place: Place, period: ReportPeriod, breakdown: str = "child", with_lists: bool = True
+    *,
+    user,
+    place: Place,
+    period: ReportPeriod,
+    breakdown: str = "child",
+    with_lists: bool = True,
+    households_under: int | None = None,
+    children: list[Place] | None = None,
 ) -> dict:
     """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules).
 
     The dashboards show how many households and members had no contact, not who: the counts only
-    (`list_limit=0`); the names are on the compliance page."""
+    (`list_limit=0`); the names are on the compliance page. `households_under` and `children`: what the
+    dashboard has read already (compliance_summary)."""
     return compliance_summary(
         user=user,
         place=place,
@@ -352,6 +360,8 @@ def compliance(
         id_range=link_id_range(place.path),  # bounds the tally joins to the place's links (a city database)
         with_lists=with_lists,
         list_limit=0,
+        households_under=households_under,
+        children=children,
     )
 
 

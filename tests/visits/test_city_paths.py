@@ -184,7 +184,7 @@ def test_place_pages_queries_are_bounded(town, record, django_assert_max_num_que
 # computed once per process and kept under the member's scope_version (members.access): the pages are
 # counted after a first request, so the scope's two queries (posts, links) are not in these numbers.
 # The session is read from the cache and the user with their member (members.sessions, members.auth).
-TOWN_PAGE_QUERIES = {"month": 19, "year": 19, "compliance": 9}
+TOWN_PAGE_QUERIES = {"month": 18, "year": 18, "compliance": 9}
 
 
 def test_town_pages_exact_query_counts(town, record, login, django_assert_num_queries):

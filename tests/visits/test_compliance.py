@@ -250,6 +250,41 @@ def test_compliance_summary_town_by_village(town, record):
     assert summary["members_without_contact"] == 2
 
 
+def test_what_a_dashboard_read_already_gives_the_same_summary(town, record):
+    """`households_under` (the place's households, counted by the dashboard's coverage) and `children` (the
+    places the rows are named from): the same figures and rows, one query fewer when every row's place is
+    given; a row whose place is not given is still named."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from grids.models import Household
+
+    on = timezone.localdate()  # the quarter still runs: "households without contact" is counted, not listed
+    record(town.user("member_a"), ContactKind.HOME_VISIT, timezone.now(), household=town.ha1)
+    staff = town.user("town_staff")
+
+    def summary(**known):
+        with CaptureQueriesContext(connection) as queries:
+            result = compliance_summary(
+                user=staff, place=town.town, on=on, breakdown="child", list_limit=0, **known
+            )
+        return result, len(queries)
+
+    summary()  # the user's scope, computed once
+    plain, plain_queries = summary()
+    households = Household.objects.filter(path__startswith=town.town.path).count()
+    assert plain["households_without_contact"] == households - 1  # ha1 reached
+    some, _ = summary(households_under=households, children=[town.village_a])
+    assert some == plain
+    every, every_queries = summary(
+        households_under=households, children=[town.town, town.village_a, town.village_b]
+    )
+    assert every == plain
+    assert {row["name"] for row in every["rows"]} == {"甲村", "乙村"}
+    assert every_queries == plain_queries - 1
+
+
 def test_compliance_summary_is_scoped(town, record):
     record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.ha1)
     officer_b = compliance_summary(user=town.user("officer_b"), place=town.town, on=D(2025, 5, 15))

@@ -83,6 +83,8 @@ def compliance_summary(
     id_range: tuple[int, int] | None = None,
     with_lists: bool = True,
     list_limit: int = LIST_LIMIT,
+    households_under: int | None = None,
+    children: list[Place] | None = None,
 ) -> dict:
     """Share of links on track per link type and rule period, plus who has had no contact.
 
@@ -94,6 +96,11 @@ def compliance_summary(
 
     `id_range`: `link_id_range(place.path)`, passed by the place pages (one more query that saves hashing
     every town's tallies in a city database).
+
+    What the caller has read already, to save reading it again (the dashboards): `households_under`, how
+    many households lie under `place` (every one: used only for a user who sees the place whole, in the
+    "households without contact" count); `children`, the places the "child" rows are named from (a row of
+    another place is still looked up).
 
     `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
     "member" (rows per member). Links visible to the user only; current links on `on`.
@@ -154,9 +161,10 @@ def compliance_summary(
             member=member,
             on=on,
             limit=list_limit,
+            households_under=households_under,
         )
     if group_fields:
-        result["rows"] = _label_rows(areas, breakdown=breakdown)
+        result["rows"] = _label_rows(areas, breakdown=breakdown, children=children)
     return result
 
 
@@ -343,7 +351,16 @@ def add_shares(by_type: dict, totals: dict) -> None:
 
 
 def _no_contact_lists(
-    result: dict, *, scoped, exempt_links: int, user, place, member, on: datetime.date, limit: int
+    result: dict,
+    *,
+    scoped,
+    exempt_links: int,
+    user,
+    place,
+    member,
+    on: datetime.date,
+    limit: int,
+    households_under: int | None = None,
 ) -> None:
     """Fill the "no contact" (and "needing pairing") counts and the first `limit` of each list into `result`:
     one query each; the households needing a new pairing only when an exempt member holds a link here at all.
@@ -366,7 +383,9 @@ def _no_contact_lists(
         if not limit:
             count = None
             if name == "households_without_contact":
-                count = _households_without_contact_count(user=user, place=place, member=member, on=on)
+                count = _households_without_contact_count(
+                    user=user, place=place, member=member, on=on, households_under=households_under
+                )
             result[name] = build().order_by().count() if count is None else count
             result[f"{name}_list"] = []
             continue
@@ -378,10 +397,13 @@ def _no_contact_lists(
         result[f"{name}_list"] = first
 
 
-def _households_without_contact_count(*, user, place, member, on: datetime.date) -> int | None:
+def _households_without_contact_count(
+    *, user, place, member, on: datetime.date, households_under: int | None = None
+) -> int | None:
     """`households_without_contact(...).count()` for a place seen whole while the quarter still runs: the
     place's households minus the LastContact rows under it reached since the quarter began (each an index
-    count; LastContact.path is the household's path). None where that shortcut does not apply."""
+    count; LastContact.path is the household's path). None where that shortcut does not apply.
+    `households_under`: the place's households, counted by the caller (then only LastContact is read)."""
     start, end = aware_bounds(period_bounds(Period.QUARTER, on))
     end = min(end, as_of_end(on))
     if place is None or member is not None or not no_contact_after(end):
@@ -389,20 +411,26 @@ def _households_without_contact_count(*, user, place, member, on: datetime.date)
     if not scope_for(user).sees_path(place.path):
         return None
     reached = LastContact.objects.filter(path__startswith=place.path, last_at__gte=start).order_by()
+    if households_under is not None:
+        return households_under - reached.count()
     reached = Coalesce(Subquery(reached.annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
     return Household.objects.filter(path__startswith=place.path).aggregate(
         n=ExpressionWrapper(Count("pk") - reached, output_field=IntegerField())
     )["n"]
 
 
-def _label_rows(areas: dict, *, breakdown: str) -> list[dict]:
-    """Name each breakdown row (one query for the names), worst share first."""
+def _label_rows(areas: dict, *, breakdown: str, children: list[Place] | None = None) -> list[dict]:
+    """Name each breakdown row (one query for the names, none when `children` holds every row's place),
+    worst share first."""
     if breakdown == "member":
         names = dict(Member.objects.filter(pk__in=list(areas)).values_list("pk", "name"))
         objects = {pk: {"id": pk, "name": names.get(pk, "?")} for pk in areas}
     else:
         ids = {path: int(path.strip("/").split("/")[-1]) for path in areas}
-        places = {p.pk: p for p in Place.objects.filter(pk__in=ids.values())}
+        places = {p.pk: p for p in children or ()}
+        missing = set(ids.values()) - places.keys()
+        if missing:
+            places.update((p.pk, p) for p in Place.objects.filter(pk__in=missing))
         objects = {
             path: {"id": pk, "name": places[pk].name if pk in places else "?", "place": places.get(pk)}
             for path, pk in ids.items()
