@@ -77,6 +77,7 @@ def rule_groups(rules: list[QuotaRule] | None = None) -> list[RuleGroup]:
     if rules is None:
         rules = list(QuotaRule.objects.filter(active=True).order_by("link_type", "period", "id"))
     groups: dict[tuple, RuleGroup] = {}
+    known_kinds = set(ContactKind.values)  # the property builds a new list on every read
     for rule in rules:
         target_kind = LINK_TARGET.get(LinkType(rule.link_type))
         if target_kind == TargetKind.HOUSEHOLD:
@@ -85,7 +86,7 @@ def rule_groups(rules: list[QuotaRule] | None = None) -> list[RuleGroup]:
             target = "place"
         else:  # migrant members are not contact targets yet
             continue
-        kinds = tuple(sorted(k for k in rule.kinds if k in ContactKind.values))
+        kinds = tuple(sorted(k for k in rule.kinds if k in known_kinds))
         signature = (rule.period, kinds, target)
         group = groups.get(signature)
         if group is None:
