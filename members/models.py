@@ -261,6 +261,9 @@ class Link(PathCopy):
         ordering = ["member_id", "link_type", "start_date"]
         indexes = [
             PathIndex(fields=["path"], name="link_path_idx"),
+            # A place's links of a few types (compliance's place-targeted part: a town's 89 grid, village and
+            # town links among its 15,105) without reading the others: 8.0 → 1.9 ms in a 30-town city.
+            PathIndex(fields=["link_type", "path"], name="link_type_path_idx"),
             models.Index(fields=["member", "end_date"]),
             models.Index(fields=["household", "end_date"]),
         ]
