@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0003_household_id_number_encrypted'),
-        ('members', '0011_member_scope_version'),
+        ('members', '0012_sessions_to_member_backend'),
     ]
 
     operations = [
