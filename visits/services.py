@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import functools
 import io
 import uuid
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from grids import rows
 from grids.enums import PlaceKind
 from grids.errors import Invalid, NotAllowed
 from grids.models import Household, Place
@@ -299,11 +301,7 @@ def recordable_household(user, pk: int) -> Household:
     key (the links are kept on the household for _find_link). Household.DoesNotExist when out of reach."""
     scope = scope_for(user)
     if pk in scope.own_household_ids:
-        links = list(
-            Link.objects.filter(member=scope.member, household_id=pk)
-            .select_related("household")
-            .order_by("start_date")
-        )
+        links = _member_links_with_household(scope.member.pk, pk)
         if links:
             household = links[0].household
             for link in links:
@@ -317,6 +315,39 @@ def recordable_household(user, pk: int) -> Household:
 def _first_starts(read: dict) -> dict:
     """{household id: start date of the first of its links} from {household id: links by start date}."""
     return {pk: links[0].start_date for pk, links in read.items() if links}
+
+
+@functools.cache
+def _links_with_household_sql() -> str:
+    qn = connection.ops.quote_name
+    member, household = (qn(Link._meta.get_field(name).column) for name in ("member", "household"))
+    return (
+        f"SELECT {rows.columns(Link, 'l')}, {rows.columns(Household, 'h')} "
+        f"FROM {qn(Link._meta.db_table)} l "
+        f"JOIN {qn(Household._meta.db_table)} h ON h.{qn(Household._meta.pk.column)} = l.{household} "
+        f"WHERE l.{member} = %s AND l.{household} = %s ORDER BY l.{qn(Link._meta.get_field('start_date').column)}"
+    )
+
+
+def _member_links_with_household(member_id: int, household_id: int) -> list[Link]:
+    """The member's links to the household by start date, each with the household read in the same query
+    (`Link.objects.filter(…).select_related("household")`, as SQL written once on PostgreSQL: grids.rows)."""
+    if not rows.fast_reads():
+        return list(
+            Link.objects.filter(member_id=member_id, household_id=household_id)
+            .select_related("household")
+            .order_by("start_date")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_links_with_household_sql(), [member_id, household_id])
+        found = cursor.fetchall()
+    split = rows.width(Link)
+    links = [rows.instance(Link, row[:split]) for row in found]
+    if found:
+        household = rows.instance(Household, found[0][split:])
+        for link in links:
+            link.household = household
+    return links
 
 
 @dataclass
