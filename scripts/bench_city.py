@@ -283,7 +283,9 @@ def ensure_users() -> None:
         User.objects.create_superuser("town_admin", email="", password=None)
     wanted = {
         "centre": Member.objects.filter(
-            pk__in=Position.objects.current().filter(kind=PositionKind.CENTRE_STAFF, place=town).values("member")
+            pk__in=Position.objects.current()
+            .filter(kind=PositionKind.CENTRE_STAFF, place=town)
+            .values("member")
         ),
         "member": Member.objects.filter(
             pk__in=Link.objects.current()

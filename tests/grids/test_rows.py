@@ -48,7 +48,9 @@ def test_a_members_links_come_with_the_household_decrypted(town, django_assert_n
     household.id_number = "43012419800101001X"
     household.save()
     orm = list(
-        Link.objects.filter(member=member, household=household).select_related("household").order_by("start_date")
+        Link.objects.filter(member=member, household=household)
+        .select_related("household")
+        .order_by("start_date")
     )
     with django_assert_num_queries(1):
         links = _member_links_with_household(member.pk, household.pk)
