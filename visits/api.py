@@ -7,7 +7,6 @@ import datetime
 import django_filters
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,7 +120,7 @@ class ContactViewSet(
                 target["household"] = services.recordable_household(request.user, values["household"])
             if values.get("place") is not None:
                 target["place"] = services.places_recordable_by(request.user).get(pk=values["place"])
-        except (ObjectDoesNotExist, DataError) as exc:  # unknown, out of reach, or no id the database knows
+        except ObjectDoesNotExist as exc:  # unknown or out of reach (the serializer bounds the ids)
             raise ValidationError({"target": [_("对象不存在或不在您的范围内")]}) from exc
         if values["households"]:
             found = list(services.households_recordable_by(request.user).filter(pk__in=values["households"]))

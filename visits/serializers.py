@@ -74,15 +74,21 @@ def contact_created_data(contact: Contact, request=None) -> dict:
     }
 
 
+MAX_ID = 2**63 - 1
+
+
 class ContactCreateSerializer(serializers.Serializer):
     """Input for POST /api/contacts/: ids are checked against the user's scope by the service."""
 
     client_id = serializers.UUIDField(help_text="客户端生成的编号;重复提交同一编号只保存一次")
     kind = serializers.ChoiceField(choices=ContactKind.choices)
     occurred_at = serializers.DateTimeField()
-    household = serializers.IntegerField(required=False, allow_null=True)
-    place = serializers.IntegerField(required=False, allow_null=True)
-    households = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    # Ids the database can hold (a bigint primary key): anything else is refused here, on every database.
+    household = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    place = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    households = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list
+    )
     duties = serializers.ListField(child=serializers.ChoiceField(choices=Duty.choices), allow_empty=False)
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     found_problem = serializers.BooleanField(required=False, default=False)
