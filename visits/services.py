@@ -436,15 +436,39 @@ def _prepared(instance, fields) -> list:
 
 def _child_rows_sql(model, instances: Sequence, parent: str) -> tuple[str, list]:
     """INSERT rows of `model` whose foreign key to the contact comes from the CTE `c` (the new contact)."""
-    qn = connection.ops.quote_name
-    fields = [f for f in model._meta.local_concrete_fields if not f.primary_key and f.name != parent]
-    row = "(" + ", ".join(f"%s::{column_type(f)}" for f in fields) + ")"
+    fields = _new_row_fields(model, parent)
     params = [value for instance in instances for value in _prepared(instance, fields)]
+    return _child_rows_text(model, parent, len(instances), connection.vendor), params
+
+
+@functools.cache
+def _new_row_fields(model, parent: str | None = None) -> tuple:
+    """The columns a new row of `model` is written with: all but the primary key (and the parent's key)."""
+    return tuple(f for f in model._meta.local_concrete_fields if not f.primary_key and f.name != parent)
+
+
+@functools.lru_cache(maxsize=256)
+def _child_rows_text(model, parent: str, n_rows: int, vendor: str) -> str:
+    """`_child_rows_sql`'s SQL for `n_rows` rows (built once per shape and process, as the tallies' upserts)."""
+    qn = connection.ops.quote_name
+    fields = _new_row_fields(model, parent)
+    row = "(" + ", ".join(f"%s::{column_type(f)}" for f in fields) + ")"
     columns = ", ".join(qn(c) for c in [model._meta.get_field(parent).column, *(f.column for f in fields)])
     return (
         f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "
-        f"SELECT c.id, v.* FROM c, (VALUES {', '.join([row] * len(instances))}) v",
-        params,
+        f"SELECT c.id, v.* FROM c, (VALUES {', '.join([row] * n_rows)}) v"
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _contact_insert_text(vendor: str) -> str:
+    """The new contact's INSERT (`c` in `_write_statement`): nothing when its client id is already stored."""
+    qn = connection.ops.quote_name
+    fields = _new_row_fields(Contact)
+    return (
+        f"INSERT INTO {qn(Contact._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({qn(Contact._meta.get_field('client_id').column)}) DO NOTHING RETURNING id"
     )
 
 
@@ -453,18 +477,10 @@ def _write_statement(contact: Contact, target: _Target, revision: ContactRevisio
 
     `c` inserts the contact, or nothing when its client id is already stored (a retry racing the original:
     ON CONFLICT DO NOTHING); the other CTEs insert its reach rows and revision from `c`'s row and upsert the
-    tallies only if `c` inserted one, so a duplicate writes nothing at all.
+    tallies only if `c` inserted one, so a duplicate writes nothing at all. The SQL of each part depends only
+    on its shape (how many rows, which duties) and is built once per shape.
     """
-    qn = connection.ops.quote_name
-    fields = [f for f in Contact._meta.local_concrete_fields if not f.primary_key]
-    ctes = [
-        (
-            f"INSERT INTO {qn(Contact._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({qn(Contact._meta.get_field('client_id').column)}) DO NOTHING RETURNING id",
-            _prepared(contact, fields),
-        )
-    ]
+    ctes = [(_contact_insert_text(connection.vendor), _prepared(contact, _new_row_fields(Contact)))]
     if target.reached:
         rows = [
             ContactHousehold(
