@@ -26,8 +26,10 @@ from .enums import DUTY_FIELDS, ContactKind, Period, RevisionAction
 
 
 class Contact(PathCopy):
+    # No index of its own on member or place: contact_member_time_idx and contact_place_member_idx start with
+    # them (an index less to write for every contact; migration 0014).
     member = models.ForeignKey(
-        Member, verbose_name=_("联户人员"), on_delete=models.PROTECT, related_name="contacts"
+        Member, verbose_name=_("联户人员"), on_delete=models.PROTECT, related_name="contacts", db_index=False
     )
     kind = models.CharField(_("方式"), max_length=20, choices=ContactKind.choices)
     occurred_at = models.DateTimeField(_("走访时间"))
@@ -46,6 +48,7 @@ class Contact(PathCopy):
         blank=True,
         on_delete=models.PROTECT,
         related_name="contacts",
+        db_index=False,
     )
     households = models.ManyToManyField(
         Household,
@@ -126,8 +129,9 @@ class Contact(PathCopy):
 class ContactHousehold(models.Model):
     """A household reached by a contact, with the contact's member/kind/time copied for counting."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="reached")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="reached")
+    # contact and household: no index of their own, reach_unique_household and reach_hh_time_idx start with them.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="reached", db_index=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="reached", db_index=False)
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
     # The member's link to this household on the day (set on save when left empty): what it counts towards.
     link = models.ForeignKey(Link, null=True, blank=True, on_delete=models.SET_NULL, related_name="reached")
@@ -247,7 +251,8 @@ class LinkTally(models.Model):
     only choose which kind columns to add up, so changing a rule needs no recount.
     """
 
-    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="tallies")
+    # No index of its own: tally_unique_link_period starts with it.
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="tallies", db_index=False)
     period = models.CharField(max_length=10, choices=Period.choices)
     start = models.DateField()
     home_visit = models.PositiveIntegerField(default=0)
