@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from grids.enums import PlaceKind
 from grids.models import Household, Place
@@ -64,6 +65,43 @@ def test_incremental_tallies_equal_a_rebuild(town, record):
     assert nonzero(snapshot()) == incremental
     # The yard meeting counted for the grid head's own household only.
     assert ContactHousehold.objects.filter(contact__kind="yard_meeting", link__isnull=False).count() == 1
+
+
+def _tally_indexes():
+    """The tally tables' indexes and constraints (unique keys, foreign keys), as PostgreSQL defines them."""
+    tables = ["visits_linktally", "visits_contactmonthtally", "visits_lastcontact"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1, 2", [tables]
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+            [tables],
+        )
+        return indexes, cursor.fetchall()
+
+
+def test_rebuild_without_indexes_puts_every_index_back(town, record):
+    """PostgreSQL: the rebuild drops the tally tables' indexes while it refills them (IndexesBuiltAfter) and
+    builds them again; the upserts of the next contact need the unique ones."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    before = _tally_indexes()
+    assert len(before[0]) >= 7  # three primary keys, the unique keys, the covering and path indexes
+    assert sum("FOREIGN KEY" in definition for _table, _name, definition in before[1]) >= 2
+    record(
+        town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.ha1
+    )  # checks queued
+    tallies_rebuild()
+    assert _tally_indexes() == before
+    record(town.user("member_a"), ContactKind.ONLINE, at(2025, 5, 11), household=town.ha1)  # ON CONFLICT
+    assert all(n == 0 for n in tallies_check().values())
+    month = LinkTally.objects.get(
+        link__member=town.members["member_a"], link__household=town.ha1, period="month"
+    )
+    assert (month.home_visit, month.online) == (1, 1)
 
 
 def test_direct_creates_and_deletes_are_counted_by_signals(town):
