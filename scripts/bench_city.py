@@ -139,11 +139,12 @@ def load(months: int, seed: int) -> None:
         cursor.execute("SET session_replication_role = replica")  # no FK triggers while COPYing
     try:
         # While COPYing into the empty tables: no foreign-key triggers (the rows are built from existing
-        # links) and no secondary indexes or unique constraints, each rebuilt once at the end: maintaining a
-        # dozen indexes row by row (random uuids, household ids) made the COPY slow (≈ 90 s a town-year).
+        # links) and no secondary indexes, unique constraints or foreign keys, each added back once at the end
+        # (the keys then checked by one join each): maintaining a dozen indexes row by row (random uuids,
+        # household ids) made the COPY slow (≈ 90 s a town-year).
         with IndexesBuiltAfter([Contact, ContactHousehold]) as bulk:
             _load(months, seed)
-        log(f"  {bulk.rebuilt} indexes rebuilt in {bulk.seconds:.0f}s")
+        log(f"  {bulk.rebuilt} indexes and keys added back in {bulk.seconds:.0f}s")
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET session_replication_role")
@@ -158,7 +159,7 @@ def load(months: int, seed: int) -> None:
 
 def rebuild() -> None:
     """Recount every tally from the contacts (`tallies_rebuild`: the tally tables emptied, refilled without
-    their indexes, each index built once after; 840 s → 136 s on the city), then VACUUM ANALYZE."""
+    their indexes and keys, each added back once after; 840 s → 156 s on the city), then VACUUM ANALYZE."""
     log(f"  tallies_rebuild()… (load {load_avg()})")
     t = time.perf_counter()
     written = tallies_rebuild()
