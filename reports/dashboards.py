@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from grids.enums import PlaceKind
 from grids.models import Place
-from members.access import scope_for
 
 from . import selectors
 from .charts import bar_chart, line_chart
@@ -26,7 +25,7 @@ def build_dashboard(*, user, place: Place, period: ReportPeriod) -> dict:
     # What coverage and child_areas read already: the place's households (for a user who sees the place
     # whole: every one) and the child places, not read again for the compliance figures.
     known = {
-        "households_under": cover["households"] if scope_for(user).sees_path(place.path) else None,
+        "households_under": cover["households"] if cover["whole"] else None,
         "children": [place, *(area.place for area in areas)],  # rows of links on the place itself: its own
     }
     compliance = selectors.compliance(

@@ -144,9 +144,11 @@ def _area_expr(place: Place):
 
 
 def coverage(*, user, place: Place, on: datetime.date) -> dict:
-    """Households under the place and how many no member currently links to (members.selectors' rule)."""
+    """Households under the place and how many no member currently links to (members.selectors' rule);
+    `whole`: whether they are all the place's households (a user who sees the place whole)."""
     area = _area_expr(place)
-    if scope_for(user).sees_path(place.path):
+    whole = scope_for(user).sees_path(place.path)
+    if whole:
         # Seen whole: every household under the place, each counted and tested once (one grouped query,
         # without the scope's own-household branch, which adds nothing under a place seen whole).
         rows = list(
@@ -167,6 +169,7 @@ def coverage(*, user, place: Place, on: datetime.date) -> dict:
     not_linked = sum(missing.values())
     return {
         "households": total,
+        "whole": whole,  # every household under the place counted (not only those the user sees)
         "covered": total - not_linked,
         "uncovered": not_linked,
         "share": share(total - not_linked, total),
