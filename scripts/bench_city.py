@@ -234,7 +234,7 @@ def ensure_users() -> None:
 
     "centre": a centre staff member of the first town; "member": a party member of that town with a household
     link; "town_admin": a superuser (no member). They are attached to existing members; no password is set
-    (the timing logs in with force_login).
+    (the timing logs in with force_login). "centre" is staff, as the demo's centre login: it works in the admin.
     """
     from members.enums import PositionKind
     from members.models import Position
@@ -259,7 +259,7 @@ def ensure_users() -> None:
         if User.objects.filter(username=username).exists():
             continue
         member = members.filter(user__isnull=True).order_by("pk").first()
-        member.user = User.objects.create_user(username, password=None)
+        member.user = User.objects.create_user(username, password=None, is_staff=username == "centre")
         member.save(update_fields=["user"])
         log(f"  login {username!r} for {member}")
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from grids.admin_readonly import NoAddChangeMixin
+from grids.paging import CappedCountPaginator
 from members.admin import DeploymentSettingAdmin, ReadOnlyScopedAdmin
 
 from .enums import ContactKind
@@ -56,6 +57,7 @@ class ContactAdmin(ReadOnlyScopedAdmin):
     )
     search_fields = ("member__name", "household__head_name", "place__name")
     list_select_related = ("member", "household", "place")
+    paginator = CappedCountPaginator  # counts at most 10,000 rows: a city's contacts grow every year
     inlines = [RevisionInline]
     readonly_fields = [f.name for f in Contact._meta.fields] + ["households"]
 

@@ -62,3 +62,42 @@ def test_contact_admin_is_scoped_and_read_only(town, login, record):
     staff = login(town.user("town_staff"))
     assert staff.get(reverse("admin:visits_contact_add")).status_code == 403
     assert staff.post(reverse("admin:visits_contact_delete", args=[a.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_contact_admin_counts_no_further_than_its_cap(town, login, record, monkeypatch):
+    """The contact list counts at most `cap` rows of what the user sees: exact up to the cap, then "more than"
+    with the first cap's pages; the count is a LIMITed subquery, never a COUNT of every contact."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from grids.paging import CappedCountPaginator
+
+    for day in (10, 11, 12):
+        record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, day), household=town.ha1)
+    record(town.user("member_b"), ContactKind.HOME_VISIT, at(2025, 5, 10), household=town.hb1)
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
+    url = reverse("admin:visits_contact_changelist")
+
+    staff = login(town.user("town_staff"))  # sees the town's 4
+    with CaptureQueriesContext(connection) as queries:
+        html = staff.get(url).content.decode()
+    assert "走访记录超过 2 条,只列出前 2 条:请用筛选或搜索缩小范围" in html
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 3" in counts[0]
+
+    # member_b's officer sees 1: counted exactly, no "more than"
+    officer = login(town.user("officer_b"))
+    html = officer.get(url).content.decode()
+    assert "超过" not in html
+    assert "1 走访记录" in html
+
+    # Exactly the cap: exact as well.
+    monkeypatch.setattr(CappedCountPaginator, "cap", 4)
+    staff = login(town.user("town_staff"))  # one client: logging in again switches it back
+    html = staff.get(url).content.decode()
+    assert "超过" not in html and "4 走访记录" in html
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
+
+    # English through the .po, one language in the sentence.
+    html = staff.get(url, headers={"accept-language": "en"}).content.decode()
+    assert "Visit records: more than 2, only the first 2 listed; narrow them" in html
