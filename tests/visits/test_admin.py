@@ -67,10 +67,12 @@ def test_contact_admin_is_scoped_and_read_only(town, login, record):
 def test_contact_admin_counts_no_further_than_its_cap(town, login, record, monkeypatch):
     """The contact list counts at most `cap` rows of what the user sees: exact up to the cap, then "more than"
     with the first cap's pages; the count is a LIMITed subquery, never a COUNT of every contact."""
+    from django.contrib import admin
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from grids.paging import CappedCountPaginator
+    from visits.models import Contact
 
     for day in (10, 11, 12):
         record(town.user("member_a"), ContactKind.HOME_VISIT, at(2025, 5, day), household=town.ha1)
@@ -84,6 +86,15 @@ def test_contact_admin_counts_no_further_than_its_cap(town, login, record, monke
     assert "走访记录超过 2 条,只列出前 2 条:请用筛选或搜索缩小范围" in html
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
     assert len(counts) == 1 and "LIMIT 3" in counts[0]
+    # A page number beyond the counted ones (a typed URL): the list as it is, no error.
+    beyond = staff.get(url + "?p=5")
+    assert beyond.status_code == 200 and "只列出前 2 条" in beyond.content.decode()
+    # One row a page: two counted pages, so page 5 is the admin's own "invalid page" redirect.
+    monkeypatch.setattr(admin.site._registry[Contact], "list_per_page", 1)
+    beyond = staff.get(url + "?p=5")
+    assert beyond.status_code == 302 and "e=1" in beyond["Location"]
+    monkeypatch.undo()
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
 
     # member_b's officer sees 1: counted exactly, no "more than"
     officer = login(town.user("officer_b"))
