@@ -116,8 +116,10 @@ def test_demo_activity_fills_the_small_town():
 
     # Dispatch orders with some recipients acknowledged or done.
     assert DispatchOrder.objects.count() >= 2
+    # Shares, not chance: every order has a done row, whatever the date and hour did to the random stream.
+    for order in DispatchOrder.objects.all():
+        assert order.recipients.filter(status=RecipientStatus.DONE).exists(), order.title
     statuses = set(OrderRecipient.objects.values_list("status", flat=True))
-    assert RecipientStatus.DONE in statuses
     assert statuses & {RecipientStatus.ACKNOWLEDGED, RecipientStatus.PENDING}
 
     # The printed demo logins find work waiting: the grid head at the grid, the officer at the village.

@@ -1171,15 +1171,21 @@ class Activity:
             )
             self.counts["orders"] += 1
             share_ack, share_done = [(0.9, 0.7), (0.7, 0.4), (0.5, 0.1)][i]
-            rows = OrderRecipient.objects.filter(order=order).select_related("member__user").order_by("pk")
-            for row in rows:
-                roll = rng.random()
-                if roll >= share_ack:
+            rows = list(
+                OrderRecipient.objects.filter(order=order).select_related("member__user").order_by("pk")
+            )
+            # Shares, not independent rolls: every order shows its done, acknowledged and pending rows
+            # whatever the date did to the random stream before (at least one done where there are rows).
+            rng.shuffle(rows)
+            n_ack = round(share_ack * len(rows))
+            n_done = max(1, round(share_done * len(rows))) if rows else 0
+            for rank, row in enumerate(rows):
+                if rank >= max(n_ack, n_done):
                     continue
                 user = self.user_for(row.member)
                 ack_at = min(issued + datetime.timedelta(hours=rng.randint(1, 30)), self.now)
                 order_acknowledge(user=user, order=order, now=ack_at)
-                if roll < share_done:
+                if rank < n_done:
                     done_at = min(ack_at + datetime.timedelta(days=rng.randint(1, 5)), self.now)
                     order_report_done(user=user, order=order, report=report, now=done_at)
 
