@@ -18,10 +18,16 @@ from .periods import ReportPeriod
 
 def build_dashboard(*, user, place: Place, period: ReportPeriod) -> dict:
     on = period.status_day
+    grid_level = place.kind in (PlaceKind.GRID3, PlaceKind.GRID4)
+    breakdown = "member" if grid_level else "child"
+    # The compliance grouping first, beside the request where it may (grids.beside): the page's largest
+    # statement runs on another connection while everything that does not need it is read here.
+    started = selectors.compliance_start(user=user, place=place, period=period, breakdown=breakdown)
     areas = selectors.child_areas(place)
     cover = selectors.coverage(user=user, place=place, on=on)
     contacts = selectors.contact_figures(user=user, place=place, period=period)
-    grid_level = place.kind in (PlaceKind.GRID3, PlaceKind.GRID4)
+    issues = selectors.issue_figures(user=user, place=place, period=period)
+    dispatch = selectors.dispatch_figures(place=place, period=period)
     # What coverage and child_areas read already: the place's households (for a user who sees the place
     # whole: every one) and the child places, not read again for the compliance figures.
     known = {
@@ -29,9 +35,8 @@ def build_dashboard(*, user, place: Place, period: ReportPeriod) -> dict:
         "children": [place, *(area.place for area in areas)],  # rows of links on the place itself: its own
     }
     compliance = selectors.compliance(
-        user=user, place=place, period=period, breakdown="member" if grid_level else "child", **known
+        user=user, place=place, period=period, breakdown=breakdown, started=started, **known
     )
-    issues = selectors.issue_figures(user=user, place=place, period=period)
 
     if not grid_level:
         compliance_by_area = {row["id"]: row for row in compliance["rows"]}
@@ -89,5 +94,5 @@ def build_dashboard(*, user, place: Place, period: ReportPeriod) -> dict:
         "member_rows": compliance["rows"] if grid_level else [],
         "charts": charts,
         "grid_level": grid_level,
-        "dispatch": selectors.dispatch_figures(place=place, period=period),
+        "dispatch": dispatch,
     }

@@ -47,7 +47,8 @@ from members.selectors import covered_under, uncovered_households
 from visits.enums import DUTY_FIELDS, ContactKind, Duty, Period
 from visits.models import Contact, ContactHousehold, ContactMonthTally, LastContact
 from visits.periods import TZ, aware_bounds, no_contact_after, period_bounds
-from visits.selectors import compliance_summary, contacts_visible_to, link_id_range
+from visits.selectors import ComplianceStart, compliance_summary, contacts_visible_to, link_id_range
+from visits.selectors import compliance_start as visits_compliance_start
 
 from .periods import ReportPeriod
 
@@ -340,6 +341,20 @@ def contact_figures(*, user, place: Place, period: ReportPeriod) -> dict:
 # --- compliance ---------------------------------------------------------------------------------------
 
 
+def compliance_start(
+    *, user, place: Place, period: ReportPeriod, breakdown: str = "child"
+) -> ComplianceStart:
+    """Start `compliance`'s grouped statement beside the request (visits.selectors.compliance_start): the
+    dashboard reads its other figures meanwhile and passes this to `compliance(started=…)`."""
+    return visits_compliance_start(
+        user=user,
+        place=place,
+        on=period.status_day,
+        breakdown=breakdown,
+        id_range=link_id_range(place.path),  # bounds the tally joins to the place's links (a city database)
+    )
+
+
 def compliance(
     *,
     user,
@@ -349,22 +364,25 @@ def compliance(
     with_lists: bool = True,
     households_under: int | None = None,
     children: list[Place] | None = None,
+    started: ComplianceStart | None = None,
 ) -> dict:
     """visits.selectors.compliance_summary on the period's status day (the one copy of the quota rules).
 
     The dashboards show how many households and members had no contact, not who: the counts only
     (`list_limit=0`); the names are on the compliance page. `households_under` and `children`: what the
-    dashboard has read already (compliance_summary)."""
+    dashboard has read already (compliance_summary); `started`: `compliance_start`'s for the same place and
+    breakdown."""
     return compliance_summary(
         user=user,
         place=place,
         on=period.status_day,
         breakdown=breakdown,
-        id_range=link_id_range(place.path),  # bounds the tally joins to the place's links (a city database)
+        id_range=None if started else link_id_range(place.path),
         with_lists=with_lists,
         list_limit=0,
         households_under=households_under,
         children=children,
+        started=started,
     )
 
 

@@ -66,6 +66,13 @@ def _reseed_transactional(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         reseed()
+    yield
+    if transactional:
+        # Outside a transaction a page may have read beside itself (grids.beside): let go of those
+        # connections, or the test database could not be flushed or dropped.
+        from grids import beside
+
+        beside.shutdown()
 
 
 @pytest.fixture(autouse=True)

@@ -303,7 +303,16 @@ class ContactMonthTally(PathCopy):
     class Meta:
         verbose_name = _("月度走访计数")
         verbose_name_plural = _("月度走访计数")
-        indexes = [PathIndex(fields=["path"], name="month_tally_path_idx")]
+        # Covering: a dashboard sums a town's rows of a year straight from the index. In a city they lie
+        # scattered over the table's pages (rows are made as the first contact of a month comes, every town
+        # at once): 4,400 heap pages read for one town's year, 13 ms, against 154 index pages, 7 ms.
+        indexes = [
+            PathIndex(
+                fields=["path"],
+                include=["month", "kind", "contacts", *DUTY_FIELDS.values()],
+                name="month_tally_path_cover_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["path", "month", "kind"], name="month_tally_unique"),
         ]

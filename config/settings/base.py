@@ -122,6 +122,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT pays off for long analytic queries only. On page-sized queries with many CASE and
     # subquery expressions (compliance) it compiled for 0.5–5 s per query: off (docs/benchmarks.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Worker threads per process for a page's largest read-only statement, run on their own connections while the
+# request goes on (grids.beside; PostgreSQL only, never inside a transaction). 0: every statement in the
+# request's thread. Each thread that has run one keeps a connection (CONN_MAX_AGE), as a request does.
+LIANHU_QUERY_THREADS = int(os.environ.get("LIANHU_QUERY_THREADS", "2"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -24,7 +24,14 @@ from .compliance import (
     rule_groups,
 )
 from .scoping import InArray, contacts_visible_to, household_history, last_kind_for, place_history
-from .summaries import LIST_LIMIT, compliance_summary, households_without_contact, members_without_contact
+from .summaries import (
+    LIST_LIMIT,
+    ComplianceStart,
+    compliance_start,
+    compliance_summary,
+    households_without_contact,
+    members_without_contact,
+)
 
 __all__ = [
     "LIST_LIMIT",
@@ -35,6 +42,8 @@ __all__ = [
     "RuleStatus",
     "annotate_compliance",
     "as_of_end",
+    "ComplianceStart",
+    "compliance_start",
     "compliance_summary",
     "contacts_visible_to",
     "household_history",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 import threading
 from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -28,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
+from grids.beside import beside, later
 from grids.models import Household, Place
 from members.access import households_visible_to, links_visible_to, scope_for
 from members.enums import LinkType
@@ -73,6 +76,66 @@ def _scoped_links(*, user, on: datetime.date, place: Place | None, member: Membe
     return links
 
 
+@dataclass(frozen=True)
+class ComplianceStart:
+    """`compliance_start`'s result: the links judged, how, and the grouped statement's rows (a handle)."""
+
+    on: datetime.date
+    place: Place | None
+    member: Member | None
+    breakdown: str | None
+    groups: list
+    scoped: QuerySet
+    rank_keys: dict
+    group_fields: dict
+    rows: Any  # grids.beside handle: .result() -> list[dict]
+
+
+def compliance_start(
+    *,
+    user,
+    place: Place | None = None,
+    member: Member | None = None,
+    on: datetime.date | None = None,
+    breakdown: str | None = None,
+    id_range: tuple[int, int] | None = None,
+    early: bool = True,
+) -> ComplianceStart:
+    """Build `compliance_summary`'s grouped statement and, with `early`, start it beside the request
+    (grids.beside: a worker thread's own connection, where that may be done), so that a page reads its other
+    figures meanwhile and passes the result to `compliance_summary(started=…)`. Arguments as there."""
+    on = on or timezone.localdate()
+    groups = rule_groups()
+    scoped = _scoped_links(user=user, on=on, place=place, member=member)
+    # Exempt members' links are grouped apart (the "exempt" key) and left out of every figure below.
+    if place is None:
+        id_range = None  # the hint is only true of a place's links
+    group_fields: dict = {}
+    if breakdown == "child" and place is not None:
+        group_fields["area"] = Substr("path", 1, len(place.path) + PATH_STEP)
+    elif breakdown == "member":
+        group_fields["area"] = F("member_id")
+    rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
+    # The statement depends on nothing but these when the user sees the place whole (no scope of their own).
+    sql_key = (place.path, member.pk if member else None, breakdown) if _sees_whole(user, place) else None
+    statement = _grouped_statement(
+        scoped,
+        groups=groups,
+        on=on,
+        id_range=id_range,
+        rank_keys=rank_keys,
+        group_fields=group_fields,
+        sql_key=sql_key,
+    )
+    if statement is None:
+        rows = later(list)
+    elif early:
+        rows = beside(_run, *statement)
+    else:
+        rows = later(_run, *statement)
+    return ComplianceStart(on, place, member, breakdown, groups, scoped, rank_keys, group_fields, rows)
+
+
 def compliance_summary(
     *,
     user,
@@ -85,6 +148,7 @@ def compliance_summary(
     list_limit: int = LIST_LIMIT,
     households_under: int | None = None,
     children: list[Place] | None = None,
+    started: ComplianceStart | None = None,
 ) -> dict:
     """Share of links on track per link type and rule period, plus who has had no contact.
 
@@ -104,34 +168,23 @@ def compliance_summary(
 
     `breakdown`: None, "child" (rows per child place of `place`: villages of a town, grids of a village) or
     "member" (rows per member). Links visible to the user only; current links on `on`.
+
+    `started`: what `compliance_start` began for the same user, place, member and breakdown (its grouped
+    statement already running beside the request); by default it is begun here and run inline.
     Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact" (count) and
     "households_without_contact_list" (the first 50), the same for members and for
     "households_needing_pairing" (linked only through exempt members' links, left out of every other
     figure), "quarter", "month"}.
     """
-    on = on or timezone.localdate()
-    groups = rule_groups()
-    scoped = _scoped_links(user=user, on=on, place=place, member=member)
-    # Exempt members' links are grouped apart (the "exempt" key) and left out of every figure below.
-    if place is None:
-        id_range = None  # the hint is only true of a place's links
-    group_fields: dict = {}
-    if breakdown == "child" and place is not None:
-        group_fields["area"] = Substr("path", 1, len(place.path) + PATH_STEP)
-    elif breakdown == "member":
-        group_fields["area"] = F("member_id")
-    rank_keys = {f"r_{group.key}": F(f"{group.key}_rank") for group in groups}
-    # The statement depends on nothing but these when the user sees the place whole (no scope of their own).
-    sql_key = (place.path, member.pk if member else None, breakdown) if _sees_whole(user, place) else None
-    rows = _grouped_rows(
-        scoped,
-        groups=groups,
-        on=on,
-        id_range=id_range,
-        rank_keys=rank_keys,
-        group_fields=group_fields,
-        sql_key=sql_key,
-    )
+    if started is None:
+        started = compliance_start(
+            user=user, place=place, member=member, on=on, breakdown=breakdown, id_range=id_range, early=False
+        )
+    elif (started.place, started.member, started.breakdown) != (place, member, breakdown):
+        raise ValueError("compliance_summary: `started` was begun for another place, member or breakdown")
+    on, groups, scoped = started.on, started.groups, started.scoped
+    rank_keys, group_fields = started.rank_keys, started.group_fields
+    rows = started.rows.result()
 
     by_type, totals, areas, exempt_links = _fold_rows(
         rows, groups=groups, on=on, rank_keys=rank_keys, with_areas=bool(group_fields)
@@ -168,10 +221,11 @@ def compliance_summary(
     return result
 
 
-def _grouped_rows(
+def _grouped_statement(
     scoped, *, groups, on, id_range, rank_keys: dict, group_fields: dict, sql_key: tuple | None = None
-) -> list[dict]:
-    """The links counted per (link type, exempt, area, rank of each rule group): one query.
+) -> tuple[str, tuple] | None:
+    """The statement counting the links per (link type, exempt, area, rank of each rule group), as (sql,
+    params) for `_run`, or None when no rule group applies (no rows).
 
     Each link's ranks are computed once, as GROUP BY keys, and the result has a bounded number of rows (types
     × areas × rank combinations). Links are judged in two parts joined by UNION ALL, by what their type
@@ -202,7 +256,7 @@ def _grouped_rows(
             if statement is not None:
                 _STATEMENTS.move_to_end(key)
         if statement is not None:
-            return _run(*statement)
+            return statement
     # "Held by an exempt member" as `member_id IN (exempt members)`: a hashed subplan over the few exempt
     # members (a partial index), where joining members hashed all of a city's 47,000 for one town's links.
     exempt = ExpressionWrapper(
@@ -228,7 +282,7 @@ def _grouped_rows(
             .order_by()
         )
     if not parts:
-        return []
+        return None
     qs = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     statement = qs.query.get_compiler(using=qs.db).as_sql()
     if key is not None:
@@ -236,11 +290,13 @@ def _grouped_rows(
             _STATEMENTS[key] = statement
             while len(_STATEMENTS) > STATEMENTS_KEPT:
                 _STATEMENTS.popitem(last=False)
-    return _run(*statement)
+    return statement
 
 
 STATEMENTS_KEPT = 64
-_STATEMENTS: OrderedDict = OrderedDict()  # key → (sql, params) of `_grouped_rows`, least recently used first
+_STATEMENTS: OrderedDict = (
+    OrderedDict()
+)  # key → (sql, params) of `_grouped_statement`, least recently used first
 _STATEMENTS_LOCK = threading.Lock()
 
 
@@ -251,6 +307,7 @@ def _group_signature(group) -> tuple:
 
 
 def _run(sql: str, params) -> list[dict]:
+    """The grouped statement's rows (in the caller's thread, or a grids.beside worker's)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
