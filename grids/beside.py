@@ -114,5 +114,5 @@ def beside(fn: Callable, *args, **kwargs) -> Future | _Later:
     """Start `fn(*args, **kwargs)` on a worker thread if it may run there (see the module), else later inline.
     Either way `.result()` gives its value or raises its exception."""
     if not runs_beside():
-        return _Later(fn, args, kwargs)
+        return later(fn, *args, **kwargs)
     return _executor().submit(_in_worker, fn, args, kwargs)

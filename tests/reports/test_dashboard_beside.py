@@ -17,6 +17,7 @@ from reports.dashboards import build_dashboard
 from reports.periods import period_of
 from tests.personas import build_town
 from visits.enums import ContactKind
+from visits.selectors import compliance_start, compliance_summary
 from visits.services import contact_record
 
 postgres_only = pytest.mark.skipif(
@@ -73,6 +74,22 @@ def test_inside_a_transaction_the_grouping_runs_in_the_callers_thread(town, grou
     )
     assert grouped_threads == [threading.current_thread().name]
     assert dashboard["compliance"]["totals"]["total"] > 0
+
+
+def test_a_start_for_another_breakdown_or_day_is_refused(town):
+    staff, on = town.user("town_staff"), timezone.localdate()
+    started = compliance_start(user=staff, place=town.town, on=on, breakdown="child", early=False)
+    with pytest.raises(ValueError):
+        compliance_summary(user=staff, place=town.town, on=on, breakdown="member", started=started)
+    with pytest.raises(ValueError):
+        compliance_summary(
+            user=staff,
+            place=town.town,
+            on=on - datetime.timedelta(days=1),
+            breakdown="child",
+            started=started,
+        )
+    assert compliance_summary(user=staff, place=town.town, on=on, breakdown="child", started=started)["rows"]
 
 
 def test_inline_handle_runs_when_asked_and_once(settings):

@@ -180,8 +180,12 @@ def compliance_summary(
         started = compliance_start(
             user=user, place=place, member=member, on=on, breakdown=breakdown, id_range=id_range, early=False
         )
-    elif (started.place, started.member, started.breakdown) != (place, member, breakdown):
-        raise ValueError("compliance_summary: `started` was begun for another place, member or breakdown")
+    elif (started.place, started.member, started.breakdown) != (place, member, breakdown) or (
+        on is not None and on != started.on
+    ):
+        raise ValueError(
+            "compliance_summary: `started` was begun for another place, member, breakdown or day"
+        )
     on, groups, scoped = started.on, started.groups, started.scoped
     rank_keys, group_fields = started.rank_keys, started.group_fields
     rows = started.rows.result()
@@ -294,9 +298,8 @@ def _grouped_statement(
 
 
 STATEMENTS_KEPT = 64
-_STATEMENTS: OrderedDict = (
-    OrderedDict()
-)  # key → (sql, params) of `_grouped_statement`, least recently used first
+# key → (sql, params) of `_grouped_statement`, least recently used first
+_STATEMENTS: OrderedDict = OrderedDict()
 _STATEMENTS_LOCK = threading.Lock()
 
 
