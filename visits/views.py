@@ -398,6 +398,7 @@ def compliance_place(request, pk: int):
         on=on,
         breakdown=COMPLIANCE_KINDS[place.kind],
         id_range=selectors.link_id_range(place.path),
+        early=True,  # the grouping beside the request while the "no contact" lists are read (grids.beside)
     )
     behind = summary["members_without_contact_list"]
     silent = summary["households_without_contact_list"]

@@ -154,3 +154,34 @@ def test_an_error_beside_reaches_the_caller_and_the_worker_goes_on(settings):
         time.sleep(0.1)
     else:
         pytest.fail("the worker's connection is still open after shutdown")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_compliance_page_reads_its_lists_while_the_grouping_runs_beside(
+    grouped_threads, settings, client
+):
+    town = build_town()
+    _record(town)
+    staff, on = town.user("town_staff"), timezone.localdate()
+
+    def summary(early):
+        result = compliance_summary(user=staff, place=town.town, on=on, breakdown="child", early=early)
+        return {
+            key: [getattr(row, "pk", row) for row in value] if key.endswith("_list") else value
+            for key, value in result.items()
+        }
+
+    settings.LIANHU_QUERY_THREADS = 2
+    inline = summary(early=False)
+    assert grouped_threads == [threading.current_thread().name]
+    grouped_threads.clear()
+    assert summary(early=True) == inline
+    assert len(grouped_threads) == 1 and grouped_threads[0].startswith("lianhu-beside")
+    assert inline["totals"]["done"] >= 2 and inline["households_without_contact"] > 0
+
+    grouped_threads.clear()
+    client.force_login(staff)
+    response = client.get(f"/visits/compliance/{town.town.pk}/")
+    assert response.status_code == 200
+    assert len(grouped_threads) == 1 and grouped_threads[0].startswith("lianhu-beside")

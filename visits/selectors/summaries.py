@@ -149,6 +149,7 @@ def compliance_summary(
     households_under: int | None = None,
     children: list[Place] | None = None,
     started: ComplianceStart | None = None,
+    early: bool = False,
 ) -> dict:
     """Share of links on track per link type and rule period, plus who has had no contact.
 
@@ -170,7 +171,8 @@ def compliance_summary(
     "member" (rows per member). Links visible to the user only; current links on `on`.
 
     `started`: what `compliance_start` began for the same user, place, member and breakdown (its grouped
-    statement already running beside the request); by default it is begun here and run inline.
+    statement already running beside the request); by default it is begun here, beside the request with
+    `early` (the "no contact" lists are read meanwhile), else inline.
     Returns {"on", "by_type": [...], "totals", "rows": [...], "households_without_contact" (count) and
     "households_without_contact_list" (the first 50), the same for members and for
     "households_needing_pairing" (linked only through exempt members' links, left out of every other
@@ -178,7 +180,7 @@ def compliance_summary(
     """
     if started is None:
         started = compliance_start(
-            user=user, place=place, member=member, on=on, breakdown=breakdown, id_range=id_range, early=False
+            user=user, place=place, member=member, on=on, breakdown=breakdown, id_range=id_range, early=early
         )
     elif (started.place, started.member, started.breakdown) != (place, member, breakdown) or (
         on is not None and on != started.on
@@ -188,38 +190,36 @@ def compliance_summary(
         )
     on, groups, scoped = started.on, started.groups, started.scoped
     rank_keys, group_fields = started.rank_keys, started.group_fields
+    result = {
+        "on": on,
+        "quarter": period_bounds(Period.QUARTER, on),
+        "month": period_bounds(Period.MONTH, on),
+        "households_without_contact": 0,
+        "members_without_contact": 0,
+        "households_needing_pairing": 0,
+        "rows": [],
+        "households_needing_pairing_list": [],
+    }
+    lists = {
+        "scoped": scoped,
+        "user": user,
+        "place": place,
+        "member": member,
+        "on": on,
+        "limit": list_limit,
+        "households_under": households_under,
+    }
+    if with_lists:  # before the grouped rows are asked for: they may still be coming (compliance_start)
+        _no_contact_lists(result, names=("households_without_contact", "members_without_contact"), **lists)
     rows = started.rows.result()
 
     by_type, totals, areas, exempt_links = _fold_rows(
         rows, groups=groups, on=on, rank_keys=rank_keys, with_areas=bool(group_fields)
     )
-
-    quarter = period_bounds(Period.QUARTER, on)
-    month = period_bounds(Period.MONTH, on)
-    result = {
-        "on": on,
-        "by_type": [by_type[lt] for lt in LinkType.values if lt in by_type],
-        "totals": totals,
-        "quarter": quarter,
-        "month": month,
-        "households_without_contact": 0,
-        "members_without_contact": 0,
-        "households_needing_pairing": 0,
-        "rows": [],
-    }
-    result["households_needing_pairing_list"] = []
-    if with_lists:
-        _no_contact_lists(
-            result,
-            scoped=scoped,
-            exempt_links=exempt_links,
-            user=user,
-            place=place,
-            member=member,
-            on=on,
-            limit=list_limit,
-            households_under=households_under,
-        )
+    result["by_type"] = [by_type[lt] for lt in LinkType.values if lt in by_type]
+    result["totals"] = totals
+    if with_lists and exempt_links:  # only where an exempt member holds a link here at all
+        _no_contact_lists(result, names=("households_needing_pairing",), **lists)
     if group_fields:
         result["rows"] = _label_rows(areas, breakdown=breakdown, children=children)
     return result
@@ -413,8 +413,8 @@ def add_shares(by_type: dict, totals: dict) -> None:
 def _no_contact_lists(
     result: dict,
     *,
+    names: tuple[str, ...],
     scoped,
-    exempt_links: int,
     user,
     place,
     member,
@@ -422,9 +422,9 @@ def _no_contact_lists(
     limit: int,
     households_under: int | None = None,
 ) -> None:
-    """Fill the "no contact" (and "needing pairing") counts and the first `limit` of each list into `result`:
-    one query each; the households needing a new pairing only when an exempt member holds a link here at all.
-    `limit=0`: the counts only (no rows fetched). Each list's queryset is built only when it is read."""
+    """Fill the counts and the first `limit` of each list `names` names into `result` ("households_without_
+    contact", "members_without_contact", "households_needing_pairing"): one query each. `limit=0`: the counts
+    only (no rows fetched). Each list's queryset is built only when it is read."""
 
     def needing_repair():
         repair = needing_pairing(scoped).filter(household__isnull=False).values("household_id")
@@ -436,10 +436,13 @@ def _no_contact_lists(
     def members():
         return members_without_contact(user=user, place=place, member=member, on=on)
 
-    lists = [("households_without_contact", households), ("members_without_contact", members)]
-    if exempt_links:
-        lists.insert(0, ("households_needing_pairing", needing_repair))
-    for name, build in lists:
+    builders = {
+        "households_needing_pairing": needing_repair,
+        "households_without_contact": households,
+        "members_without_contact": members,
+    }
+    for name in names:
+        build = builders[name]
         if not limit:
             count = None
             if name == "households_without_contact":
