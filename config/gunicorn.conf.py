@@ -4,9 +4,9 @@ Every request is CPU work in Python with a few short waits on PostgreSQL, so: pr
 few threads per process to use the cores while one request waits for the database (measured in
 docs/benchmarks.md, "Load test"). Override with the environment: WEB_CONCURRENCY (processes, default
 2 × cores), GUNICORN_THREADS (default 2), GUNICORN_BIND (default 0.0.0.0:8000), GUNICORN_TIMEOUT (30 s).
-Each thread holds one persistent database connection (CONN_MAX_AGE), and a process that has served a dashboard
-or a compliance page up to LIANHU_QUERY_THREADS more (grids.beside, default 2): processes × (threads + 2) connections per
-machine, to count against PostgreSQL's max_connections.
+Each thread holds one persistent database connection (CONN_MAX_AGE), and a process that has served a
+dashboard or a compliance page up to LIANHU_QUERY_THREADS more (grids.beside, default 2): processes ×
+(threads + 2) connections per machine, to count against PostgreSQL's max_connections.
 """
 
 import multiprocessing
