@@ -35,6 +35,7 @@ from django.db import close_old_connections, connection, connections
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
+_pool_size = 0
 
 
 class _Later:
@@ -58,10 +59,11 @@ def threads() -> int:
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool, _pool_pid
+    global _pool, _pool_pid, _pool_size
     with _lock:
         if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="lianhu-beside")
+            _pool_size = threads()
+            _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="lianhu-beside")
             _pool_pid = os.getpid()
         return _pool
 
@@ -86,7 +88,7 @@ def shutdown() -> None:
         pool, _pool = _pool, None
         if pool is None or _pool_pid != os.getpid():
             return
-    n = pool._max_workers
+    n = _pool_size
     barrier = threading.Barrier(n)
 
     def close() -> None:

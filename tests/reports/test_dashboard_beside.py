@@ -125,6 +125,22 @@ def test_outside_a_transaction_the_grouping_runs_beside_with_the_same_figures(gr
     assert figures[0, "month"] == figures[2, "month"] and figures[0, "year"] == figures[2, "year"]
     assert figures[2, "month"]["totals"]["done"] >= 2
 
+    # A narrower persona: village A's officer sees the town's dashboard through their own scope (the
+    # statement is built from it before it leaves): the same figures beside and inline, only village A's.
+    officer = town.user("officer_a")
+    narrow = {}
+    for threads in (0, 2):
+        settings.LIANHU_QUERY_THREADS = threads
+        grouped_threads.clear()
+        dashboard = build_dashboard(
+            user=officer, place=town.town, period=period_of("month", timezone.localdate())
+        )
+        narrow[threads] = _figures(dashboard)
+        assert all(name.startswith("lianhu-beside") for name in grouped_threads) == bool(threads)
+    assert narrow[0] == narrow[2]
+    assert 0 < narrow[2]["totals"]["total"] < figures[2, "month"]["totals"]["total"]
+    assert {row[0] for row in narrow[2]["rows"]} <= {town.town.pk, town.village_a.pk}
+
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
